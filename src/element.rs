@@ -1,0 +1,341 @@
+//! Rust element types and the dtypes they read and write.
+//!
+//! [`Element`] is implemented for `bool`, `i8`..`i64`, `u8`..`u64`, [`half::f16`], `f32`, `f64`,
+//! `Complex<f32>` and `Complex<f64>`. Data moves in bulk: whole buffers are read or written
+//! at once and byte-swapped in place, never element by element through I/O calls.
+//!
+//! ```
+//! use npio::{Element, Endian};
+//! assert_eq!(f64::dtype(Endian::Big).descr(), "'>f8'");
+//! assert_eq!(<num_complex::Complex<f32>>::dtype(Endian::Little).descr(), "'<c8'");
+//! assert_eq!(bool::dtype(Endian::Little).descr(), "'|b1'");
+//! ```
+
+use std::io::{Read, Write};
+
+use bytemuck::Pod;
+use half::f16;
+use ndarray::ArrayD;
+use num_complex::Complex;
+
+use crate::array::ArrayData;
+use crate::dtype::{DType, Endian, Scalar, ScalarKind};
+use crate::error::{Error, Result};
+use crate::read::DataReader;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Elements moved per buffered write when data must be converted on the way out.
+const WRITE_CHUNK_BYTES: usize = 1 << 16;
+
+/// A Rust type that `.npy` data can be read into and written from.
+///
+/// The trait is sealed: the set of types matches NumPy's fixed-size numeric types exactly.
+/// Strings, datetimes and records are read through the dynamic [`DynArray`](crate::DynArray).
+///
+/// ```
+/// fn roundtrip<T: npio::Element + PartialEq + std::fmt::Debug>(a: ndarray::ArrayD<T>) {
+///     let bytes = npio::to_bytes(&a).unwrap();
+///     assert_eq!(npio::from_bytes::<T, _>(&bytes).unwrap(), a);
+/// }
+/// roundtrip(ndarray::arr1(&[1u16, 2, 3]).into_dyn());
+/// ```
+pub trait Element: Clone + Send + Sync + 'static + sealed::Sealed {
+    /// The Rust type's name, for messages.
+    const NAME: &'static str;
+
+    /// The dtype this type has in a given byte order.
+    ///
+    /// ```
+    /// use npio::Element;
+    /// assert_eq!(i32::dtype(npio::Endian::Little).descr(), "'<i4'");
+    /// ```
+    fn dtype(endian: Endian) -> DType;
+
+    /// True when data of `dtype` can be read as this type (in either byte order).
+    ///
+    /// `i64` also reads `datetime64` and `timedelta64` data (their stored integers).
+    ///
+    /// ```
+    /// use npio::{DType, Element};
+    /// assert!(f64::accepts(&DType::parse(">f8").unwrap()));
+    /// assert!(!f64::accepts(&DType::parse("<f4").unwrap()));
+    /// assert!(i64::accepts(&DType::parse("<M8[ns]").unwrap()));
+    /// ```
+    fn accepts(dtype: &DType) -> bool;
+
+    #[doc(hidden)]
+    fn read_vec<R: Read>(
+        source: &mut DataReader<'_, R>,
+        count: usize,
+        endian: Endian,
+    ) -> Result<Vec<Self>>;
+
+    #[doc(hidden)]
+    fn write_slice<W: Write + ?Sized>(
+        writer: &mut W,
+        data: &[Self],
+        endian: Endian,
+    ) -> std::io::Result<()>;
+
+    #[doc(hidden)]
+    fn write_iter<'a, W: Write + ?Sized, I: Iterator<Item = &'a Self>>(
+        writer: &mut W,
+        data: I,
+        endian: Endian,
+    ) -> std::io::Result<()>;
+
+    #[doc(hidden)]
+    fn into_data(array: ArrayD<Self>) -> ArrayData;
+
+    #[doc(hidden)]
+    fn data_ref(data: &ArrayData) -> Option<&ArrayD<Self>>;
+
+    #[doc(hidden)]
+    fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData>;
+}
+
+/// Reverses the byte order of every `width`-byte unit of `data` in place.
+///
+/// `width` must divide `size_of::<T>()` and `T` must be aligned to `width`, as for every
+/// element type here (the width is the size of one real component).
+pub(crate) fn swap_in_place<T: Pod>(data: &mut [T], width: usize) {
+    match width {
+        1 => {}
+        2 => bytemuck::cast_slice_mut::<T, u16>(data)
+            .iter_mut()
+            .for_each(|x| *x = x.swap_bytes()),
+        4 => bytemuck::cast_slice_mut::<T, u32>(data)
+            .iter_mut()
+            .for_each(|x| *x = x.swap_bytes()),
+        8 => bytemuck::cast_slice_mut::<T, u64>(data)
+            .iter_mut()
+            .for_each(|x| *x = x.swap_bytes()),
+        w => bytemuck::cast_slice_mut::<T, u8>(data)
+            .chunks_exact_mut(w)
+            .for_each(|c| c.reverse()),
+    }
+}
+
+fn write_pod_slice<T: Pod, W: Write + ?Sized>(
+    writer: &mut W,
+    data: &[T],
+    width: usize,
+    endian: Endian,
+) -> std::io::Result<()> {
+    if !endian.needs_swap() || width == 1 {
+        return writer.write_all(bytemuck::cast_slice(data));
+    }
+    let chunk = (WRITE_CHUNK_BYTES / std::mem::size_of::<T>()).max(1);
+    let mut buf: Vec<T> = Vec::with_capacity(chunk.min(data.len()));
+    for part in data.chunks(chunk) {
+        buf.clear();
+        buf.extend_from_slice(part);
+        swap_in_place(&mut buf, width);
+        writer.write_all(bytemuck::cast_slice(&buf))?;
+    }
+    Ok(())
+}
+
+fn write_pod_iter<'a, T: Pod, W: Write + ?Sized, I: Iterator<Item = &'a T>>(
+    writer: &mut W,
+    data: I,
+    width: usize,
+    endian: Endian,
+) -> std::io::Result<()> {
+    let chunk = (WRITE_CHUNK_BYTES / std::mem::size_of::<T>()).max(1);
+    let mut buf: Vec<T> = Vec::with_capacity(chunk);
+    let mut flush = |buf: &mut Vec<T>| -> std::io::Result<()> {
+        if endian.needs_swap() {
+            swap_in_place(buf, width);
+        }
+        writer.write_all(bytemuck::cast_slice(buf))?;
+        buf.clear();
+        Ok(())
+    };
+    for x in data {
+        buf.push(*x);
+        if buf.len() == chunk {
+            flush(&mut buf)?;
+        }
+    }
+    flush(&mut buf)
+}
+
+macro_rules! numeric_element {
+    ($t:ty, $name:literal, $kind:expr, $width:expr, $variant:ident $(| $also:ident)*; also_accepts: $also_accepts:expr) => {
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            const NAME: &'static str = $name;
+
+            fn dtype(endian: Endian) -> DType {
+                DType::Scalar(Scalar::new($kind, endian, std::mem::size_of::<$t>()).expect("valid numeric type"))
+            }
+
+            fn accepts(dtype: &DType) -> bool {
+                match dtype {
+                    DType::Scalar(s) => {
+                        (s.kind() == $kind && s.size() == std::mem::size_of::<$t>())
+                            || ($also_accepts)(s.kind())
+                    }
+                    _ => false,
+                }
+            }
+
+            fn read_vec<R: Read>(source: &mut DataReader<'_, R>, count: usize, endian: Endian) -> Result<Vec<Self>> {
+                let mut v = source.read_pod_vec::<$t>(count)?;
+                if endian.needs_swap() {
+                    swap_in_place(&mut v, $width);
+                }
+                Ok(v)
+            }
+
+            fn write_slice<W: Write + ?Sized>(writer: &mut W, data: &[Self], endian: Endian) -> std::io::Result<()> {
+                write_pod_slice(writer, data, $width, endian)
+            }
+
+            fn write_iter<'a, W: Write + ?Sized, I: Iterator<Item = &'a Self>>(writer: &mut W, data: I, endian: Endian) -> std::io::Result<()> {
+                write_pod_iter(writer, data, $width, endian)
+            }
+
+            fn into_data(array: ArrayD<Self>) -> ArrayData {
+                ArrayData::$variant(array)
+            }
+
+            fn data_ref(data: &ArrayData) -> Option<&ArrayD<Self>> {
+                match data {
+                    ArrayData::$variant(a) $(| ArrayData::$also(a))* => Some(a),
+                    _ => None,
+                }
+            }
+
+            fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData> {
+                match data {
+                    ArrayData::$variant(a) $(| ArrayData::$also(a))* => Ok(a),
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+
+numeric_element!(i8, "i8", ScalarKind::Int, 1, Int8; also_accepts: |_| false);
+numeric_element!(i16, "i16", ScalarKind::Int, 2, Int16; also_accepts: |_| false);
+numeric_element!(i32, "i32", ScalarKind::Int, 4, Int32; also_accepts: |_| false);
+numeric_element!(i64, "i64", ScalarKind::Int, 8, Int64 | DateTime64 | TimeDelta64;
+    also_accepts: |k| matches!(k, ScalarKind::DateTime { .. } | ScalarKind::TimeDelta { .. }));
+numeric_element!(u8, "u8", ScalarKind::UInt, 1, UInt8; also_accepts: |_| false);
+numeric_element!(u16, "u16", ScalarKind::UInt, 2, UInt16; also_accepts: |_| false);
+numeric_element!(u32, "u32", ScalarKind::UInt, 4, UInt32; also_accepts: |_| false);
+numeric_element!(u64, "u64", ScalarKind::UInt, 8, UInt64; also_accepts: |_| false);
+numeric_element!(f16, "f16", ScalarKind::Float, 2, Float16; also_accepts: |_| false);
+numeric_element!(f32, "f32", ScalarKind::Float, 4, Float32; also_accepts: |_| false);
+numeric_element!(f64, "f64", ScalarKind::Float, 8, Float64; also_accepts: |_| false);
+numeric_element!(Complex<f32>, "Complex<f32>", ScalarKind::Complex, 4, Complex64; also_accepts: |_| false);
+numeric_element!(Complex<f64>, "Complex<f64>", ScalarKind::Complex, 8, Complex128; also_accepts: |_| false);
+
+impl sealed::Sealed for bool {}
+impl Element for bool {
+    const NAME: &'static str = "bool";
+
+    fn dtype(_: Endian) -> DType {
+        DType::Scalar(
+            Scalar::new(ScalarKind::Bool, Endian::NotApplicable, 1).expect("valid bool type"),
+        )
+    }
+
+    fn accepts(dtype: &DType) -> bool {
+        matches!(dtype, DType::Scalar(s) if s.kind() == ScalarKind::Bool)
+    }
+
+    fn read_vec<R: Read>(
+        source: &mut DataReader<'_, R>,
+        count: usize,
+        _: Endian,
+    ) -> Result<Vec<Self>> {
+        let bytes = source.read_pod_vec::<u8>(count)?;
+        if let Some(pos) = bytes.iter().position(|&b| b > 1) {
+            return Err(Error::InvalidBool {
+                offset: source.data_offset() + pos as u64,
+                value: bytes[pos],
+            });
+        }
+        // Same size and alignment: std collects this in place, reusing the allocation.
+        Ok(bytes.into_iter().map(|b| b != 0).collect())
+    }
+
+    fn write_slice<W: Write + ?Sized>(
+        writer: &mut W,
+        data: &[Self],
+        _: Endian,
+    ) -> std::io::Result<()> {
+        writer.write_all(bytemuck::cast_slice::<bool, u8>(data))
+    }
+
+    fn write_iter<'a, W: Write + ?Sized, I: Iterator<Item = &'a Self>>(
+        writer: &mut W,
+        data: I,
+        _: Endian,
+    ) -> std::io::Result<()> {
+        let mut buf = Vec::with_capacity(WRITE_CHUNK_BYTES);
+        for &b in data {
+            buf.push(u8::from(b));
+            if buf.len() == WRITE_CHUNK_BYTES {
+                writer.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        writer.write_all(&buf)
+    }
+
+    fn into_data(array: ArrayD<Self>) -> ArrayData {
+        ArrayData::Bool(array)
+    }
+
+    fn data_ref(data: &ArrayData) -> Option<&ArrayD<Self>> {
+        match data {
+            ArrayData::Bool(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData> {
+        match data {
+            ArrayData::Bool(a) => Ok(a),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swap_widths() {
+        let mut a = [0x0102u16, 0x0304];
+        swap_in_place(&mut a, 2);
+        assert_eq!(a, [0x0201, 0x0403]);
+        let mut c = [Complex::new(1.0f32, 2.0)];
+        swap_in_place(&mut c, 4);
+        assert_eq!(c[0].re.to_bits(), 1.0f32.to_bits().swap_bytes());
+        assert_eq!(c[0].im.to_bits(), 2.0f32.to_bits().swap_bytes());
+        let mut raw = [1u8, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        swap_in_place(&mut raw, 16);
+        assert_eq!(raw[0], 16);
+    }
+
+    #[test]
+    fn buffered_swapped_writes_match_element_wise() {
+        let data: Vec<u32> = (0..100_000).collect();
+        let mut a = Vec::new();
+        u32::write_slice(&mut a, &data, Endian::Big).unwrap();
+        let mut b = Vec::new();
+        u32::write_iter(&mut b, data.iter(), Endian::Big).unwrap();
+        let expected: Vec<u8> = data.iter().flat_map(|x| x.to_be_bytes()).collect();
+        assert_eq!(a, expected);
+        assert_eq!(b, expected);
+    }
+}

@@ -1,0 +1,625 @@
+//! The `.npy` header: magic, version, length and the Python-literal dict describing the array.
+//!
+//! [`Header`] is the array description (dtype, memory order, shape). [`read_header`] reads and
+//! validates one from any reader, refusing headers over the configured size limit before
+//! allocating for them; [`Header::to_bytes`] renders the exact prefix `np.save` writes.
+//!
+//! ```
+//! use npio::{DType, Header};
+//! let header = Header::new(DType::parse("<f8").unwrap(), vec![3], false);
+//! let bytes = header.to_bytes().unwrap();
+//! assert_eq!(bytes.len(), 128);
+//! assert_eq!(&bytes[..10], b"\x93NUMPY\x01\x00\x76\x00");
+//! let info = npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
+//! assert_eq!(info.header, header);
+//! assert_eq!(info.data_offset, 128);
+//! ```
+
+pub(crate) mod literal;
+mod printable_table;
+pub(crate) mod render;
+
+use std::io::Read;
+
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use literal::{parse_literal, Grammar, Literal};
+
+/// The magic string every `.npy` file starts with.
+pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
+
+/// NumPy's default limit on the header length, in bytes.
+pub const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
+
+/// How many digits `np.save` leaves room for on the growth axis (NumPy's
+/// `GROWTH_AXIS_MAX_DIGITS`).
+const GROWTH_AXIS_MAX_DIGITS: usize = 21;
+
+/// Alignment of the data offset in files written by NumPy >= 1.14.
+const ARRAY_ALIGN: usize = 64;
+
+/// A `.npy` format version.
+///
+/// ```
+/// assert_eq!(npio::Version::V2_0.to_string(), "2.0");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    /// 1.0: latin-1 header of at most 65535 bytes (u16 length).
+    V1_0,
+    /// 2.0: latin-1 header with a u32 length.
+    V2_0,
+    /// 3.0: UTF-8 header with a u32 length.
+    V3_0,
+}
+
+impl Version {
+    fn from_bytes(major: u8, minor: u8) -> Result<Version> {
+        match (major, minor) {
+            (1, 0) => Ok(Version::V1_0),
+            (2, 0) => Ok(Version::V2_0),
+            (3, 0) => Ok(Version::V3_0),
+            _ => Err(Error::UnsupportedVersion { major, minor }),
+        }
+    }
+
+    /// `(major, minor)`.
+    ///
+    /// ```
+    /// assert_eq!(npio::Version::V3_0.major_minor(), (3, 0));
+    /// ```
+    pub fn major_minor(self) -> (u8, u8) {
+        match self {
+            Version::V1_0 => (1, 0),
+            Version::V2_0 => (2, 0),
+            Version::V3_0 => (3, 0),
+        }
+    }
+
+    /// Width of the header-length field: 2 bytes for 1.0, 4 otherwise.
+    fn length_width(self) -> usize {
+        if self == Version::V1_0 {
+            2
+        } else {
+            4
+        }
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (major, minor) = self.major_minor();
+        write!(f, "{major}.{minor}")
+    }
+}
+
+/// Options for reading `.npy` data.
+///
+/// ```
+/// let opts = npio::ReadOptions::default().max_header_size(1 << 20).allow_trailing_data(true);
+/// assert_eq!(opts.get_max_header_size(), 1 << 20);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    max_header_size: usize,
+    allow_trailing_data: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_header_size: DEFAULT_MAX_HEADER_SIZE,
+            allow_trailing_data: false,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Sets the largest header length accepted, in bytes (default 10000, NumPy's default).
+    /// Files with thousands of record fields legitimately need more.
+    ///
+    /// ```
+    /// let opts = npio::ReadOptions::default().max_header_size(200_000);
+    /// # let _ = opts;
+    /// ```
+    pub fn max_header_size(mut self, bytes: usize) -> Self {
+        self.max_header_size = bytes;
+        self
+    }
+
+    /// Accept bytes after the array data (off by default, so truncation and concatenation
+    /// mistakes are caught). Turn it on to read arrays written one after another into one
+    /// stream, as repeated `np.save(f, ...)` calls do.
+    ///
+    /// ```
+    /// let opts = npio::ReadOptions::default().allow_trailing_data(true);
+    /// assert!(opts.get_allow_trailing_data());
+    /// ```
+    pub fn allow_trailing_data(mut self, allow: bool) -> Self {
+        self.allow_trailing_data = allow;
+        self
+    }
+
+    /// The header size limit in force.
+    ///
+    /// ```
+    /// assert_eq!(npio::ReadOptions::default().get_max_header_size(), 10_000);
+    /// ```
+    pub fn get_max_header_size(&self) -> usize {
+        self.max_header_size
+    }
+
+    /// Whether trailing data is accepted.
+    ///
+    /// ```
+    /// assert!(!npio::ReadOptions::default().get_allow_trailing_data());
+    /// ```
+    pub fn get_allow_trailing_data(&self) -> bool {
+        self.allow_trailing_data
+    }
+}
+
+/// The description of an array in a `.npy` header.
+///
+/// ```
+/// let h = npio::Header::new(npio::DType::parse("<i4").unwrap(), vec![2, 3], true);
+/// assert_eq!(h.element_count().unwrap(), 6);
+/// assert_eq!(h.data_len().unwrap(), 24);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The element type (never a top-level sub-array: those are folded into the shape).
+    pub dtype: DType,
+    /// True when the data is in Fortran (column-major) order.
+    pub fortran_order: bool,
+    /// The logical shape.
+    pub shape: Vec<usize>,
+}
+
+/// A header read from a file, with where it came from.
+///
+/// ```
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
+/// let info = npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
+/// assert_eq!(info.version, npio::Version::V1_0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderInfo {
+    /// The array description.
+    pub header: Header,
+    /// The file's format version.
+    pub version: Version,
+    /// Byte offset of the array data from the start of the file.
+    pub data_offset: u64,
+}
+
+impl Header {
+    /// A header for an array of `dtype` with `shape`, in Fortran order if `fortran_order`.
+    /// A sub-array dtype is folded into the shape, as NumPy does.
+    ///
+    /// ```
+    /// let dt = npio::DType::parse("('<i4', (2,))").unwrap();
+    /// let h = npio::Header::new(dt, vec![3], false);
+    /// assert_eq!(h.shape, vec![3, 2]);
+    /// ```
+    pub fn new(dtype: DType, shape: Vec<usize>, fortran_order: bool) -> Header {
+        match dtype {
+            DType::SubArray(base, sub) => {
+                let mut shape = shape;
+                shape.extend(sub);
+                Header::new(*base, shape, fortran_order)
+            }
+            dtype => Header {
+                dtype,
+                fortran_order,
+                shape,
+            },
+        }
+    }
+
+    /// The number of elements, checked for overflow.
+    ///
+    /// ```
+    /// let h = npio::Header::new(npio::DType::parse("<i4").unwrap(), vec![usize::MAX, 2], false);
+    /// assert!(h.element_count().is_err());
+    /// ```
+    pub fn element_count(&self) -> Result<usize> {
+        self.shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or_else(|| self.overflow())
+    }
+
+    /// The size of the array data in bytes, checked for overflow.
+    ///
+    /// ```
+    /// let h = npio::Header::new(npio::DType::parse("<U2").unwrap(), vec![3], false);
+    /// assert_eq!(h.data_len().unwrap(), 24);
+    /// ```
+    pub fn data_len(&self) -> Result<usize> {
+        self.element_count()?
+            .checked_mul(self.dtype.itemsize())
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or_else(|| self.overflow())
+    }
+
+    fn overflow(&self) -> Error {
+        Error::SizeOverflow {
+            shape: self.shape.iter().map(|&d| d as u64).collect(),
+            itemsize: self.dtype.itemsize() as u64,
+        }
+    }
+
+    /// The header dict text as `np.save` writes it, growth-axis padding included, before
+    /// alignment padding.
+    fn dict_text(&self) -> String {
+        let shape = Literal::Tuple(
+            self.shape
+                .iter()
+                .map(|&d| Literal::Int(d as i128))
+                .collect(),
+        );
+        let mut text = format!(
+            "{{'descr': {}, 'fortran_order': {}, 'shape': {}, }}",
+            self.dtype.descr(),
+            if self.fortran_order { "True" } else { "False" },
+            render::repr_string(&shape)
+        );
+        let growth_axis = if self.fortran_order {
+            self.shape.last()
+        } else {
+            self.shape.first()
+        };
+        if let Some(dim) = growth_axis {
+            let digits = dim.to_string().len();
+            text.extend(std::iter::repeat_n(
+                ' ',
+                GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits),
+            ));
+        }
+        text
+    }
+
+    /// The complete prefix (magic, version, length, header) exactly as `np.save` writes it,
+    /// choosing the format version the way NumPy does: 1.0 when the header is latin-1 and
+    /// short enough, else 2.0 when latin-1, else 3.0.
+    ///
+    /// ```
+    /// let dt = npio::DType::parse("[('日本', '<i4')]").unwrap();
+    /// let bytes = npio::Header::new(dt, vec![1], false).to_bytes().unwrap();
+    /// assert_eq!(&bytes[6..8], &[3, 0]);
+    /// assert_eq!(bytes.len() % 64, 0);
+    /// ```
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let text = self.dict_text();
+        [Version::V1_0, Version::V2_0, Version::V3_0]
+            .into_iter()
+            .find_map(|v| wrap_header(&text, v))
+            .ok_or_else(|| {
+                Error::InvalidArray("header too large for any .npy format version".into())
+            })
+    }
+
+    /// The prefix in a chosen format version; an error when the header cannot be written in
+    /// it (non-latin-1 text before 3.0, or over 65535 bytes in 1.0).
+    ///
+    /// ```
+    /// let h = npio::Header::new(npio::DType::parse("<f4").unwrap(), vec![2], false);
+    /// let bytes = h.to_bytes_with_version(npio::Version::V2_0).unwrap();
+    /// assert_eq!(&bytes[6..8], &[2, 0]);
+    /// ```
+    pub fn to_bytes_with_version(&self, version: Version) -> Result<Vec<u8>> {
+        wrap_header(&self.dict_text(), version).ok_or_else(|| {
+            Error::InvalidArray(format!(
+                "this header cannot be written in format version {version} (non-latin-1 text or too long)"
+            ))
+        })
+    }
+
+    /// Validates the parsed header dict the way `np.load` does, more strictly where NumPy is lax
+    /// (bools are not dimensions).
+    fn from_literal(dict: &Literal) -> Result<Header> {
+        let Literal::Dict(entries) = dict else {
+            return Err(Error::InvalidHeader(format!(
+                "the header is a {}, not a dict",
+                dict.type_name()
+            )));
+        };
+        let (mut descr, mut fortran, mut shape) = (None, None, None);
+        for (key, value) in entries {
+            match key {
+                Literal::Str(k) if k == "descr" => descr = Some(value),
+                Literal::Str(k) if k == "fortran_order" => fortran = Some(value),
+                Literal::Str(k) if k == "shape" => shape = Some(value),
+                other => {
+                    return Err(Error::InvalidHeader(format!(
+                        "unexpected key {} (the keys must be exactly 'descr', 'fortran_order' and 'shape')",
+                        render::repr_string(other)
+                    )))
+                }
+            }
+        }
+        let missing = |k: &str| Error::InvalidHeader(format!("missing key '{k}'"));
+        let descr = descr.ok_or_else(|| missing("descr"))?;
+        let fortran_order = match fortran.ok_or_else(|| missing("fortran_order"))? {
+            Literal::Bool(b) => *b,
+            other => {
+                return Err(Error::InvalidHeader(format!(
+                    "fortran_order is not a valid bool: {}",
+                    render::repr_string(other)
+                )))
+            }
+        };
+        let shape_lit = shape.ok_or_else(|| missing("shape"))?;
+        let bad_shape = || {
+            Error::InvalidHeader(format!(
+                "shape is not valid: {}",
+                render::repr_string(shape_lit)
+            ))
+        };
+        let Literal::Tuple(dims) = shape_lit else {
+            return Err(bad_shape());
+        };
+        let shape = dims
+            .iter()
+            .map(|d| match d {
+                Literal::Int(i) => usize::try_from(*i).ok(),
+                _ => None,
+            })
+            .collect::<Option<Vec<usize>>>()
+            .ok_or_else(bad_shape)?;
+        let dtype = DType::from_literal(descr)?;
+        if fortran_order && matches!(dtype, DType::SubArray(..)) {
+            return Err(Error::InvalidHeader(
+                "a sub-array descr cannot be combined with fortran_order".into(),
+            ));
+        }
+        let header = Header::new(dtype, shape, fortran_order);
+        header.data_len()?;
+        Ok(header)
+    }
+}
+
+/// `magic + version + length + text + padding + '\n'`, or None when `text` does not fit
+/// `version`.
+fn wrap_header(text: &str, version: Version) -> Option<Vec<u8>> {
+    let encoded: Vec<u8> = if version == Version::V3_0 {
+        text.as_bytes().to_vec()
+    } else {
+        text.chars()
+            .map(|c| u8::try_from(u32::from(c)).ok())
+            .collect::<Option<_>>()?
+    };
+    let width = version.length_width();
+    let hlen = encoded.len() + 1;
+    let padlen = ARRAY_ALIGN - ((MAGIC.len() + 2 + width + hlen) % ARRAY_ALIGN);
+    let total = hlen + padlen;
+    let mut out = Vec::with_capacity(MAGIC.len() + 2 + width + total);
+    out.extend_from_slice(MAGIC);
+    let (major, minor) = version.major_minor();
+    out.extend_from_slice(&[major, minor]);
+    if version == Version::V1_0 {
+        out.extend_from_slice(&u16::try_from(total).ok()?.to_le_bytes());
+    } else {
+        out.extend_from_slice(&u32::try_from(total).ok()?.to_le_bytes());
+    }
+    out.extend_from_slice(&encoded);
+    out.extend(std::iter::repeat_n(b' ', padlen));
+    out.push(b'\n');
+    Some(out)
+}
+
+/// Reads exactly `buf.len()` bytes, reporting a truncated header with its offset.
+fn read_prefix_part<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut [u8],
+    offset: u64,
+    what: &'static str,
+) -> Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => {
+                return Err(Error::TruncatedHeader {
+                    offset: offset + filled as u64,
+                    what,
+                    expected: (buf.len() - filled) as u64,
+                })
+            }
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Reads and validates a `.npy` header, leaving `reader` at the first data byte.
+///
+/// The header length is checked against [`ReadOptions::max_header_size`] before anything is
+/// allocated for it.
+///
+/// ```
+/// let mut bytes = npio::to_bytes(&ndarray::arr2(&[[1i16, 2], [3, 4]])).unwrap();
+/// let info = npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
+/// assert_eq!(info.header.shape, vec![2, 2]);
+/// bytes[8] = 0xff; // claim a longer header than the file has
+/// assert!(npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).is_err());
+/// ```
+pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> Result<HeaderInfo> {
+    let mut magic = [0u8; 8];
+    let mut got = 0;
+    while got < magic.len() {
+        match reader.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if got < 6 || &magic[..6] != MAGIC {
+        return Err(Error::BadMagic {
+            found: magic[..got.min(6)].to_vec(),
+        });
+    }
+    if got < 8 {
+        return Err(Error::TruncatedHeader {
+            offset: got as u64,
+            what: "format version",
+            expected: (8 - got) as u64,
+        });
+    }
+    let version = Version::from_bytes(magic[6], magic[7])?;
+    let width = version.length_width();
+    let mut len_bytes = [0u8; 4];
+    read_prefix_part(reader, &mut len_bytes[..width], 8, "header length")?;
+    let header_len = u32::from_le_bytes(len_bytes) as usize;
+    if header_len > options.max_header_size {
+        return Err(Error::HeaderTooLarge {
+            len: header_len as u64,
+            limit: options.max_header_size as u64,
+        });
+    }
+    let text_offset = (8 + width) as u64;
+    let mut raw = vec![0u8; header_len];
+    read_prefix_part(reader, &mut raw, text_offset, "header")?;
+    let header = parse_header_text(&raw, version, text_offset)?;
+    Ok(HeaderInfo {
+        header,
+        version,
+        data_offset: text_offset + header_len as u64,
+    })
+}
+
+/// Decodes and parses header bytes found at `text_offset` in the file.
+fn parse_header_text(raw: &[u8], version: Version, text_offset: u64) -> Result<Header> {
+    let (text, latin1) = if version == Version::V3_0 {
+        let text = std::str::from_utf8(raw).map_err(|e| Error::HeaderEncoding {
+            encoding: "UTF-8",
+            offset: text_offset + e.valid_up_to() as u64,
+        })?;
+        (std::borrow::Cow::Borrowed(text), false)
+    } else {
+        (
+            std::borrow::Cow::Owned(raw.iter().map(|&b| b as char).collect::<String>()),
+            true,
+        )
+    };
+    let grammar = Grammar {
+        allow_long_suffix: version != Version::V3_0,
+    };
+    let literal = parse_literal(&text, grammar).map_err(|e| {
+        let pos = text.len() - e.rest.len();
+        let in_file = if latin1 {
+            text[..pos].chars().count()
+        } else {
+            pos
+        };
+        Error::HeaderSyntax {
+            offset: text_offset + in_file as u64,
+            message: e.message,
+        }
+    })?;
+    Header::from_literal(&literal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Header> {
+        parse_header_text(text.as_bytes(), Version::V3_0, 10)
+    }
+
+    #[test]
+    fn worked_example_from_the_format_notes() {
+        let h = Header::new(DType::parse("<f8").unwrap(), vec![3], false);
+        let bytes = h.to_bytes().unwrap();
+        let mut expected =
+            b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }"
+                .to_vec();
+        expected.extend(std::iter::repeat_n(b' ', 60));
+        expected.push(b'\n');
+        assert_eq!(bytes, expected);
+    }
+
+    #[test]
+    fn accepts_what_numpy_accepts() {
+        for text in [
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
+            "{\"shape\": (3,), \"descr\": \"<f8\", \"fortran_order\": False}",
+            "{'descr':'<f8','fortran_order':False,'shape':(3,)}   \n",
+            "{\n  'descr': '<f8',\n  'fortran_order': False,\n  'shape': (3,)\n}\n",
+        ] {
+            let h = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(h.shape, vec![3]);
+        }
+        let long = parse_header_text(
+            b"{'descr': '<f8', 'fortran_order': False, 'shape': (3L, 2L), }",
+            Version::V1_0,
+            10,
+        );
+        assert_eq!(long.unwrap().shape, vec![3, 2]);
+    }
+
+    #[test]
+    fn refuses_what_numpy_refuses() {
+        for text in [
+            "{'descr': '<f8', 'fortran_order': False}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), 'extra': 1}",
+            "{'descr': '<f8', 'fortran_order': 0, 'shape': (3,)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': [3]}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (-1,)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (True,)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3L,)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4)}",
+            "['descr', '<f8']",
+            "{'descr': 3, 'fortran_order': False, 'shape': (3,)}",
+        ] {
+            assert!(parse(text).is_err(), "{text} should be refused");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_the_file_offset() {
+        let err = parse("{'descr': '<f8', 'fortran_order': Flase, 'shape': (3,)}").unwrap_err();
+        match err {
+            Error::HeaderSyntax { offset, .. } => assert_eq!(offset, 10 + 34),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn header_limit_is_checked_before_allocation() {
+        let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        let err = read_header(&mut &bytes[..], &ReadOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::HeaderTooLarge {
+                    len: 4294967295,
+                    limit: 10000
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("max_header_size"));
+    }
+
+    #[test]
+    fn growth_padding_and_versions() {
+        let h = Header::new(DType::parse("<i8").unwrap(), vec![], false);
+        let text = h.dict_text();
+        assert!(
+            text.ends_with("'shape': (), }"),
+            "0-d arrays get no growth padding: {text:?}"
+        );
+        let f = Header::new(DType::parse("<i8").unwrap(), vec![2, 1234], true);
+        assert!(f.dict_text().ends_with(&format!(", }}{}", " ".repeat(17))));
+        let cafe = Header::new(DType::parse("[('café', '<i4')]").unwrap(), vec![1], false);
+        assert_eq!(&cafe.to_bytes().unwrap()[6..8], &[1, 0]);
+    }
+}

@@ -1,0 +1,289 @@
+//! Writing `.npy` data byte for byte as `np.save` does.
+//!
+//! The header matches NumPy's exactly (key order, `repr` quoting, growth-axis padding, 64-byte
+//! alignment, automatic format version). Contiguous data goes out in one `write_all`; data
+//! that must be converted (byte order, memory order, non-contiguous views) goes through a
+//! small reused buffer, never one I/O call per element.
+//!
+//! ```
+//! use npio::{Endian, Order, WriteOptions};
+//! let a = ndarray::arr2(&[[1u16, 2], [3, 4]]);
+//! let mut out = Vec::new();
+//! npio::write_array(&mut out, &a, &WriteOptions::default().endian(Endian::Big).order(Order::Fortran)).unwrap();
+//! let back = npio::from_bytes_dyn(&out).unwrap();
+//! assert_eq!(back.dtype().descr(), "'>u2'");
+//! assert!(back.is_fortran_order());
+//! assert_eq!(back.into_array::<u16, ndarray::Ix2>().unwrap(), a);
+//! ```
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use ndarray::{ArrayBase, ArrayViewD, Data, Dimension};
+
+use crate::array::{for_each_typed, numpy_fortran_order, ArrayData, DynArray, RawArray};
+use crate::dtype::{DType, Endian};
+use crate::element::Element;
+use crate::error::Result;
+use crate::header::{Header, Version};
+
+/// Memory order of the written data.
+///
+/// ```
+/// assert_ne!(npio::Order::C, npio::Order::Fortran);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Row-major (`fortran_order: False`).
+    C,
+    /// Column-major (`fortran_order: True`).
+    Fortran,
+}
+
+/// Options for writing `.npy` data. The default writes what `np.save` writes.
+///
+/// ```
+/// let opts = npio::WriteOptions::default().endian(npio::Endian::Big).version(npio::Version::V2_0);
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    endian: Option<Endian>,
+    order: Option<Order>,
+    version: Option<Version>,
+}
+
+impl WriteOptions {
+    /// Writes the data in this byte order (default: native for typed arrays, the dtype's own
+    /// for dynamic arrays).
+    ///
+    /// ```
+    /// let bytes = {
+    ///     let mut v = Vec::new();
+    ///     npio::write_array(&mut v, &ndarray::arr1(&[1u32]), &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+    ///     v
+    /// };
+    /// assert_eq!(&bytes[128..], &[0, 0, 0, 1]);
+    /// ```
+    pub fn endian(mut self, endian: Endian) -> Self {
+        self.endian = Some(endian);
+        self
+    }
+
+    /// Writes the data in this memory order (default: NumPy's rule, Fortran only for arrays
+    /// that are Fortran-contiguous and not C-contiguous).
+    ///
+    /// ```
+    /// let mut v = Vec::new();
+    /// npio::write_array(&mut v, &ndarray::arr2(&[[1u8, 2], [3, 4]]), &npio::WriteOptions::default().order(npio::Order::Fortran)).unwrap();
+    /// assert_eq!(&v[128..], &[1, 3, 2, 4]);
+    /// ```
+    pub fn order(mut self, order: Order) -> Self {
+        self.order = Some(order);
+        self
+    }
+
+    /// Forces a format version (default: NumPy's choice, the oldest that can hold the header).
+    ///
+    /// ```
+    /// let mut v = Vec::new();
+    /// npio::write_array(&mut v, &ndarray::arr1(&[1u8]), &npio::WriteOptions::default().version(npio::Version::V2_0)).unwrap();
+    /// assert_eq!(&v[6..8], &[2, 0]);
+    /// ```
+    pub fn version(mut self, version: Version) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    fn header_bytes(&self, header: &Header) -> Result<Vec<u8>> {
+        match self.version {
+            Some(v) => header.to_bytes_with_version(v),
+            None => header.to_bytes(),
+        }
+    }
+
+    fn fortran(&self, default: bool) -> bool {
+        match self.order {
+            Some(Order::Fortran) => true,
+            Some(Order::C) => false,
+            None => default,
+        }
+    }
+}
+
+/// Writes a typed array as a `.npy` stream.
+///
+/// ```
+/// let a = ndarray::arr1(&[0.0f64, 1.0, 2.0]);
+/// let mut out = Vec::new();
+/// npio::write_array(&mut out, &a, &npio::WriteOptions::default()).unwrap();
+/// assert_eq!(out.len(), 128 + 24);
+/// ```
+pub fn write_array<T, S, D, W>(
+    writer: &mut W,
+    array: &ArrayBase<S, D>,
+    options: &WriteOptions,
+) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+    W: Write + ?Sized,
+{
+    let endian = options.endian.unwrap_or(Endian::NATIVE);
+    write_typed(writer, array.view().into_dyn(), T::dtype(endian), options)
+}
+
+/// Writes typed data with the given dtype (whose byte order is the one written).
+fn write_typed<T: Element, W: Write + ?Sized>(
+    writer: &mut W,
+    view: ArrayViewD<'_, T>,
+    dtype: DType,
+    options: &WriteOptions,
+) -> Result<()> {
+    let endian = match &dtype {
+        DType::Scalar(s) => s.endian(),
+        _ => Endian::NotApplicable,
+    };
+    let fortran = options.fortran(numpy_fortran_order(&view));
+    let header = Header::new(dtype, view.shape().to_vec(), fortran);
+    header.data_len()?;
+    writer.write_all(&options.header_bytes(&header)?)?;
+    let ordered = if fortran { view.reversed_axes() } else { view };
+    match ordered.as_slice() {
+        Some(contiguous) => T::write_slice(writer, contiguous, endian)?,
+        None => T::write_iter(writer, ordered.iter(), endian)?,
+    }
+    Ok(())
+}
+
+/// Writes a dynamic array as a `.npy` stream, in its dtype's byte order unless the options
+/// say otherwise.
+///
+/// ```
+/// let a = npio::from_bytes_dyn(&npio::to_bytes(&ndarray::arr1(&[1i16])).unwrap()).unwrap();
+/// let mut out = Vec::new();
+/// npio::write_dyn(&mut out, &a, &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+/// assert_eq!(npio::from_bytes_dyn(&out).unwrap().dtype().descr(), "'>i2'");
+/// ```
+pub fn write_dyn<W: Write + ?Sized>(
+    writer: &mut W,
+    array: &DynArray,
+    options: &WriteOptions,
+) -> Result<()> {
+    let dtype = match options.endian {
+        Some(e) => array.dtype().with_endian(e),
+        None => array.dtype().clone(),
+    };
+    match array.data() {
+        ArrayData::Raw(raw) => write_raw(writer, raw, array.dtype(), dtype, options),
+        data => {
+            for_each_typed!(data, a => write_typed(writer, a.view(), dtype, options), raw _r => unreachable!())
+        }
+    }
+}
+
+/// Writes raw element bytes, converting memory order and byte order as asked.
+fn write_raw<W: Write + ?Sized>(
+    writer: &mut W,
+    raw: &RawArray,
+    from: &DType,
+    to: DType,
+    options: &WriteOptions,
+) -> Result<()> {
+    let fortran = options.fortran(raw.is_fortran_order());
+    let header = Header::new(to.clone(), raw.shape().to_vec(), fortran);
+    writer.write_all(&options.header_bytes(&header)?)?;
+    let bytes = raw.bytes_in_order(fortran);
+    let swaps: Vec<(usize, usize)> = from
+        .swap_units()
+        .iter()
+        .zip(to.swap_units())
+        .filter(|(a, b)| a.endian != b.endian)
+        .map(|(a, _)| (a.offset, a.width))
+        .collect();
+    let itemsize = raw.itemsize();
+    if swaps.is_empty() || itemsize == 0 {
+        writer.write_all(&bytes)?;
+        return Ok(());
+    }
+    let items_per_chunk = ((1 << 16) / itemsize).max(1);
+    let mut buf = Vec::with_capacity(items_per_chunk * itemsize);
+    for chunk in bytes.chunks(items_per_chunk * itemsize) {
+        buf.clear();
+        buf.extend_from_slice(chunk);
+        for item in buf.chunks_exact_mut(itemsize) {
+            for &(offset, width) in &swaps {
+                item[offset..offset + width].reverse();
+            }
+        }
+        writer.write_all(&buf)?;
+    }
+    Ok(())
+}
+
+/// Creates (or truncates) a `.npy` file holding `array`, as `np.save` would write it.
+///
+/// ```
+/// # let path = std::env::temp_dir().join("npio-doc-write-npy.npy");
+/// npio::write_npy(&path, &ndarray::arr1(&[1i64, 2])).unwrap();
+/// assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + 16);
+/// ```
+pub fn write_npy<T, S, D, P>(path: P, array: &ArrayBase<S, D>) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+    P: AsRef<Path>,
+{
+    let mut out = BufWriter::new(File::create(path)?);
+    write_array(&mut out, array, &WriteOptions::default())?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(())
+}
+
+/// Creates (or truncates) a `.npy` file holding a dynamic array.
+///
+/// ```
+/// # let path = std::env::temp_dir().join("npio-doc-write-npy-dyn.npy");
+/// let a = npio::DynArray::from_strings(&ndarray::arr1(&["a"]));
+/// npio::write_npy_dyn(&path, &a).unwrap();
+/// assert_eq!(npio::read_npy_dyn(&path).unwrap(), a);
+/// ```
+pub fn write_npy_dyn<P: AsRef<Path>>(path: P, array: &DynArray) -> Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    write_dyn(&mut out, array, &WriteOptions::default())?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(())
+}
+
+/// The bytes of a `.npy` file holding `array`.
+///
+/// ```
+/// let bytes = npio::to_bytes(&ndarray::arr0(1u8)).unwrap();
+/// assert_eq!(bytes.len(), 129);
+/// ```
+pub fn to_bytes<T, S, D>(array: &ArrayBase<S, D>) -> Result<Vec<u8>>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+{
+    let mut out = Vec::new();
+    write_array(&mut out, array, &WriteOptions::default())?;
+    Ok(out)
+}
+
+/// The bytes of a `.npy` file holding a dynamic array.
+///
+/// ```
+/// let a = npio::DynArray::from_array(ndarray::arr1(&[1u8]));
+/// assert_eq!(npio::to_bytes_dyn(&a).unwrap(), npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap());
+/// ```
+pub fn to_bytes_dyn(array: &DynArray) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_dyn(&mut out, array, &WriteOptions::default())?;
+    Ok(out)
+}

@@ -1,0 +1,66 @@
+//! Helpers shared by the integration tests: the NumPy fixture manifest and error names.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// The repository's fixtures folder.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The manifest written by fixtures/generate.py.
+pub fn manifest() -> Value {
+    let text = std::fs::read_to_string(fixtures_dir().join("manifest.json"))
+        .expect("fixtures/manifest.json");
+    serde_json::from_str(&text).expect("valid manifest JSON")
+}
+
+/// The name of an error variant, as the manifest spells it.
+pub fn variant(err: &npio::Error) -> &'static str {
+    use npio::Error::*;
+    match err {
+        Io(_) => "Io",
+        BadMagic { .. } => "BadMagic",
+        UnsupportedVersion { .. } => "UnsupportedVersion",
+        HeaderTooLarge { .. } => "HeaderTooLarge",
+        TruncatedHeader { .. } => "TruncatedHeader",
+        HeaderEncoding { .. } => "HeaderEncoding",
+        HeaderSyntax { .. } => "HeaderSyntax",
+        InvalidHeader(_) => "InvalidHeader",
+        InvalidDescr { .. } => "InvalidDescr",
+        ObjectDType { .. } => "ObjectDType",
+        DTypeMismatch { .. } => "DTypeMismatch",
+        DimensionMismatch { .. } => "DimensionMismatch",
+        SizeOverflow { .. } => "SizeOverflow",
+        TruncatedData { .. } => "TruncatedData",
+        TrailingData { .. } => "TrailingData",
+        InvalidBool { .. } => "InvalidBool",
+        InvalidArray(_) => "InvalidArray",
+        NoSuchField { .. } => "NoSuchField",
+        InvalidUnicode { .. } => "InvalidUnicode",
+        _ => "Other",
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The array's values as little-endian bytes in C order, via npio's own writer.
+pub fn c_le_bytes(array: &npio::DynArray) -> Vec<u8> {
+    let mut out = Vec::new();
+    let opts = npio::WriteOptions::default()
+        .endian(npio::Endian::Little)
+        .order(npio::Order::C)
+        .version(npio::Version::V3_0);
+    npio::write_dyn(&mut out, array, &opts).expect("write");
+    let info = npio::read_header(
+        &mut &out[..],
+        &npio::ReadOptions::default().max_header_size(1 << 30),
+    )
+    .expect("header");
+    out[info.data_offset as usize..].to_vec()
+}
