@@ -236,7 +236,7 @@ impl RawArray {
     /// The element bytes in C order (`fortran_order = false`) or Fortran order.
     pub(crate) fn bytes_in_order(&self, fortran_order: bool) -> Cow<'_, [u8]> {
         let nontrivial = self.shape.iter().filter(|&&d| d > 1).count() > 1;
-        if fortran_order == self.fortran_order || !nontrivial {
+        if fortran_order == self.fortran_order || !nontrivial || self.bytes.is_empty() {
             return Cow::Borrowed(&self.bytes);
         }
         // View the bytes as an array with the item bytes as an extra innermost axis, laid out
@@ -708,5 +708,14 @@ mod tests {
         let back = RawArray::new(vec![2, 3], true, f, 2).unwrap();
         assert_eq!(back.bytes_in_order(false).into_owned(), c_bytes);
         assert_eq!(back.element(&[1, 2]), raw.element(&[1, 2]));
+    }
+
+    #[test]
+    fn empty_arrays_reorder_trivially() {
+        // Found by proptest: an empty 2x2x0 array used to build an out-of-bounds view.
+        let raw = RawArray::new(vec![2, 2, 0], false, vec![], 1).unwrap();
+        assert!(raw.bytes_in_order(true).is_empty());
+        let zero_size = RawArray::new(vec![2, 3], true, vec![], 0).unwrap();
+        assert!(zero_size.bytes_in_order(false).is_empty());
     }
 }

@@ -1,0 +1,178 @@
+//! Writes a set of arrays built in Rust into a folder, with a manifest, for NumPy to check.
+//!
+//! ```text
+//! cargo run --release --example interop_export -- DIR
+//! ```
+//!
+//! Every array holds `arange(n)` cast to its dtype and reshaped (C order) to its shape; the
+//! manifest says which dtype, shape and memory order NumPy should find. `fixtures/interop.py`
+//! loads each file with NumPy, checks the values and compares the bytes with `np.save`'s.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use half::f16;
+use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+use npio::{DType, DynArray, Element, Endian, Order, WriteOptions};
+use num_complex::Complex;
+
+struct Export<'a> {
+    dir: &'a Path,
+    manifest: String,
+}
+
+impl Export<'_> {
+    fn record(&mut self, name: &str, descr: &str, shape: &[usize], fortran: bool) {
+        let shape: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+        let _ = writeln!(
+            self.manifest,
+            "{{\"file\": \"{name}.npy\", \"descr\": {descr:?}, \"shape\": [{}], \"fortran_order\": {fortran}}}",
+            shape.join(", ")
+        );
+    }
+
+    fn typed<T: Element>(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        order: Order,
+        endian: Endian,
+        make: fn(usize) -> T,
+    ) -> npio::Result<()> {
+        let n = shape.iter().product();
+        let c = ArrayD::from_shape_vec(IxDyn(shape), (0..n).map(make).collect()).expect("shape");
+        let array = if order == Order::Fortran {
+            let mut f = ArrayD::from_elem(IxDyn(shape).f(), make(0));
+            f.assign(&c);
+            f
+        } else {
+            c
+        };
+        let mut out = Vec::new();
+        npio::write_array(&mut out, &array, &WriteOptions::default().endian(endian))?;
+        std::fs::write(self.dir.join(format!("{name}.npy")), out)?;
+        let fortran = order == Order::Fortran && shape.iter().filter(|&&d| d > 1).count() > 1;
+        self.record(name, &T::dtype(endian).descr(), shape, fortran);
+        Ok(())
+    }
+}
+
+fn run(dir: &Path) -> npio::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut ex = Export {
+        dir,
+        manifest: String::new(),
+    };
+    for (endian, tag) in [(Endian::Little, "le"), (Endian::Big, "be")] {
+        for (order, otag) in [(Order::C, "c"), (Order::Fortran, "f")] {
+            let shape = [3usize, 4, 5];
+            ex.typed(&format!("bool_{tag}_{otag}"), &shape, order, endian, |i| {
+                i != 0
+            })?;
+            ex.typed(&format!("i1_{tag}_{otag}"), &shape, order, endian, |i| {
+                i as i8
+            })?;
+            ex.typed(&format!("u2_{tag}_{otag}"), &shape, order, endian, |i| {
+                i as u16
+            })?;
+            ex.typed(&format!("i4_{tag}_{otag}"), &shape, order, endian, |i| {
+                i as i32
+            })?;
+            ex.typed(&format!("i8_{tag}_{otag}"), &shape, order, endian, |i| {
+                i as i64
+            })?;
+            ex.typed(&format!("u8_{tag}_{otag}"), &shape, order, endian, |i| {
+                i as u64
+            })?;
+            ex.typed(&format!("f2_{tag}_{otag}"), &shape, order, endian, |i| {
+                f16::from_f64(i as f64)
+            })?;
+            ex.typed(&format!("f4_{tag}_{otag}"), &shape, order, endian, |i| {
+                i as f32
+            })?;
+            ex.typed(&format!("f8_{tag}_{otag}"), &shape, order, endian, |i| {
+                i as f64
+            })?;
+            ex.typed(&format!("c8_{tag}_{otag}"), &shape, order, endian, |i| {
+                Complex::new(i as f32, 0.0)
+            })?;
+            ex.typed(&format!("c16_{tag}_{otag}"), &shape, order, endian, |i| {
+                Complex::new(i as f64, 0.0)
+            })?;
+        }
+        ex.typed(&format!("f8_0d_{tag}"), &[], Order::C, endian, |i| i as f64)?;
+        ex.typed(&format!("f8_empty_{tag}"), &[0, 3], Order::C, endian, |i| {
+            i as f64
+        })?;
+        ex.typed(
+            &format!("i4_6d_{tag}"),
+            &[2, 1, 3, 2, 2, 3],
+            Order::Fortran,
+            endian,
+            |i| i as i32,
+        )?;
+    }
+    // A non-contiguous view, written in C order.
+    let base =
+        ArrayD::from_shape_vec(IxDyn(&[6, 8]), (0..48).map(|i| i as f64).collect()).expect("shape");
+    let view = base.slice(ndarray::s![..;2, ..;-3]);
+    let mut out = Vec::new();
+    npio::write_array(&mut out, &view, &WriteOptions::default())?;
+    std::fs::write(dir.join("noncontig.npy"), out)?;
+    let _ = writeln!(ex.manifest, "{{\"file\": \"noncontig.npy\", \"expr\": \"np.arange(48, dtype='<f8').reshape(6, 8)[::2, ::-3]\"}}");
+    // Strings and records through the dynamic writer.
+    npio::write_npy_dyn(
+        dir.join("unicode.npy"),
+        &DynArray::from_strings(&ndarray::arr1(&["", "a", "héllo", "日本語", "\u{1F600}"])),
+    )?;
+    let _ = writeln!(ex.manifest, "{{\"file\": \"unicode.npy\", \"expr\": \"np.array(['', 'a', 'héllo', '日本語', '\\\\U0001F600'])\"}}");
+    npio::write_npy_dyn(
+        dir.join("bytes.npy"),
+        &DynArray::from_byte_strings(&ndarray::arr1(&[&b"ab"[..], b"", b"xyz"])),
+    )?;
+    let _ = writeln!(
+        ex.manifest,
+        "{{\"file\": \"bytes.npy\", \"expr\": \"np.array([b'ab', b'', b'xyz'])\"}}"
+    );
+    let dtype =
+        DType::parse("[('a', '<i4'), ('', '|V4'), ('b', '>f8', (2,)), (('T', 'c'), '|S3')]")?;
+    let mut bytes = Vec::new();
+    for k in 0..3u8 {
+        bytes.extend((k as i32).to_le_bytes());
+        bytes.extend([0u8; 4]);
+        bytes.extend((k as f64).to_be_bytes());
+        bytes.extend((k as f64 + 0.5).to_be_bytes());
+        bytes.extend([b'a' + k, b'b', 0]);
+    }
+    let raw = npio::RawArray::new(vec![3], false, bytes, dtype.itemsize())?;
+    let record = DynArray::new(dtype, npio::ArrayData::Raw(raw))?;
+    let mut out = Vec::new();
+    npio::write_dyn(
+        &mut out,
+        &record,
+        &WriteOptions::default().endian(Endian::Big).order(Order::C),
+    )?;
+    std::fs::write(dir.join("record_be.npy"), out)?;
+    // Checked by the named check "record_be" in fixtures/interop.py.
+    let _ = writeln!(
+        ex.manifest,
+        "{{\"file\": \"record_be.npy\", \"check\": \"record_be\"}}"
+    );
+    std::fs::write(dir.join("manifest.jsonl"), ex.manifest)?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let Some(dir) = std::env::args().nth(1) else {
+        eprintln!("usage: interop_export DIR");
+        return ExitCode::from(2);
+    };
+    match run(Path::new(&dir)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
