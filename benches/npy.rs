@@ -1,1 +1,118 @@
-fn main() {}
+//! Criterion benchmarks of the `.npy` core: header parsing, bulk reads (native and
+//! byte-swapped), and writes (contiguous and non-contiguous).
+//!
+//! Run with `cargo bench --bench npy`. Sizes are chosen for a small (2-core) machine.
+
+use std::hint::black_box;
+use std::io::Cursor;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ndarray::{s, Array1, Array2, IxDyn};
+use npio::{Endian, WriteOptions};
+
+const N: usize = 4 << 20; // 4 Mi f64 = 32 MiB
+
+fn data() -> Array1<f64> {
+    Array1::from_iter((0..N).map(|i| i as f64 * 0.5))
+}
+
+fn encoded(endian: Endian) -> Vec<u8> {
+    let mut out = Vec::new();
+    npio::write_array(&mut out, &data(), &WriteOptions::default().endian(endian)).unwrap();
+    out
+}
+
+fn header(c: &mut Criterion) {
+    let simple = encoded(Endian::Little);
+    let record = {
+        let fields: Vec<String> = (0..200)
+            .map(|i| format!("('field_{i}', '<f8', (2,))"))
+            .collect();
+        let dtype = npio::DType::parse(&format!("[{}]", fields.join(", "))).unwrap();
+        npio::Header::new(dtype, vec![10], false)
+            .to_bytes()
+            .unwrap()
+    };
+    let opts = npio::ReadOptions::default().max_header_size(1 << 20);
+    let mut g = c.benchmark_group("header");
+    g.bench_function("parse_simple", |b| {
+        b.iter(|| npio::read_header(&mut &simple[..128], &opts).unwrap())
+    });
+    g.bench_function("parse_200_fields", |b| {
+        b.iter(|| npio::read_header(&mut &record[..], &opts).unwrap())
+    });
+    g.finish();
+}
+
+fn read(c: &mut Criterion) {
+    let mut g = c.benchmark_group("read_f64_32MiB");
+    g.throughput(Throughput::Bytes((N * 8) as u64));
+    g.sample_size(20);
+    for (name, endian) in [
+        ("native", Endian::NATIVE),
+        (
+            "swapped",
+            if Endian::NATIVE == Endian::Little {
+                Endian::Big
+            } else {
+                Endian::Little
+            },
+        ),
+    ] {
+        let bytes = encoded(endian);
+        g.bench_with_input(BenchmarkId::new("typed", name), &bytes, |b, bytes| {
+            b.iter(|| {
+                let r = npio::NpyReader::new_seekable(Cursor::new(&bytes[..]), Default::default())
+                    .unwrap();
+                black_box(r.read_array::<f64, IxDyn>().unwrap())
+            })
+        });
+        g.bench_with_input(
+            BenchmarkId::new("stream_unknown_length", name),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    black_box(
+                        npio::NpyReader::new(&bytes[..])
+                            .unwrap()
+                            .read_array::<f64, IxDyn>()
+                            .unwrap(),
+                    )
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+fn write(c: &mut Criterion) {
+    let a = data();
+    let mut g = c.benchmark_group("write_f64_32MiB");
+    g.throughput(Throughput::Bytes((N * 8) as u64));
+    g.sample_size(20);
+    let mut out = Vec::with_capacity(N * 8 + 128);
+    g.bench_function("contiguous", |b| {
+        b.iter(|| {
+            out.clear();
+            npio::write_array(&mut out, &a, &WriteOptions::default()).unwrap();
+        })
+    });
+    g.bench_function("byteswapped", |b| {
+        b.iter(|| {
+            out.clear();
+            npio::write_array(&mut out, &a, &WriteOptions::default().endian(Endian::Big)).unwrap();
+        })
+    });
+    let square: Array2<f64> = a.into_shape_with_order((2048, 2048)).unwrap();
+    let strided = square.slice(s![.., ..;-1]);
+    g.bench_function("non_contiguous", |b| {
+        b.iter(|| {
+            out.clear();
+            npio::write_array(&mut out, &strided, &WriteOptions::default()).unwrap();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, header, read, write);
+criterion_main!(benches);

@@ -263,7 +263,12 @@ impl RawArray {
         } else {
             (0..=n).collect()
         };
-        Cow::Owned(view.permuted_axes(IxDyn(&order)).iter().copied().collect())
+        // The innermost axis is one item's bytes (stride 1): copy item by item as slices.
+        let mut out = Vec::with_capacity(self.bytes.len());
+        for item in view.permuted_axes(IxDyn(&order)).rows() {
+            out.extend_from_slice(item.to_slice().expect("item bytes are contiguous"));
+        }
+        Cow::Owned(out)
     }
 }
 
@@ -536,7 +541,7 @@ impl DynArray {
     ///
     /// ```
     /// let a = npio::DynArray::from_strings(&ndarray::arr1(&["x", "yz"]));
-    /// assert_eq!(a.to_strings().unwrap().to_vec(), vec!["x", "yz"]);
+    /// assert_eq!(a.to_strings().unwrap().into_raw_vec_and_offset().0, vec!["x", "yz"]);
     /// ```
     pub fn to_strings(&self) -> Result<ArrayD<String>> {
         let raw = self.raw("unicode strings (U)")?;
@@ -584,7 +589,7 @@ impl DynArray {
     ///
     /// ```
     /// let a = npio::DynArray::from_byte_strings(&ndarray::arr1(&[&b"a\0b"[..], b""]));
-    /// assert_eq!(a.to_byte_strings().unwrap().to_vec(), vec![b"a\0b".to_vec(), vec![]]);
+    /// assert_eq!(a.to_byte_strings().unwrap().into_raw_vec_and_offset().0, vec![b"a\0b".to_vec(), vec![]]);
     /// ```
     pub fn to_byte_strings(&self) -> Result<ArrayD<Vec<u8>>> {
         let raw = self.raw("byte strings (S)")?;
@@ -680,7 +685,7 @@ impl DynArray {
     /// let mut bytes = Vec::new();
     /// for (x, y) in [(1.5f32, 7i32), (2.5, 8)] { bytes.extend(x.to_le_bytes()); bytes.extend(y.to_le_bytes()); }
     /// let rec = npio::DynArray::new(dt, npio::ArrayData::Raw(npio::RawArray::new(vec![2], false, bytes, 8).unwrap())).unwrap();
-    /// assert_eq!(rec.field_array::<i32>("y").unwrap().to_vec(), vec![7, 8]);
+    /// assert_eq!(rec.field_array::<i32>("y").unwrap(), ndarray::arr1(&[7, 8]).into_dyn());
     /// ```
     pub fn field_array<T: Element>(&self, name: &str) -> Result<ArrayD<T>> {
         self.field(name)?.into_array()

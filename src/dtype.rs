@@ -223,7 +223,7 @@ impl Scalar {
             ScalarKind::Float => matches!(size, 2 | 4 | 8 | 10 | 12 | 16),
             ScalarKind::Complex => matches!(size, 8 | 16 | 20 | 24 | 32),
             ScalarKind::Bytes | ScalarKind::Void => true,
-            ScalarKind::Unicode => size % 4 == 0,
+            ScalarKind::Unicode => size.is_multiple_of(4),
             ScalarKind::DateTime { multiplier, .. } | ScalarKind::TimeDelta { multiplier, .. } => {
                 size == 8 && multiplier >= 1
             }

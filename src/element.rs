@@ -13,9 +13,9 @@
 
 use std::io::{Read, Write};
 
-use bytemuck::Pod;
+use bytemuck::{NoUninit, Pod};
 use half::f16;
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayView1};
 use num_complex::Complex;
 
 use crate::array::ArrayData;
@@ -27,7 +27,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// Elements moved per buffered write when data must be converted on the way out.
+/// Bytes moved per buffered write when data must be converted on the way out.
 const WRITE_CHUNK_BYTES: usize = 1 << 16;
 
 /// A Rust type that `.npy` data can be read into and written from.
@@ -81,9 +81,9 @@ pub trait Element: Clone + Send + Sync + 'static + sealed::Sealed {
     ) -> std::io::Result<()>;
 
     #[doc(hidden)]
-    fn write_iter<'a, W: Write + ?Sized, I: Iterator<Item = &'a Self>>(
+    fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(
         writer: &mut W,
-        data: I,
+        rows: I,
         endian: Endian,
     ) -> std::io::Result<()>;
 
@@ -139,26 +139,46 @@ fn write_pod_slice<T: Pod, W: Write + ?Sized>(
     Ok(())
 }
 
-fn write_pod_iter<'a, T: Pod, W: Write + ?Sized, I: Iterator<Item = &'a T>>(
+/// Writes rows (1-D views, in order) through a reused buffer: contiguous rows are copied as
+/// slices, strided ones element by element, and each full buffer is swapped and written.
+fn write_rows_buffered<
+    'a,
+    T: NoUninit,
+    W: Write + ?Sized,
+    I: Iterator<Item = ArrayView1<'a, T>>,
+>(
     writer: &mut W,
-    data: I,
-    width: usize,
-    endian: Endian,
+    rows: I,
+    convert: impl Fn(&mut [T]),
 ) -> std::io::Result<()> {
     let chunk = (WRITE_CHUNK_BYTES / std::mem::size_of::<T>()).max(1);
     let mut buf: Vec<T> = Vec::with_capacity(chunk);
     let mut flush = |buf: &mut Vec<T>| -> std::io::Result<()> {
-        if endian.needs_swap() {
-            swap_in_place(buf, width);
-        }
+        convert(buf);
         writer.write_all(bytemuck::cast_slice(buf))?;
         buf.clear();
         Ok(())
     };
-    for x in data {
-        buf.push(*x);
-        if buf.len() == chunk {
-            flush(&mut buf)?;
+    for row in rows {
+        match row.as_slice() {
+            Some(mut slice) => {
+                while !slice.is_empty() {
+                    let take = (chunk - buf.len()).min(slice.len());
+                    buf.extend_from_slice(&slice[..take]);
+                    slice = &slice[take..];
+                    if buf.len() == chunk {
+                        flush(&mut buf)?;
+                    }
+                }
+            }
+            None => {
+                for x in row.iter() {
+                    buf.push(*x);
+                    if buf.len() == chunk {
+                        flush(&mut buf)?;
+                    }
+                }
+            }
         }
     }
     flush(&mut buf)
@@ -196,8 +216,9 @@ macro_rules! numeric_element {
                 write_pod_slice(writer, data, $width, endian)
             }
 
-            fn write_iter<'a, W: Write + ?Sized, I: Iterator<Item = &'a Self>>(writer: &mut W, data: I, endian: Endian) -> std::io::Result<()> {
-                write_pod_iter(writer, data, $width, endian)
+            fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(writer: &mut W, rows: I, endian: Endian) -> std::io::Result<()> {
+                let swap = endian.needs_swap();
+                write_rows_buffered(writer, rows, |buf: &mut [Self]| if swap { swap_in_place(buf, $width) })
             }
 
             fn into_data(array: ArrayD<Self>) -> ArrayData {
@@ -274,20 +295,12 @@ impl Element for bool {
         writer.write_all(bytemuck::cast_slice::<bool, u8>(data))
     }
 
-    fn write_iter<'a, W: Write + ?Sized, I: Iterator<Item = &'a Self>>(
+    fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(
         writer: &mut W,
-        data: I,
+        rows: I,
         _: Endian,
     ) -> std::io::Result<()> {
-        let mut buf = Vec::with_capacity(WRITE_CHUNK_BYTES);
-        for &b in data {
-            buf.push(u8::from(b));
-            if buf.len() == WRITE_CHUNK_BYTES {
-                writer.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        writer.write_all(&buf)
+        write_rows_buffered(writer, rows, |_: &mut [bool]| {})
     }
 
     fn into_data(array: ArrayD<Self>) -> ArrayData {
@@ -333,7 +346,8 @@ mod tests {
         let mut a = Vec::new();
         u32::write_slice(&mut a, &data, Endian::Big).unwrap();
         let mut b = Vec::new();
-        u32::write_iter(&mut b, data.iter(), Endian::Big).unwrap();
+        let strided = ndarray::Array2::from_shape_vec((1000, 100), data.clone()).unwrap();
+        u32::write_rows(&mut b, strided.rows().into_iter(), Endian::Big).unwrap();
         let expected: Vec<u8> = data.iter().flat_map(|x| x.to_be_bytes()).collect();
         assert_eq!(a, expected);
         assert_eq!(b, expected);

@@ -63,3 +63,8 @@ pub mod reexports {
     pub use ndarray;
     pub use num_complex;
 }
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -154,7 +154,9 @@ fn write_typed<T: Element, W: Write + ?Sized>(
     let ordered = if fortran { view.reversed_axes() } else { view };
     match ordered.as_slice() {
         Some(contiguous) => T::write_slice(writer, contiguous, endian)?,
-        None => T::write_iter(writer, ordered.iter(), endian)?,
+        // 0-d arrays are always contiguous, so there is at least one axis here. Rows are
+        // 1-D views: iterating them is fast, unlike element-wise IxDyn iteration.
+        None => T::write_rows(writer, ordered.rows().into_iter(), endian)?,
     }
     Ok(())
 }

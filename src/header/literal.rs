@@ -268,11 +268,11 @@ fn integer(i: &str, grammar: Grammar) -> Res<'_, Literal> {
     if radix == 10
         && digits.len() > 1
         && digits.starts_with('0')
-        && digits.trim_matches(['0', '_']) != ""
+        && !digits.trim_matches(['0', '_']).is_empty()
     {
         return failure(i, "leading zeros in a decimal integer are not allowed");
     }
-    if rest.starts_with(|c: char| c == '.' || c == 'e' || c == 'E' || c == 'j' || c == 'J') {
+    if rest.starts_with(['.', 'e', 'E', 'j', 'J']) {
         return failure(
             rest,
             "floating-point and complex numbers are not allowed here",
