@@ -610,6 +610,18 @@ mod tests {
     }
 
     #[test]
+    fn forcing_version_1_on_a_huge_header_fails() {
+        // NumPy's test_large_header: a 1.0 header cannot exceed 65535 bytes.
+        let fields: Vec<String> = (0..5000).map(|i| format!("('f{i:05}', '<i4')")).collect();
+        let dtype = DType::parse(&format!("[{}]", fields.join(", "))).unwrap();
+        let h = Header::new(dtype, vec![1], false);
+        assert!(h.to_bytes_with_version(Version::V1_0).is_err());
+        assert_eq!(&h.to_bytes().unwrap()[6..8], &[2, 0]);
+        let utf8 = Header::new(DType::parse("[('日', '<i4')]").unwrap(), vec![1], false);
+        assert!(utf8.to_bytes_with_version(Version::V2_0).is_err());
+    }
+
+    #[test]
     fn growth_padding_and_versions() {
         let h = Header::new(DType::parse("<i8").unwrap(), vec![], false);
         let text = h.dict_text();
