@@ -159,6 +159,37 @@ fn run(dir: &Path) -> npio::Result<()> {
         ex.manifest,
         "{{\"file\": \"record_be.npy\", \"check\": \"record_be\"}}"
     );
+    // Archives: every .npy written above, packed stored (64-byte aligned) and deflated.
+    for (file, compression) in [
+        ("all_stored.npz", npio::Compression::Stored),
+        ("all_deflated.npz", npio::Compression::deflated()),
+        (
+            "all_deflated_l9.npz",
+            npio::Compression::Deflated { level: 9 },
+        ),
+    ] {
+        let mut npz = npio::NpzWriter::create(dir.join(file))?;
+        npz.set_compression(compression);
+        let mut names: Vec<String> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".npy"))
+            .collect();
+        names.sort();
+        for name in &names {
+            let array = npio::read_npy_dyn(dir.join(name))?;
+            npz.add_dyn(&format!("nested/{}", name.trim_end_matches(".npy")), &array)?;
+        }
+        npz.add_raw("notes.txt", "written by npio\n".as_bytes())?;
+        let mut rows = npz.start_array::<f64>("rows", &[4, 3])?;
+        for k in 0..4 {
+            rows.write_rows(&ndarray::Array2::from_shape_fn((1, 3), |(_, j)| {
+                (k * 3 + j) as f64
+            }))?;
+        }
+        rows.finish()?;
+        npz.finish()?;
+        let _ = writeln!(ex.manifest, "{{\"file\": \"{file}\", \"check\": \"npz\"}}");
+    }
     std::fs::write(dir.join("manifest.jsonl"), ex.manifest)?;
     Ok(())
 }

@@ -170,6 +170,40 @@ pub enum Error {
         available: Vec<String>,
     },
 
+    /// The `.npz` archive itself is invalid (not a zip file, truncated, corrupt directory).
+    #[error("invalid npz archive: {0}")]
+    Archive(String),
+
+    /// Something went wrong inside one member of an `.npz` archive.
+    #[error("npz member {member:?}: {source}")]
+    Member {
+        /// The member's name as stored in the archive.
+        member: String,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// No member of the archive has the requested name (with or without `.npy`).
+    #[error("no member named {name:?} in the archive (members: {available:?})")]
+    NoSuchMember {
+        /// The requested name.
+        name: String,
+        /// The names the archive lists (`.npy` stripped).
+        available: Vec<String>,
+    },
+
+    /// A member name is already used in the archive being written.
+    #[error("the archive already has a member named {name:?}")]
+    DuplicateMember {
+        /// The stored member name.
+        name: String,
+    },
+
+    /// The writer was used wrongly (for example an incremental member left unfinished).
+    #[error("{0}")]
+    Usage(String),
+
     /// Unicode data is not valid UCS-4.
     #[error("invalid unicode code point {code:#x} in element {index}")]
     InvalidUnicode {
@@ -189,3 +223,38 @@ pub enum Error {
 /// assert!(load().is_err());
 /// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<zip::result::ZipError> for Error {
+    fn from(err: zip::result::ZipError) -> Error {
+        match err {
+            zip::result::ZipError::Io(io) => Error::Io(io),
+            other => Error::Archive(other.to_string()),
+        }
+    }
+}
+
+impl Error {
+    /// Attaches the name of the archive member the error happened in.
+    pub(crate) fn in_member(self, member: &str) -> Error {
+        match self {
+            already @ Error::Member { .. } => already,
+            other => Error::Member {
+                member: member.to_string(),
+                source: Box::new(other),
+            },
+        }
+    }
+
+    /// For an error inside an archive member, the error itself; otherwise `self`.
+    ///
+    /// ```
+    /// let err = npio::Error::InvalidHeader("x".into());
+    /// assert!(matches!(err.root(), npio::Error::InvalidHeader(_)));
+    /// ```
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Member { source, .. } => source.root(),
+            other => other,
+        }
+    }
+}

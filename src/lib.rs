@@ -37,6 +37,7 @@ pub mod dtype;
 pub mod element;
 mod error;
 pub mod header;
+pub mod npz;
 pub mod read;
 pub mod write;
 
@@ -45,6 +46,7 @@ pub use dtype::{DType, Endian, Field, Record, Scalar, ScalarKind, TimeUnit};
 pub use element::Element;
 pub use error::{Error, Result};
 pub use header::{read_header, Header, HeaderInfo, ReadOptions, Version};
+pub use npz::{Compression, MemberInfo, NpzArrayWriter, NpzReader, NpzWriter};
 pub use read::{
     from_bytes, from_bytes_dyn, read_npy, read_npy_dyn, read_npy_dyn_with, read_npy_with, NpyReader,
 };

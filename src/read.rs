@@ -103,12 +103,11 @@ impl<R: Read> DataReader<'_, R> {
         if allow {
             return Ok(());
         }
-        let extra = match self.remaining {
-            Some(r) => r > self.consumed,
-            None => {
-                let mut one = [0u8; 1];
-                fill(self.reader, &mut one)? == 1
-            }
+        // Even when the length is known, read to the end: a source may be longer than it said,
+        // and some sources check integrity at their end (a zip member's CRC).
+        let extra = self.remaining.is_some_and(|r| r > self.consumed) || {
+            let mut one = [0u8; 1];
+            fill(self.reader, &mut one)? == 1
         };
         if extra {
             return Err(Error::TrailingData {
@@ -279,6 +278,23 @@ impl<R: Read> NpyReader<R> {
         let values = read_dyn_data(&mut data, &header, count)?;
         data.check_end(allow_trailing)?;
         DynArray::new(header.dtype, values)
+    }
+}
+
+impl<R: Read> NpyReader<R> {
+    /// Parses the header of a source whose total length (header included) is known without
+    /// seeking, such as an archive member or a download with a content length. The data
+    /// buffer is then allocated once, after checking the header's claim against that length.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u32, 2])).unwrap();
+    /// let r = npio::NpyReader::with_length(&bytes[..], Default::default(), 130).unwrap();
+    /// assert!(matches!(r.read_dyn(), Err(npio::Error::TruncatedData { found: 2, .. })));
+    /// ```
+    pub fn with_length(reader: R, options: ReadOptions, total_len: u64) -> Result<Self> {
+        let mut this = Self::with_options(reader, options)?;
+        this.remaining = Some(total_len.saturating_sub(this.info.data_offset));
+        Ok(this)
     }
 }
 

@@ -136,6 +136,56 @@ where
     write_typed(writer, array.view().into_dyn(), T::dtype(endian), options)
 }
 
+/// The header written for a typed array.
+fn typed_header<T: Element>(
+    view: &ArrayViewD<'_, T>,
+    dtype: DType,
+    options: &WriteOptions,
+) -> Header {
+    Header::new(
+        dtype,
+        view.shape().to_vec(),
+        options.fortran(numpy_fortran_order(view)),
+    )
+}
+
+/// The header written for a dynamic array.
+fn dyn_header(array: &DynArray, options: &WriteOptions) -> Header {
+    let dtype = match options.endian {
+        Some(e) => array.dtype().with_endian(e),
+        None => array.dtype().clone(),
+    };
+    Header::new(
+        dtype,
+        array.shape().to_vec(),
+        options.fortran(array.is_fortran_order()),
+    )
+}
+
+/// The exact size of the `.npy` stream for `header`: prefix plus data.
+fn encoded_len(header: &Header, options: &WriteOptions) -> Result<u64> {
+    Ok(options.header_bytes(header)?.len() as u64 + header.data_len()? as u64)
+}
+
+/// The size of the `.npy` stream [`write_array`] writes for `array`.
+pub(crate) fn array_npy_len<T, S, D>(array: &ArrayBase<S, D>, options: &WriteOptions) -> Result<u64>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+{
+    let dtype = T::dtype(options.endian.unwrap_or(Endian::NATIVE));
+    encoded_len(
+        &typed_header(&array.view().into_dyn(), dtype, options),
+        options,
+    )
+}
+
+/// The size of the `.npy` stream [`write_dyn`] writes for `array`.
+pub(crate) fn dyn_npy_len(array: &DynArray, options: &WriteOptions) -> Result<u64> {
+    encoded_len(&dyn_header(array, options), options)
+}
+
 /// Writes typed data with the given dtype (whose byte order is the one written).
 fn write_typed<T: Element, W: Write + ?Sized>(
     writer: &mut W,
@@ -147,8 +197,8 @@ fn write_typed<T: Element, W: Write + ?Sized>(
         DType::Scalar(s) => s.endian(),
         _ => Endian::NotApplicable,
     };
-    let fortran = options.fortran(numpy_fortran_order(&view));
-    let header = Header::new(dtype, view.shape().to_vec(), fortran);
+    let header = typed_header(&view, dtype, options);
+    let fortran = header.fortran_order;
     header.data_len()?;
     writer.write_all(&options.header_bytes(&header)?)?;
     let ordered = if fortran { view.reversed_axes() } else { view };
@@ -175,14 +225,11 @@ pub fn write_dyn<W: Write + ?Sized>(
     array: &DynArray,
     options: &WriteOptions,
 ) -> Result<()> {
-    let dtype = match options.endian {
-        Some(e) => array.dtype().with_endian(e),
-        None => array.dtype().clone(),
-    };
+    let header = dyn_header(array, options);
     match array.data() {
-        ArrayData::Raw(raw) => write_raw(writer, raw, array.dtype(), dtype, options),
+        ArrayData::Raw(raw) => write_raw(writer, raw, array.dtype(), header, options),
         data => {
-            for_each_typed!(data, a => write_typed(writer, a.view(), dtype, options), raw _r => unreachable!())
+            for_each_typed!(data, a => write_typed(writer, a.view(), header.dtype, options), raw _r => unreachable!())
         }
     }
 }
@@ -192,12 +239,12 @@ fn write_raw<W: Write + ?Sized>(
     writer: &mut W,
     raw: &RawArray,
     from: &DType,
-    to: DType,
+    header: Header,
     options: &WriteOptions,
 ) -> Result<()> {
-    let fortran = options.fortran(raw.is_fortran_order());
-    let header = Header::new(to.clone(), raw.shape().to_vec(), fortran);
+    let fortran = header.fortran_order;
     writer.write_all(&options.header_bytes(&header)?)?;
+    let to = header.dtype;
     let bytes = raw.bytes_in_order(fortran);
     let swaps: Vec<(usize, usize)> = from
         .swap_units()

@@ -40,6 +40,11 @@ pub fn variant(err: &npio::Error) -> &'static str {
         InvalidArray(_) => "InvalidArray",
         NoSuchField { .. } => "NoSuchField",
         InvalidUnicode { .. } => "InvalidUnicode",
+        Archive(_) => "Archive",
+        Member { .. } => "Member",
+        NoSuchMember { .. } => "NoSuchMember",
+        DuplicateMember { .. } => "DuplicateMember",
+        Usage(_) => "Usage",
         _ => "Other",
     }
 }

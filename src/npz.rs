@@ -1,0 +1,798 @@
+//! `.npz` archives: zip files of `.npy` members, as `np.savez` and `np.savez_compressed` write
+//! them and `np.load` reads them.
+//!
+//! [`NpzReader`] lists members the way NumPy does (`.npy` stripped, archive order, nested
+//! names with `/` kept), finds them with or without `.npy`, reads headers without inflating
+//! data, and reads members typed, dynamically, as raw bytes (members that are not arrays) or
+//! as a stream. [`NpzWriter`] writes stored members with their data aligned to 64 bytes (so
+//! they can be memory-mapped later) or deflated members, with zip64 wherever it is needed.
+//!
+//! ```
+//! use std::io::Cursor;
+//! let mut writer = npio::NpzWriter::new_compressed(Cursor::new(Vec::new()));
+//! writer.add_array("x", &ndarray::arr1(&[1.0f64, 2.0])).unwrap();
+//! writer.add_array("dir/y", &ndarray::arr2(&[[1u8, 2], [3, 4]])).unwrap();
+//! let bytes = writer.finish().unwrap().into_inner();
+//!
+//! let mut npz = npio::NpzReader::new(Cursor::new(bytes)).unwrap();
+//! assert_eq!(npz.names(), vec!["x", "dir/y"]);
+//! let y: ndarray::Array2<u8> = npz.read_array("dir/y.npy").unwrap();
+//! assert_eq!(y[[1, 0]], 3);
+//! ```
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::path::Path;
+
+use ndarray::{Array, ArrayBase, Data, Dimension};
+use zip::read::ZipFile;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+use crate::array::DynArray;
+use crate::dtype::Endian;
+use crate::element::Element;
+use crate::error::{Error, Result};
+use crate::header::{read_header, Header, HeaderInfo, ReadOptions, MAGIC};
+use crate::read::NpyReader;
+use crate::write::{array_npy_len, dyn_npy_len, write_array, write_dyn, WriteOptions};
+
+/// The largest expansion deflate can achieve (about 1032:1); a member claiming to inflate to
+/// more than this is refused before anything is inflated or allocated.
+const DEFLATE_MAX_RATIO: u64 = 1032;
+
+/// Stored members have their data aligned to this many bytes inside the archive.
+pub const STORED_ALIGNMENT: u16 = 64;
+
+/// Members at least this large are written with zip64 fields.
+const ZIP64_THRESHOLD: u64 = u32::MAX as u64;
+
+/// How members are compressed.
+///
+/// ```
+/// assert_eq!(npio::Compression::default(), npio::Compression::Stored);
+/// assert_eq!(npio::Compression::deflated(), npio::Compression::Deflated { level: 6 });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Compression {
+    /// No compression (`np.savez`); data aligned to 64 bytes in the archive.
+    #[default]
+    Stored,
+    /// Deflate at a level from 0 to 9 (`np.savez_compressed` uses zlib's default, 6).
+    Deflated {
+        /// The deflate level, 0 (fastest) to 9 (smallest).
+        level: u32,
+    },
+}
+
+impl Compression {
+    /// Deflate at NumPy's level, 6.
+    ///
+    /// ```
+    /// assert!(matches!(npio::Compression::deflated(), npio::Compression::Deflated { .. }));
+    /// ```
+    pub fn deflated() -> Compression {
+        Compression::Deflated { level: 6 }
+    }
+
+    fn file_options(self, npy_len: u64) -> Result<SimpleFileOptions> {
+        let base = SimpleFileOptions::default()
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(0o644)
+            .large_file(npy_len >= ZIP64_THRESHOLD);
+        Ok(match self {
+            Compression::Stored => base
+                .compression_method(CompressionMethod::Stored)
+                .with_alignment(STORED_ALIGNMENT),
+            Compression::Deflated { level } if level <= 9 => base
+                .compression_method(CompressionMethod::Deflated)
+                .compression_level(Some(i64::from(level))),
+            Compression::Deflated { level } => {
+                return Err(Error::Usage(format!(
+                    "deflate level {level} is out of range 0..=9"
+                )))
+            }
+        })
+    }
+}
+
+/// What an archive member is, read from the zip directory and the member's `.npy` header
+/// (the data is not inflated).
+///
+/// ```
+/// # use std::io::Cursor;
+/// let mut w = npio::NpzWriter::new(Cursor::new(Vec::new()));
+/// w.add_array("a", &ndarray::arr1(&[1i32, 2, 3])).unwrap();
+/// let mut npz = npio::NpzReader::new(Cursor::new(w.finish().unwrap().into_inner())).unwrap();
+/// let info = npz.member_info("a").unwrap();
+/// assert_eq!(info.stored_name, "a.npy");
+/// assert!(!info.compressed);
+/// assert_eq!(info.array_data_offset().unwrap() % 64, 0);
+/// assert_eq!(info.npy.unwrap().header.shape, vec![3]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInfo {
+    /// The name NumPy lists: the stored name with `.npy` stripped.
+    pub name: String,
+    /// The name as stored in the archive.
+    pub stored_name: String,
+    /// True when the member is deflated (or otherwise compressed).
+    pub compressed: bool,
+    /// The member's size inside the archive.
+    pub compressed_size: u64,
+    /// The member's uncompressed size.
+    pub size: u64,
+    /// Offset of the member's (possibly compressed) bytes from the start of the archive.
+    pub data_start: u64,
+    /// The `.npy` header, or `None` for a member that is not an array.
+    pub npy: Option<HeaderInfo>,
+}
+
+impl MemberInfo {
+    /// For a stored array member, the offset of its array data from the start of the archive
+    /// (where a memory map of the archive would find it).
+    ///
+    /// ```
+    /// # use std::io::Cursor;
+    /// let mut w = npio::NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    /// w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// let mut npz = npio::NpzReader::new(Cursor::new(w.finish().unwrap().into_inner())).unwrap();
+    /// assert_eq!(npz.member_info("a").unwrap().array_data_offset(), None); // compressed
+    /// ```
+    pub fn array_data_offset(&self) -> Option<u64> {
+        match (&self.npy, self.compressed) {
+            (Some(info), false) => Some(self.data_start + info.data_offset),
+            _ => None,
+        }
+    }
+}
+
+/// The name NumPy lists for a stored name.
+fn listed_name(stored: &str) -> &str {
+    stored.strip_suffix(".npy").unwrap_or(stored)
+}
+
+/// Reads `.npz` archives.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join("npio-doc-npz-open");
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("a.npz");
+/// let mut w = npio::NpzWriter::create(&path).unwrap();
+/// w.add_array("arr_0", &ndarray::arr1(&[1.5f32])).unwrap();
+/// w.finish().unwrap();
+/// let mut npz = npio::NpzReader::open(&path).unwrap();
+/// let a = npz.read_dyn("arr_0").unwrap();
+/// assert_eq!(a.dtype().descr(), "'<f4'");
+/// ```
+pub struct NpzReader<R> {
+    archive: ZipArchive<R>,
+    options: ReadOptions,
+}
+
+impl NpzReader<BufReader<File>> {
+    /// Opens an archive file.
+    ///
+    /// ```
+    /// assert!(npio::NpzReader::open("no/such/file.npz").is_err());
+    /// ```
+    pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
+        Self::open_with(path, ReadOptions::default())
+    }
+
+    /// Opens an archive file with read options (applied to every member).
+    ///
+    /// ```
+    /// let opts = npio::ReadOptions::default().max_header_size(1 << 20);
+    /// assert!(npio::NpzReader::open_with("no/such/file.npz", opts).is_err());
+    /// ```
+    pub fn open_with<P: AsRef<Path>>(path: P, options: ReadOptions) -> Result<Self> {
+        let file = File::open(path)?;
+        Self::with_options(BufReader::with_capacity(1 << 16, file), options)
+    }
+}
+
+impl<R: Read + Seek> NpzReader<R> {
+    /// Reads the archive directory from any seekable source.
+    ///
+    /// ```
+    /// let err = npio::NpzReader::new(std::io::Cursor::new(b"not a zip".to_vec())).err().unwrap();
+    /// assert!(matches!(err, npio::Error::Archive(_)));
+    /// ```
+    pub fn new(reader: R) -> Result<Self> {
+        Self::with_options(reader, ReadOptions::default())
+    }
+
+    /// Reads the archive directory, with read options applied to every member.
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let opts = npio::ReadOptions::default().max_header_size(100);
+    /// let mut npz = npio::NpzReader::with_options(std::io::Cursor::new(bytes), opts).unwrap();
+    /// assert!(npz.read_dyn("a").unwrap_err().to_string().contains("max_header_size"));
+    /// ```
+    pub fn with_options(reader: R, options: ReadOptions) -> Result<Self> {
+        let archive = ZipArchive::new(reader)?;
+        // Zip readers disagree on which of two same-named entries wins (NumPy takes the last);
+        // an archive that can be read two ways is refused rather than silently hiding data.
+        if archive.has_duplicate_names() {
+            return Err(Error::Archive(
+                "duplicate member names in the central directory: the archive is ambiguous".into(),
+            ));
+        }
+        Ok(NpzReader { archive, options })
+    }
+
+    /// The member names as NumPy lists them (`.npy` stripped), in archive order.
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add_array("b", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.add_raw("notes.txt", b"hello").unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// assert_eq!(npz.names(), vec!["b", "notes.txt"]);
+    /// ```
+    pub fn names(&self) -> Vec<String> {
+        self.stored_names()
+            .iter()
+            .map(|n| listed_name(n).to_string())
+            .collect()
+    }
+
+    /// The member names exactly as stored, in archive order.
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add_array("b", &ndarray::arr1(&[1u8])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// assert_eq!(npz.stored_names(), vec!["b.npy"]);
+    /// ```
+    pub fn stored_names(&self) -> Vec<String> {
+        self.archive
+            .file_names()
+            .map(|n| n.map(|n| n.into_owned()).unwrap_or_default())
+            .collect()
+    }
+
+    /// The number of members.
+    ///
+    /// ```
+    /// # let bytes = npio::NpzWriter::new(std::io::Cursor::new(Vec::new())).finish().unwrap().into_inner();
+    /// let npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// assert_eq!(npz.len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.archive.len()
+    }
+
+    /// True for an archive without members.
+    ///
+    /// ```
+    /// # let bytes = npio::NpzWriter::new(std::io::Cursor::new(Vec::new())).finish().unwrap().into_inner();
+    /// assert!(npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.archive.is_empty()
+    }
+
+    /// The archive index of a member: the exact stored name first, then with `.npy` added,
+    /// as `np.load` looks keys up.
+    fn index_of(&self, name: &str) -> Result<(usize, String)> {
+        let stored = self.stored_names();
+        let with_ext = format!("{name}.npy");
+        stored
+            .iter()
+            .position(|n| n == name)
+            .or_else(|| stored.iter().position(|n| *n == with_ext))
+            .map(|i| (i, stored[i].clone()))
+            .ok_or_else(|| Error::NoSuchMember {
+                name: name.to_string(),
+                available: self.names(),
+            })
+    }
+
+    /// Opens member `index` and runs `f` on it, naming the member in any error.
+    fn with_member<T>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut ZipFile<'_, R>, &ReadOptions) -> Result<T>,
+    ) -> Result<T> {
+        let (index, stored) = self.index_of(name)?;
+        let options = self.options.clone();
+        let result = (|| {
+            let mut file = self.archive.by_index(index)?;
+            f(&mut file, &options)
+        })();
+        result.map_err(|e| e.in_member(&stored))
+    }
+
+    /// Describes one member from the directory and its `.npy` header, inflating only the few
+    /// bytes of the header.
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add_raw("notes.txt", b"hello").unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// assert!(npz.member_info("notes.txt").unwrap().npy.is_none());
+    /// ```
+    pub fn member_info(&mut self, name: &str) -> Result<MemberInfo> {
+        self.with_member(name, |file, options| {
+            let stored_name = file.name()?.into_owned();
+            let mut magic = [0u8; 6];
+            let got = read_up_to(file, &mut magic)?;
+            let npy = if got == magic.len() && &magic == MAGIC {
+                Some(read_header(&mut (&magic[..]).chain(&mut *file), options)?)
+            } else {
+                None
+            };
+            Ok(MemberInfo {
+                name: listed_name(&stored_name).to_string(),
+                stored_name,
+                compressed: file.compression() != CompressionMethod::Stored,
+                compressed_size: file.compressed_size(),
+                size: file.size(),
+                data_start: file.data_start().unwrap_or_default(),
+                npy,
+            })
+        })
+    }
+
+    /// Describes every member, in archive order.
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// assert_eq!(npz.members().unwrap()[0].name, "a");
+    /// ```
+    pub fn members(&mut self) -> Result<Vec<MemberInfo>> {
+        let names = self.stored_names();
+        names.iter().map(|n| self.member_info(n)).collect()
+    }
+
+    /// Reads a member as a typed array (see [`NpyReader::read_array`]).
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add_array("a", &ndarray::arr1(&[7i64])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let a: ndarray::Array1<i64> = npz.read_array("a").unwrap();
+    /// assert_eq!(a[0], 7);
+    /// ```
+    pub fn read_array<T: Element, D: Dimension>(&mut self, name: &str) -> Result<Array<T, D>> {
+        self.with_member(name, |file, options| {
+            let bound = length_bound(file);
+            open_npy(file, bound, options)?.read_array()
+        })
+    }
+
+    /// Reads a member without knowing its type (see [`NpyReader::read_dyn`]).
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// # w.add_array("a", &ndarray::arr1(&[7u16])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// assert_eq!(npz.read_dyn("a.npy").unwrap().dtype().descr(), "'<u2'");
+    /// ```
+    pub fn read_dyn(&mut self, name: &str) -> Result<DynArray> {
+        self.with_member(name, |file, options| {
+            let bound = length_bound(file);
+            open_npy(file, bound, options)?.read_dyn()
+        })
+    }
+
+    /// Reads a member's bytes as stored (uncompressed): for members that are not arrays, which
+    /// NumPy >= 2.4 also returns as bytes. The CRC is checked.
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add_raw("notes.txt", b"hello").unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// assert_eq!(npz.read_raw("notes.txt").unwrap(), b"hello");
+    /// ```
+    pub fn read_raw(&mut self, name: &str) -> Result<Vec<u8>> {
+        self.with_member(name, |file, _| {
+            // Grows as data arrives; the zip reader stops at the declared size.
+            let mut out = Vec::new();
+            file.read_to_end(&mut out)?;
+            Ok(out)
+        })
+    }
+
+    /// Opens one member for streaming: the header is parsed, and the returned reader yields the
+    /// data as it is inflated. Reading the data to its end checks the CRC.
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// # w.add_array("a", &ndarray::arr1(&[1u8, 2, 3])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let member = npz.member_reader("a").unwrap();
+    /// assert_eq!(member.header().shape, vec![3]);
+    /// let a: ndarray::Array1<u8> = member.read_array().unwrap();
+    /// assert_eq!(a.sum(), 6);
+    /// ```
+    pub fn member_reader(&mut self, name: &str) -> Result<NpyReader<ZipFile<'_, R>>> {
+        let (index, stored) = self.index_of(name)?;
+        let options = self.options.clone();
+        let file = self
+            .archive
+            .by_index(index)
+            .map_err(|e| Error::from(e).in_member(&stored))?;
+        let bound = length_bound(&file);
+        open_npy(file, bound, &options).map_err(|e| e.in_member(&stored))
+    }
+
+    /// Gives back the underlying reader.
+    ///
+    /// ```
+    /// # let bytes = npio::NpzWriter::new(std::io::Cursor::new(Vec::new())).finish().unwrap().into_inner();
+    /// let npz = npio::NpzReader::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    /// assert_eq!(npz.into_inner().into_inner(), bytes);
+    /// ```
+    pub fn into_inner(self) -> R {
+        self.archive.into_inner()
+    }
+}
+
+/// Reads into `buf` until it is full or the source ends.
+fn read_up_to<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(got)
+}
+
+/// The most data a member can really yield: its declared size, and for compressed members
+/// no more than deflate's maximum expansion of its compressed bytes.
+fn length_bound<R: Read>(file: &ZipFile<'_, R>) -> u64 {
+    let declared = file.size();
+    match file.compression() {
+        CompressionMethod::Stored => declared.min(file.compressed_size()),
+        _ => declared.min(
+            file.compressed_size()
+                .saturating_mul(DEFLATE_MAX_RATIO)
+                .saturating_add(1024),
+        ),
+    }
+}
+
+/// Parses a member's `.npy` header with the member's real length known, so a header claiming
+/// more data than the member holds fails before anything is allocated or inflated.
+fn open_npy<F: Read>(file: F, bound: u64, options: &ReadOptions) -> Result<NpyReader<F>> {
+    NpyReader::with_length(file, options.clone(), bound)
+}
+
+/// Writes `.npz` archives.
+///
+/// Arrays are added under `NAME.npy` (NumPy's naming); members that are not arrays can be
+/// added under their own names. Stored members have their data 64-byte aligned.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join("npio-doc-npz-writer");
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let mut w = npio::NpzWriter::create_compressed(dir.join("b.npz")).unwrap();
+/// w.add_array("weights", &ndarray::Array2::<f32>::zeros((3, 4))).unwrap();
+/// assert!(w.add_array("weights", &ndarray::arr1(&[1u8])).is_err()); // duplicate name
+/// w.finish().unwrap();
+/// ```
+pub struct NpzWriter<W: Write + Seek> {
+    zip: ZipWriter<W>,
+    compression: Compression,
+    names: HashSet<String>,
+    unfinished: Option<String>,
+}
+
+impl NpzWriter<BufWriter<File>> {
+    /// Creates (or truncates) an archive file with stored members, like `np.savez`.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join("npio-doc-npz-create.npz");
+    /// npio::NpzWriter::create(&path).unwrap().finish().unwrap();
+    /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 22); // an empty zip
+    /// ```
+    pub fn create<P: AsRef<Path>>(path: P) -> Result<Self> {
+        Ok(Self::new(BufWriter::new(File::create(path)?)))
+    }
+
+    /// Creates (or truncates) an archive file with deflated members, like
+    /// `np.savez_compressed`.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join("npio-doc-npz-create-c.npz");
+    /// npio::NpzWriter::create_compressed(&path).unwrap().finish().unwrap();
+    /// ```
+    pub fn create_compressed<P: AsRef<Path>>(path: P) -> Result<Self> {
+        Ok(Self::new_compressed(BufWriter::new(File::create(path)?)))
+    }
+}
+
+impl<W: Write + Seek> NpzWriter<W> {
+    /// An archive with stored members, like `np.savez`.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # let _ = w;
+    /// ```
+    pub fn new(writer: W) -> Self {
+        Self::with_compression(writer, Compression::Stored)
+    }
+
+    /// An archive with deflated members at level 6, like `np.savez_compressed`.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// # let _ = w;
+    /// ```
+    pub fn new_compressed(writer: W) -> Self {
+        Self::with_compression(writer, Compression::deflated())
+    }
+
+    /// An archive whose members are compressed as given.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::with_compression(std::io::Cursor::new(Vec::new()), npio::Compression::Deflated { level: 1 });
+    /// # let _ = w;
+    /// ```
+    pub fn with_compression(writer: W, compression: Compression) -> Self {
+        NpzWriter {
+            zip: ZipWriter::new(writer),
+            compression,
+            names: HashSet::new(),
+            unfinished: None,
+        }
+    }
+
+    /// Changes the compression of the members added from now on.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.set_compression(npio::Compression::deflated());
+    /// ```
+    pub fn set_compression(&mut self, compression: Compression) {
+        self.compression = compression;
+    }
+
+    /// Starts a member under `stored_name`, sized `len` bytes.
+    fn start_member(&mut self, stored_name: String, len: u64) -> Result<()> {
+        if let Some(open) = &self.unfinished {
+            return Err(Error::Usage(format!(
+                "member {open:?} was started but not finished"
+            )));
+        }
+        if !self.names.insert(stored_name.clone()) {
+            return Err(Error::DuplicateMember { name: stored_name });
+        }
+        let options = self.compression.file_options(len)?;
+        self.zip.start_file(stored_name, options)?;
+        Ok(())
+    }
+
+    /// Adds a typed array as member `NAME.npy`, written as `np.save` writes it.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// ```
+    pub fn add_array<T, S, D>(&mut self, name: &str, array: &ArrayBase<S, D>) -> Result<()>
+    where
+        T: Element,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        self.add_array_with(name, array, &WriteOptions::default())
+    }
+
+    /// Adds a typed array with write options (byte order, memory order, version).
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_array_with("a", &ndarray::arr1(&[1u32]), &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+    /// ```
+    pub fn add_array_with<T, S, D>(
+        &mut self,
+        name: &str,
+        array: &ArrayBase<S, D>,
+        options: &WriteOptions,
+    ) -> Result<()>
+    where
+        T: Element,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        let stored = format!("{name}.npy");
+        let len = array_npy_len(array, options)?;
+        self.start_member(stored.clone(), len)?;
+        write_array(&mut self.zip, array, options).map_err(|e| e.in_member(&stored))
+    }
+
+    /// Adds a dynamic array as member `NAME.npy`.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_dyn("s", &npio::DynArray::from_strings(&ndarray::arr1(&["a"]))).unwrap();
+    /// ```
+    pub fn add_dyn(&mut self, name: &str, array: &DynArray) -> Result<()> {
+        self.add_dyn_with(name, array, &WriteOptions::default())
+    }
+
+    /// Adds a dynamic array with write options.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let a = npio::DynArray::from_array(ndarray::arr1(&[1i16]));
+    /// w.add_dyn_with("a", &a, &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+    /// ```
+    pub fn add_dyn_with(
+        &mut self,
+        name: &str,
+        array: &DynArray,
+        options: &WriteOptions,
+    ) -> Result<()> {
+        let stored = format!("{name}.npy");
+        let len = dyn_npy_len(array, options)?;
+        self.start_member(stored.clone(), len)?;
+        write_dyn(&mut self.zip, array, options).map_err(|e| e.in_member(&stored))
+    }
+
+    /// Adds a member that is not an array, under exactly `stored_name`.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_raw("README.txt", b"units: metres").unwrap();
+    /// ```
+    pub fn add_raw(&mut self, stored_name: &str, bytes: &[u8]) -> Result<()> {
+        self.start_member(stored_name.to_string(), bytes.len() as u64)?;
+        self.zip
+            .write_all(bytes)
+            .map_err(|e| Error::from(e).in_member(stored_name))
+    }
+
+    /// Starts member `NAME.npy` for an array whose rows arrive incrementally. The header
+    /// (dtype and full shape, C order) is written now; blocks of rows follow through the
+    /// returned writer, which must be finished.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// let mut member = w.start_array::<f64>("rows", &[4, 2]).unwrap();
+    /// member.write_rows(&ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]])).unwrap();
+    /// member.write_rows(&ndarray::arr2(&[[5.0, 6.0], [7.0, 8.0]])).unwrap();
+    /// member.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let a: ndarray::Array2<f64> = npz.read_array("rows").unwrap();
+    /// assert_eq!(a[[3, 1]], 8.0);
+    /// ```
+    pub fn start_array<T: Element>(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+    ) -> Result<NpzArrayWriter<'_, W, T>> {
+        let header = Header::new(T::dtype(Endian::NATIVE), shape.to_vec(), false);
+        let prefix = header.to_bytes()?;
+        let total = header.element_count()?;
+        let stored = format!("{name}.npy");
+        self.start_member(
+            stored.clone(),
+            prefix.len() as u64 + header.data_len()? as u64,
+        )?;
+        self.zip
+            .write_all(&prefix)
+            .map_err(|e| Error::from(e).in_member(&stored))?;
+        self.unfinished = Some(stored.clone());
+        Ok(NpzArrayWriter {
+            npz: self,
+            stored,
+            row_shape: shape.get(1..).unwrap_or_default().to_vec(),
+            remaining: total,
+            _element: std::marker::PhantomData,
+        })
+    }
+
+    /// Finishes the archive (writes the central directory) and gives back the writer.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// assert_eq!(w.finish().unwrap().into_inner().len(), 22);
+    /// ```
+    pub fn finish(self) -> Result<W> {
+        if let Some(open) = &self.unfinished {
+            return Err(Error::Usage(format!(
+                "member {open:?} was started but not finished"
+            )));
+        }
+        let mut inner = self.zip.finish()?;
+        inner.flush()?;
+        Ok(inner)
+    }
+}
+
+/// Writes one array member of an `.npz` row block by row block; see
+/// [`NpzWriter::start_array`].
+///
+/// ```
+/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+/// let mut m = w.start_array::<u8>("a", &[3]).unwrap();
+/// m.write_rows(&ndarray::arr1(&[1, 2])).unwrap();
+/// assert!(m.finish().is_err()); // one row missing
+/// ```
+pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
+    npz: &'a mut NpzWriter<W>,
+    stored: String,
+    row_shape: Vec<usize>,
+    remaining: usize,
+    _element: std::marker::PhantomData<T>,
+}
+
+impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
+    /// Appends a block of rows: an array whose first axis counts rows and whose other axes
+    /// match the member's shape.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut m = w.start_array::<i32>("a", &[2, 3]).unwrap();
+    /// assert!(m.write_rows(&ndarray::arr2(&[[1, 2]])).is_err()); // wrong row shape
+    /// ```
+    pub fn write_rows<S: Data<Elem = T>, D: Dimension>(
+        &mut self,
+        block: &ArrayBase<S, D>,
+    ) -> Result<()> {
+        let shape = block.shape();
+        if shape.is_empty() || shape[1..] != self.row_shape[..] {
+            return Err(Error::InvalidArray(format!(
+                "a block of shape {shape:?} does not fit rows of shape {:?}",
+                self.row_shape
+            )));
+        }
+        if block.len() > self.remaining {
+            return Err(Error::InvalidArray(format!(
+                "{} more elements than the member's shape holds",
+                block.len() - self.remaining
+            )));
+        }
+        let view = block.view().into_dyn();
+        let stored = self.stored.clone();
+        let result = match view.as_slice() {
+            Some(slice) => T::write_slice(&mut self.npz.zip, slice, Endian::NATIVE),
+            None => T::write_rows(&mut self.npz.zip, view.rows().into_iter(), Endian::NATIVE),
+        };
+        result.map_err(|e| Error::from(e).in_member(&stored))?;
+        self.remaining -= block.len();
+        Ok(())
+    }
+
+    /// Checks that every element was written and closes the member.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut m = w.start_array::<u8>("a", &[1]).unwrap();
+    /// m.write_rows(&ndarray::arr1(&[9])).unwrap();
+    /// m.finish().unwrap();
+    /// ```
+    pub fn finish(self) -> Result<()> {
+        if self.remaining != 0 {
+            return Err(Error::InvalidArray(format!(
+                "member {:?} is missing {} elements",
+                self.stored, self.remaining
+            )));
+        }
+        self.npz.unfinished = None;
+        Ok(())
+    }
+}

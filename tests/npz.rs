@@ -1,0 +1,275 @@
+//! `.npz` archives: NumPy's fixtures read back member by member, npio's archives round-trip,
+//! and malformed archives give errors that name the member.
+
+mod common;
+
+use std::io::Cursor;
+
+use common::{c_le_bytes, fixtures_dir, hex, manifest, variant};
+use ndarray::{arr1, arr2, Array1, Array2, ArrayD, ShapeBuilder};
+use npio::{Compression, DynArray, Endian, NpzReader, NpzWriter, WriteOptions};
+
+#[test]
+fn numpy_archives_read_member_by_member() {
+    let m = manifest();
+    let archives = m["npz"].as_array().unwrap();
+    assert!(archives.len() >= 6);
+    for entry in archives {
+        let file = entry["file"].as_str().unwrap();
+        let mut npz =
+            NpzReader::open(fixtures_dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let members = entry["members"].as_array().unwrap();
+        let names: Vec<&str> = members
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(npz.names(), names, "{file}");
+        assert_eq!(npz.len(), members.len());
+        for member in members {
+            let name = member["name"].as_str().unwrap();
+            let info = npz
+                .member_info(name)
+                .unwrap_or_else(|e| panic!("{file}:{name}: {e}"));
+            assert_eq!(info.stored_name, member["stored_name"].as_str().unwrap());
+            assert_eq!(
+                info.compressed,
+                member["compressed"].as_bool().unwrap(),
+                "{file}:{name}"
+            );
+            assert_eq!(info.size, member["size"].as_u64().unwrap(), "{file}:{name}");
+            if let Some(raw) = member.get("raw_hex") {
+                assert!(info.npy.is_none(), "{file}:{name}");
+                assert_eq!(hex(&npz.read_raw(name).unwrap()), raw.as_str().unwrap());
+                assert_eq!(variant(npz.read_dyn(name).unwrap_err().root()), "BadMagic");
+                continue;
+            }
+            let header = info.npy.as_ref().expect("array member").header.clone();
+            assert_eq!(
+                header.dtype.descr(),
+                member["descr"].as_str().unwrap(),
+                "{file}:{name}"
+            );
+            let array = npz
+                .read_dyn(name)
+                .unwrap_or_else(|e| panic!("{file}:{name}: {e}"));
+            let shape: Vec<usize> = member["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize)
+                .collect();
+            assert_eq!(array.shape(), &shape[..], "{file}:{name}");
+            assert_eq!(
+                array.is_fortran_order(),
+                member["fortran_order"].as_bool().unwrap()
+            );
+            assert_eq!(
+                hex(&c_le_bytes(&array)),
+                member["c_le_hex"].as_str().unwrap(),
+                "{file}:{name}"
+            );
+            // Found with and without the .npy extension, like np.load.
+            let stored = member["stored_name"].as_str().unwrap();
+            assert_eq!(npz.read_dyn(stored).unwrap(), array);
+            // Streaming a member gives the same array.
+            let streamed = npz.member_reader(name).unwrap().read_dyn().unwrap();
+            assert_eq!(streamed, array);
+            if let Some(offset) = info.array_data_offset() {
+                let whole = std::fs::read(fixtures_dir().join(file)).unwrap();
+                let data = &whole[offset as usize..offset as usize + header.data_len().unwrap()];
+                assert!(
+                    npio::to_bytes_dyn(&array).unwrap().ends_with(data),
+                    "{file}:{name}: data offset"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn typed_reads_from_numpy_archives() {
+    let mut npz = NpzReader::open(fixtures_dir().join("npz/savez_compressed.npz")).unwrap();
+    let a: Array2<f64> = npz.read_array("arr_0").unwrap();
+    assert_eq!(
+        a,
+        Array1::from_iter((0..12).map(f64::from))
+            .into_shape_with_order((3, 4))
+            .unwrap()
+    );
+    let sub: Array2<f64> = npz.read_array("dir/sub.npy").unwrap();
+    assert_eq!(sub, a);
+    let f: Array2<i16> = npz.read_array("fortran").unwrap();
+    assert!(f.t().is_standard_layout());
+    assert_eq!(f, arr2(&[[0, 1, 2], [3, 4, 5]]));
+    let x: ndarray::Array0<i8> = npz.read_array("x").unwrap();
+    assert_eq!(x.into_scalar(), -3);
+    let s = npz.read_dyn("weird name é").unwrap().to_strings().unwrap();
+    assert_eq!(
+        s.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["x", "héllo"]
+    );
+    let rec = npz.read_dyn("rec").unwrap();
+    assert_eq!(
+        rec.field_array::<i32>("i").unwrap(),
+        arr1(&[1, 3]).into_dyn()
+    );
+    let err = npz.read_array::<f32, ndarray::Ix2>("arr_0").unwrap_err();
+    assert!(
+        err.to_string().contains("arr_0.npy") && err.to_string().contains("'<f8'"),
+        "{err}"
+    );
+    let missing = npz.read_dyn("nope").unwrap_err();
+    assert_eq!(variant(&missing), "NoSuchMember");
+    assert!(missing.to_string().contains("dir/sub"), "{missing}");
+}
+
+#[test]
+fn malformed_archives_name_the_member() {
+    let m = manifest();
+    let bad = m["npz_malformed"].as_array().unwrap();
+    assert!(bad.len() >= 9);
+    for entry in bad {
+        let file = entry["file"].as_str().unwrap();
+        let want = entry["error"].as_str().unwrap();
+        let result = NpzReader::open(fixtures_dir().join(file)).and_then(|mut npz| {
+            let names = npz.names();
+            for name in &names {
+                npz.read_dyn(name)?;
+            }
+            Ok(())
+        });
+        let err = result.expect_err(file);
+        assert_eq!(variant(err.root()), want, "{file}: {err}");
+        if let Some(member) = entry["member"].as_str() {
+            assert_eq!(variant(&err), "Member", "{file}");
+            assert!(err.to_string().contains(member), "{file}: {err}");
+        }
+        let note = entry["note"].as_str().unwrap();
+        if note == "Invalid checksum" {
+            assert!(err.to_string().contains("checksum"), "{err}");
+        }
+    }
+}
+
+fn sample_arrays() -> Vec<(&'static str, DynArray)> {
+    let f = {
+        let mut f = Array2::<f32>::zeros((3, 4).f());
+        f.assign(&Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f32));
+        f
+    };
+    vec![
+        ("a", DynArray::from_array(arr1(&[1.0f64, 2.0, 3.0]))),
+        ("nested/b", DynArray::from_array(f)),
+        ("c", DynArray::from_strings(&arr1(&["x", "yz"]))),
+        ("empty", DynArray::from_array(Array1::<u8>::zeros(0))),
+        (
+            "big",
+            DynArray::from_array(Array1::from_iter((0..100_000u32).map(|i| i % 251))),
+        ),
+    ]
+}
+
+#[test]
+fn written_archives_round_trip_stored_and_deflated() {
+    for compression in [
+        Compression::Stored,
+        Compression::deflated(),
+        Compression::Deflated { level: 1 },
+        Compression::Deflated { level: 9 },
+    ] {
+        let mut w = NpzWriter::with_compression(Cursor::new(Vec::new()), compression);
+        for (name, array) in sample_arrays() {
+            w.add_dyn(name, &array).unwrap();
+        }
+        w.add_raw("notes.txt", b"free text").unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        let mut npz = NpzReader::new(Cursor::new(bytes.clone())).unwrap();
+        let mut expected: Vec<String> =
+            sample_arrays().iter().map(|(n, _)| n.to_string()).collect();
+        expected.push("notes.txt".into());
+        assert_eq!(npz.names(), expected);
+        for (name, array) in sample_arrays() {
+            let info = npz.member_info(name).unwrap();
+            assert_eq!(info.compressed, compression != Compression::Stored);
+            if compression == Compression::Stored {
+                // Stored data is 64-byte aligned inside the archive, ready to be mapped.
+                let offset = info.array_data_offset().unwrap() as usize;
+                assert_eq!(offset % 64, 0, "{name}");
+                let written = npio::to_bytes_dyn(&array).unwrap();
+                let data_len = info.npy.unwrap().header.data_len().unwrap();
+                assert_eq!(
+                    &bytes[offset..offset + data_len],
+                    &written[written.len() - data_len..]
+                );
+            }
+            assert_eq!(npz.read_dyn(name).unwrap(), array, "{name}");
+        }
+        assert_eq!(npz.read_raw("notes.txt").unwrap(), b"free text");
+    }
+}
+
+#[test]
+fn typed_members_with_options_and_incremental_rows() {
+    let mut w = NpzWriter::new(Cursor::new(Vec::new()));
+    let a = arr2(&[[1u16, 2], [3, 4]]);
+    w.add_array_with("be", &a, &WriteOptions::default().endian(Endian::Big))
+        .unwrap();
+    let mut rows = w.start_array::<i64>("rows", &[5, 3]).unwrap();
+    for k in 0..5i64 {
+        rows.write_rows(&arr2(&[[k, k + 1, k + 2]])).unwrap();
+    }
+    rows.finish().unwrap();
+    // A member left unfinished poisons the writer instead of producing a short member.
+    let mut partial = w.start_array::<u8>("partial", &[2]).unwrap();
+    partial.write_rows(&arr1(&[1u8])).unwrap();
+    drop(partial);
+    assert_eq!(
+        variant(&w.add_array("more", &arr1(&[1u8])).unwrap_err()),
+        "Usage"
+    );
+    assert!(w.finish().is_err());
+
+    let mut w = NpzWriter::new(Cursor::new(Vec::new()));
+    w.add_array_with("be", &a, &WriteOptions::default().endian(Endian::Big))
+        .unwrap();
+    let mut rows = w.start_array::<i64>("rows", &[5, 3]).unwrap();
+    rows.write_rows(&ArrayD::from_shape_fn(ndarray::IxDyn(&[5, 3]), |ix| {
+        (ix[0] + ix[1]) as i64
+    }))
+    .unwrap();
+    rows.finish().unwrap();
+    assert_eq!(
+        variant(&w.add_array("be", &a).unwrap_err()),
+        "DuplicateMember"
+    );
+    let bytes = w.finish().unwrap().into_inner();
+    let mut npz = NpzReader::new(Cursor::new(bytes)).unwrap();
+    assert_eq!(npz.read_dyn("be").unwrap().dtype().descr(), "'>u2'");
+    assert_eq!(npz.read_array::<u16, ndarray::Ix2>("be").unwrap(), a);
+    let r: Array2<i64> = npz.read_array("rows").unwrap();
+    assert_eq!(r[[4, 2]], 6);
+}
+
+#[test]
+fn bad_deflate_level_is_refused() {
+    let mut w =
+        NpzWriter::with_compression(Cursor::new(Vec::new()), Compression::Deflated { level: 10 });
+    assert_eq!(
+        variant(&w.add_array("a", &arr1(&[1u8])).unwrap_err()),
+        "Usage"
+    );
+}
+
+#[test]
+fn empty_archive_reads_and_writes() {
+    let npz = NpzReader::open(fixtures_dir().join("npz/savez_empty.npz")).unwrap();
+    assert!(npz.is_empty());
+    let ours = NpzWriter::new(Cursor::new(Vec::new()))
+        .finish()
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        ours,
+        std::fs::read(fixtures_dir().join("npz/savez_empty.npz")).unwrap()
+    );
+}
