@@ -110,6 +110,7 @@ pub struct RawArray {
 
 impl RawArray {
     /// Wraps element bytes; `bytes.len()` must be the element count times `itemsize`.
+    /// `fortran_order` is kept only where it matters (two or more axes longer than 1).
     ///
     /// ```
     /// assert!(npio::RawArray::new(vec![3], false, vec![0; 5], 2).is_err());
@@ -130,6 +131,8 @@ impl RawArray {
                 bytes.len()
             )));
         }
+        // Order only matters with two or more axes longer than 1 (NumPy's rule for saving).
+        let fortran_order = crate::write::fortran_flag(fortran_order, &shape);
         Ok(RawArray {
             shape,
             fortran_order,
@@ -151,8 +154,9 @@ impl RawArray {
     /// True when the bytes are in Fortran (column-major) element order.
     ///
     /// ```
-    /// # let raw = npio::RawArray::new(vec![2], true, vec![0; 2], 1).unwrap();
+    /// # let raw = npio::RawArray::new(vec![2, 2], true, vec![0; 4], 1).unwrap();
     /// assert!(raw.is_fortran_order());
+    /// assert!(!npio::RawArray::new(vec![2], true, vec![0; 2], 1).unwrap().is_fortran_order());
     /// ```
     pub fn is_fortran_order(&self) -> bool {
         self.fortran_order

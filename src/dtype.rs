@@ -870,6 +870,49 @@ impl DType {
         repr_string(&self.to_literal())
     }
 
+    /// NumPy's descr as JSON: a string for scalars, arrays for records and tuples
+    /// (`[["x", "<i4"], ["y", "<f8", [2]]]`, titles `[["title", "name"], "<i4"]`, padding
+    /// `["", "|V4"]`). This is the `descr` field of `npio info --json`.
+    ///
+    /// ```
+    /// let dt = npio::DType::parse("[(('T', 'x'), '<i4'), ('', '|V4'), ('y', '>f8', (2,))]").unwrap();
+    /// assert_eq!(dt.descr_json(), r#"[[["T", "x"], "<i4"], ["", "|V4"], ["y", ">f8", [2]]]"#);
+    /// assert_eq!(npio::DType::parse("<f8").unwrap().descr_json(), r#""<f8""#);
+    /// ```
+    pub fn descr_json(&self) -> String {
+        let mut out = String::new();
+        crate::header::render::json(&self.to_literal(), &mut out);
+        out
+    }
+
+    /// The offsets of boolean bytes inside one item (every bool scalar, including those in
+    /// record fields and sub-arrays): the bytes that must be 0 or 1.
+    pub(crate) fn bool_offsets(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.collect_bool_offsets(0, &mut out);
+        out
+    }
+
+    fn collect_bool_offsets(&self, base: usize, out: &mut Vec<usize>) {
+        match self {
+            DType::Scalar(s) if s.kind == ScalarKind::Bool => out.push(base),
+            DType::Scalar(_) => {}
+            DType::Record(r) => r
+                .fields
+                .iter()
+                .for_each(|f| f.dtype.collect_bool_offsets(base + f.offset, out)),
+            DType::SubArray(inner, _) => {
+                let size = inner.itemsize();
+                let count = self.itemsize().checked_div(size).unwrap_or(0);
+                let mut one = Vec::new();
+                inner.collect_bool_offsets(0, &mut one);
+                for k in 0..count {
+                    out.extend(one.iter().map(|o| base + k * size + o));
+                }
+            }
+        }
+    }
+
     /// The size of one element in bytes.
     ///
     /// ```

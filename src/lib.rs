@@ -39,6 +39,7 @@ mod error;
 pub mod header;
 pub mod npz;
 pub mod read;
+pub mod stream;
 pub mod write;
 
 pub use array::{ArrayData, DynArray, RawArray};
@@ -46,10 +47,11 @@ pub use dtype::{DType, Endian, Field, Record, Scalar, ScalarKind, TimeUnit};
 pub use element::Element;
 pub use error::{Error, Result};
 pub use header::{read_header, Header, HeaderInfo, ReadOptions, Version};
-pub use npz::{Compression, MemberInfo, NpzArrayWriter, NpzReader, NpzWriter};
+pub use npz::{Compression, MemberInfo, NpzArrayWriter, NpzMemberWriter, NpzReader, NpzWriter};
 pub use read::{
     from_bytes, from_bytes_dyn, read_npy, read_npy_dyn, read_npy_dyn_with, read_npy_with, NpyReader,
 };
+pub use stream::{transcode, transcoded_header, transcoded_len, verify, VerifyReport};
 pub use write::{
     to_bytes, to_bytes_dyn, write_array, write_dyn, write_npy, write_npy_dyn, Order, WriteOptions,
 };

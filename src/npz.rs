@@ -664,6 +664,31 @@ impl<W: Write + Seek> NpzWriter<W> {
             .map_err(|e| Error::from(e).in_member(stored_name))
     }
 
+    /// Starts member `NAME.npy` holding an already encoded `.npy` stream of exactly `npy_len`
+    /// bytes, written through the returned writer (for example by [`crate::transcode`]), which
+    /// must be finished.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let npy = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut member = w.start_npy("a", npy.len() as u64).unwrap();
+    /// member.write_all(&npy).unwrap();
+    /// member.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read_raw("a").unwrap(), npy);
+    /// ```
+    pub fn start_npy(&mut self, name: &str, npy_len: u64) -> Result<NpzMemberWriter<'_, W>> {
+        let stored = format!("{name}.npy");
+        self.start_member(stored.clone(), npy_len)?;
+        self.unfinished = Some(stored.clone());
+        Ok(NpzMemberWriter {
+            npz: self,
+            stored,
+            remaining: npy_len,
+        })
+    }
+
     /// Starts member `NAME.npy` for an array whose rows arrive incrementally. The header
     /// (dtype and full shape, C order) is written now; blocks of rows follow through the
     /// returned writer, which must be finished.
@@ -720,6 +745,60 @@ impl<W: Write + Seek> NpzWriter<W> {
         let mut inner = self.zip.finish()?;
         inner.flush()?;
         Ok(inner)
+    }
+}
+
+/// Writes the bytes of one `.npz` member; see [`NpzWriter::start_npy`].
+///
+/// Writing more bytes than announced fails; [`NpzMemberWriter::finish`] checks that all of
+/// them were written.
+///
+/// ```
+/// use std::io::Write;
+/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+/// let mut m = w.start_npy("a", 4).unwrap();
+/// assert!(m.write_all(&[0; 5]).is_err());
+/// ```
+pub struct NpzMemberWriter<'a, W: Write + Seek> {
+    npz: &'a mut NpzWriter<W>,
+    stored: String,
+    remaining: u64,
+}
+
+impl<W: Write + Seek> Write for NpzMemberWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() as u64 > self.remaining {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("more bytes than announced for member {:?}", self.stored),
+            ));
+        }
+        let n = self.npz.zip.write(buf)?;
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.npz.zip.flush()
+    }
+}
+
+impl<W: Write + Seek> NpzMemberWriter<'_, W> {
+    /// Checks that every announced byte was written and closes the member.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// assert!(w.start_npy("a", 4).unwrap().finish().is_err());
+    /// ```
+    pub fn finish(self) -> Result<()> {
+        if self.remaining != 0 {
+            return Err(Error::InvalidArray(format!(
+                "member {:?} is missing {} bytes",
+                self.stored, self.remaining
+            )));
+        }
+        self.npz.unfinished = None;
+        Ok(())
     }
 }
 

@@ -40,7 +40,43 @@ pub struct DataReader<'r, R> {
     remaining: Option<u64>,
 }
 
-impl<R: Read> DataReader<'_, R> {
+impl<'r, R: Read> DataReader<'r, R> {
+    /// A data reader positioned at the first data byte.
+    pub(crate) fn new(reader: &'r mut R, data_offset: u64, remaining: Option<u64>) -> Self {
+        DataReader {
+            reader,
+            data_offset,
+            consumed: 0,
+            remaining,
+        }
+    }
+
+    /// Fails before reading anything when the source is known to be shorter than `total`.
+    pub(crate) fn check_claim(&self, total: u64) -> Result<()> {
+        match self.remaining {
+            Some(remaining) if total > remaining => Err(Error::TruncatedData {
+                offset: self.data_offset,
+                expected: total,
+                found: remaining,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Fills `buf` exactly; `total` (the whole data size) is only used in the error.
+    pub(crate) fn read_chunk(&mut self, buf: &mut [u8], total: u64) -> Result<()> {
+        let got = fill(self.reader, buf)?;
+        self.consumed += got as u64;
+        if got < buf.len() {
+            return Err(Error::TruncatedData {
+                offset: self.data_offset,
+                expected: total,
+                found: self.consumed,
+            });
+        }
+        Ok(())
+    }
+
     /// File offset of the first data byte.
     pub(crate) fn data_offset(&self) -> u64 {
         self.data_offset
@@ -99,7 +135,7 @@ impl<R: Read> DataReader<'_, R> {
     }
 
     /// Fails if there is data after the array, unless `allow`.
-    fn check_end(&mut self, allow: bool) -> Result<()> {
+    pub(crate) fn check_end(&mut self, allow: bool) -> Result<()> {
         if allow {
             return Ok(());
         }
@@ -200,6 +236,11 @@ impl<R: Read> NpyReader<R> {
     /// ```
     pub fn info(&self) -> &HeaderInfo {
         &self.info
+    }
+
+    /// The reader, header, known remaining length and options, for the streaming paths.
+    pub(crate) fn into_parts(self) -> (R, HeaderInfo, Option<u64>, ReadOptions) {
+        (self.reader, self.info, self.remaining, self.options)
     }
 
     /// Gives back the underlying reader, positioned at the first data byte (unless data has
@@ -402,6 +443,7 @@ fn read_dyn_data<R: Read>(
         _ => {
             let nbytes = header.data_len()?;
             let bytes = data.read_pod_vec::<u8>(nbytes)?;
+            check_bools(&bytes, &header.dtype, data.data_offset())?;
             ArrayData::Raw(RawArray::new(
                 header.shape.clone(),
                 header.fortran_order,
@@ -410,6 +452,26 @@ fn read_dyn_data<R: Read>(
             )?)
         }
     })
+}
+
+/// Checks that every bool byte inside the items (record fields, sub-arrays) is 0 or 1.
+fn check_bools(bytes: &[u8], dtype: &DType, data_offset: u64) -> Result<()> {
+    let offsets = dtype.bool_offsets();
+    let itemsize = dtype.itemsize();
+    if offsets.is_empty() || itemsize == 0 {
+        return Ok(());
+    }
+    for (k, item) in bytes.chunks_exact(itemsize).enumerate() {
+        for &o in &offsets {
+            if item[o] > 1 {
+                return Err(Error::InvalidBool {
+                    offset: data_offset + (k * itemsize + o) as u64,
+                    value: item[o],
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Opens a file for reading with its real length known.

@@ -97,7 +97,7 @@ impl WriteOptions {
         self
     }
 
-    fn header_bytes(&self, header: &Header) -> Result<Vec<u8>> {
+    pub(crate) fn header_bytes(&self, header: &Header) -> Result<Vec<u8>> {
         match self.version {
             Some(v) => header.to_bytes_with_version(v),
             None => header.to_bytes(),
@@ -142,11 +142,8 @@ fn typed_header<T: Element>(
     dtype: DType,
     options: &WriteOptions,
 ) -> Header {
-    Header::new(
-        dtype,
-        view.shape().to_vec(),
-        options.fortran(numpy_fortran_order(view)),
-    )
+    let fortran = fortran_flag(options.fortran(numpy_fortran_order(view)), view.shape());
+    Header::new(dtype, view.shape().to_vec(), fortran)
 }
 
 /// The header written for a dynamic array.
@@ -155,15 +152,29 @@ fn dyn_header(array: &DynArray, options: &WriteOptions) -> Header {
         Some(e) => array.dtype().with_endian(e),
         None => array.dtype().clone(),
     };
-    Header::new(
-        dtype,
-        array.shape().to_vec(),
-        options.fortran(array.is_fortran_order()),
-    )
+    let fortran = fortran_flag(options.fortran(array.is_fortran_order()), array.shape());
+    Header::new(dtype, array.shape().to_vec(), fortran)
+}
+
+/// The header a conversion with `options` gives a `.npy` stream with header `source`: the
+/// same array in the chosen byte order and memory order.
+pub(crate) fn converted_header(source: &Header, options: &WriteOptions) -> Header {
+    let dtype = match options.endian {
+        Some(e) => source.dtype.with_endian(e),
+        None => source.dtype.clone(),
+    };
+    let fortran = fortran_flag(options.fortran(source.fortran_order), &source.shape);
+    Header::new(dtype, source.shape.clone(), fortran)
+}
+
+/// NumPy writes `fortran_order: True` only for arrays that are Fortran-contiguous and not
+/// C-contiguous: at least two axes longer than 1 and no empty axis.
+pub(crate) fn fortran_flag(requested: bool, shape: &[usize]) -> bool {
+    requested && !shape.contains(&0) && shape.iter().filter(|&&d| d > 1).count() >= 2
 }
 
 /// The exact size of the `.npy` stream for `header`: prefix plus data.
-fn encoded_len(header: &Header, options: &WriteOptions) -> Result<u64> {
+pub(crate) fn encoded_len(header: &Header, options: &WriteOptions) -> Result<u64> {
     Ok(options.header_bytes(header)?.len() as u64 + header.data_len()? as u64)
 }
 
@@ -246,13 +257,7 @@ fn write_raw<W: Write + ?Sized>(
     writer.write_all(&options.header_bytes(&header)?)?;
     let to = header.dtype;
     let bytes = raw.bytes_in_order(fortran);
-    let swaps: Vec<(usize, usize)> = from
-        .swap_units()
-        .iter()
-        .zip(to.swap_units())
-        .filter(|(a, b)| a.endian != b.endian)
-        .map(|(a, _)| (a.offset, a.width))
-        .collect();
+    let swaps = swap_plan(from, &to);
     let itemsize = raw.itemsize();
     if swaps.is_empty() || itemsize == 0 {
         writer.write_all(&bytes)?;
@@ -263,14 +268,33 @@ fn write_raw<W: Write + ?Sized>(
     for chunk in bytes.chunks(items_per_chunk * itemsize) {
         buf.clear();
         buf.extend_from_slice(chunk);
-        for item in buf.chunks_exact_mut(itemsize) {
-            for &(offset, width) in &swaps {
-                item[offset..offset + width].reverse();
-            }
-        }
+        apply_swaps(&mut buf, itemsize, &swaps);
         writer.write_all(&buf)?;
     }
     Ok(())
+}
+
+/// The byte ranges `(offset, width)` inside one item that must be reversed to turn data of
+/// dtype `from` into data of dtype `to` (the same dtype in other byte orders).
+pub(crate) fn swap_plan(from: &DType, to: &DType) -> Vec<(usize, usize)> {
+    from.swap_units()
+        .iter()
+        .zip(to.swap_units())
+        .filter(|(a, b)| a.endian != b.endian)
+        .map(|(a, _)| (a.offset, a.width))
+        .collect()
+}
+
+/// Applies a [`swap_plan`] to every whole item in `buf`.
+pub(crate) fn apply_swaps(buf: &mut [u8], itemsize: usize, swaps: &[(usize, usize)]) {
+    if swaps.is_empty() || itemsize == 0 {
+        return;
+    }
+    for item in buf.chunks_exact_mut(itemsize) {
+        for &(offset, width) in swaps {
+            item[offset..offset + width].reverse();
+        }
+    }
 }
 
 /// Creates (or truncates) a `.npy` file holding `array`, as `np.save` would write it.
