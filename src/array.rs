@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 
+use byteorder::{BigEndian, ByteOrder, LittleEndian};
 use half::f16;
 use ndarray::{Array, ArrayBase, ArrayD, ArrayView, Data, Dimension, IxDyn, ShapeBuilder};
 use num_complex::Complex;
@@ -566,17 +567,12 @@ impl DynArray {
             .enumerate()
         {
             let mut s = String::new();
-            let codes: Vec<u32> = item
-                .chunks_exact(4)
-                .map(|c| {
-                    let b = [c[0], c[1], c[2], c[3]];
-                    if endian == Endian::Big {
-                        u32::from_be_bytes(b)
-                    } else {
-                        u32::from_le_bytes(b)
-                    }
-                })
-                .collect();
+            let mut codes = vec![0u32; item.len() / 4];
+            if endian == Endian::Big {
+                BigEndian::read_u32_into(item, &mut codes);
+            } else {
+                LittleEndian::read_u32_into(item, &mut codes);
+            }
             let end = codes.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
             for &code in &codes[..end] {
                 s.push(char::from_u32(code).ok_or(Error::InvalidUnicode { index, code })?);

@@ -422,7 +422,7 @@ impl<R: Read + Seek> NpzReader<R> {
     /// let a: ndarray::Array1<u8> = member.read_array().unwrap();
     /// assert_eq!(a.sum(), 6);
     /// ```
-    pub fn member_reader(&mut self, name: &str) -> Result<NpyReader<ZipFile<'_, R>>> {
+    pub fn member_reader(&mut self, name: &str) -> Result<NpyReader<impl Read + '_>> {
         let (index, stored) = self.index_of(name)?;
         let options = self.options.clone();
         let file = self
@@ -431,6 +431,26 @@ impl<R: Read + Seek> NpzReader<R> {
             .map_err(|e| Error::from(e).in_member(&stored))?;
         let bound = length_bound(&file);
         open_npy(file, bound, &options).map_err(|e| e.in_member(&stored))
+    }
+
+    /// Opens one member's bytes (uncompressed) as a stream, for members that are not arrays or
+    /// to copy a member as it is. Reading to the end checks the CRC.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// # let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// # w.add_raw("notes.txt", b"hello").unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let mut text = String::new();
+    /// npz.raw_reader("notes.txt").unwrap().read_to_string(&mut text).unwrap();
+    /// assert_eq!(text, "hello");
+    /// ```
+    pub fn raw_reader(&mut self, name: &str) -> Result<impl Read + '_> {
+        let (index, stored) = self.index_of(name)?;
+        self.archive
+            .by_index(index)
+            .map_err(|e| Error::from(e).in_member(&stored))
     }
 
     /// Gives back the underlying reader.
@@ -569,8 +589,8 @@ impl<W: Write + Seek> NpzWriter<W> {
         self.compression = compression;
     }
 
-    /// Starts a member under `stored_name`, sized `len` bytes.
-    fn start_member(&mut self, stored_name: String, len: u64) -> Result<()> {
+    /// Opens a member under `stored_name`, sized `len` bytes.
+    fn open_member(&mut self, stored_name: String, len: u64) -> Result<()> {
         if let Some(open) = &self.unfinished {
             return Err(Error::Usage(format!(
                 "member {open:?} was started but not finished"
@@ -618,7 +638,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     {
         let stored = format!("{name}.npy");
         let len = array_npy_len(array, options)?;
-        self.start_member(stored.clone(), len)?;
+        self.open_member(stored.clone(), len)?;
         write_array(&mut self.zip, array, options).map_err(|e| e.in_member(&stored))
     }
 
@@ -647,7 +667,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     ) -> Result<()> {
         let stored = format!("{name}.npy");
         let len = dyn_npy_len(array, options)?;
-        self.start_member(stored.clone(), len)?;
+        self.open_member(stored.clone(), len)?;
         write_dyn(&mut self.zip, array, options).map_err(|e| e.in_member(&stored))
     }
 
@@ -658,7 +678,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// w.add_raw("README.txt", b"units: metres").unwrap();
     /// ```
     pub fn add_raw(&mut self, stored_name: &str, bytes: &[u8]) -> Result<()> {
-        self.start_member(stored_name.to_string(), bytes.len() as u64)?;
+        self.open_member(stored_name.to_string(), bytes.len() as u64)?;
         self.zip
             .write_all(bytes)
             .map_err(|e| Error::from(e).in_member(stored_name))
@@ -679,13 +699,28 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// assert_eq!(npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read_raw("a").unwrap(), npy);
     /// ```
     pub fn start_npy(&mut self, name: &str, npy_len: u64) -> Result<NpzMemberWriter<'_, W>> {
-        let stored = format!("{name}.npy");
-        self.start_member(stored.clone(), npy_len)?;
-        self.unfinished = Some(stored.clone());
+        self.start_member(&format!("{name}.npy"), npy_len)
+    }
+
+    /// Starts a member under exactly `stored_name` (no `.npy` added) holding `len` bytes,
+    /// written through the returned writer, which must be finished. Use it to copy members
+    /// of another archive as they are.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut m = w.start_member("notes.txt", 2).unwrap();
+    /// m.write_all(b"hi").unwrap();
+    /// m.finish().unwrap();
+    /// # w.finish().unwrap();
+    /// ```
+    pub fn start_member(&mut self, stored_name: &str, len: u64) -> Result<NpzMemberWriter<'_, W>> {
+        self.open_member(stored_name.to_string(), len)?;
+        self.unfinished = Some(stored_name.to_string());
         Ok(NpzMemberWriter {
             npz: self,
-            stored,
-            remaining: npy_len,
+            stored: stored_name.to_string(),
+            remaining: len,
         })
     }
 
@@ -713,7 +748,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         let prefix = header.to_bytes()?;
         let total = header.element_count()?;
         let stored = format!("{name}.npy");
-        self.start_member(
+        self.open_member(
             stored.clone(),
             prefix.len() as u64 + header.data_len()? as u64,
         )?;

@@ -61,11 +61,10 @@ fn for_each_chunk<R: Read>(
     let mut data = DataReader::new(&mut inner, info.data_offset, remaining);
     data.check_claim(total as u64)?;
     let bools = header.dtype.bool_offsets();
-    let chunk = if itemsize == 0 {
-        0
-    } else {
-        (CHUNK_BYTES / itemsize).max(1) * itemsize
-    };
+    // Whole items per chunk (zero-size items have no data to read).
+    let chunk = CHUNK_BYTES
+        .checked_div(itemsize)
+        .map_or(0, |items| items.max(1) * itemsize);
     // Never more than the data itself, which was checked against the source when its
     // length is known; otherwise the buffer is at most one chunk.
     let mut buf = vec![0u8; chunk.min(total)];

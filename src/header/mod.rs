@@ -21,6 +21,8 @@ pub(crate) mod render;
 
 use std::io::Read;
 
+use byteorder::{ByteOrder, LittleEndian, WriteBytesExt};
+
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use literal::{parse_literal, Grammar, Literal};
@@ -400,11 +402,12 @@ fn wrap_header(text: &str, version: Version) -> Option<Vec<u8>> {
     out.extend_from_slice(MAGIC);
     let (major, minor) = version.major_minor();
     out.extend_from_slice(&[major, minor]);
-    if version == Version::V1_0 {
-        out.extend_from_slice(&u16::try_from(total).ok()?.to_le_bytes());
+    let written = if version == Version::V1_0 {
+        out.write_u16::<LittleEndian>(u16::try_from(total).ok()?)
     } else {
-        out.extend_from_slice(&u32::try_from(total).ok()?.to_le_bytes());
-    }
+        out.write_u32::<LittleEndian>(u32::try_from(total).ok()?)
+    };
+    written.ok()?; // writing into a Vec cannot fail
     out.extend_from_slice(&encoded);
     out.extend(std::iter::repeat_n(b' ', padlen));
     out.push(b'\n');
@@ -475,7 +478,7 @@ pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> R
     let width = version.length_width();
     let mut len_bytes = [0u8; 4];
     read_prefix_part(reader, &mut len_bytes[..width], 8, "header length")?;
-    let header_len = u32::from_le_bytes(len_bytes) as usize;
+    let header_len = LittleEndian::read_u32(&len_bytes) as usize;
     if header_len > options.max_header_size {
         return Err(Error::HeaderTooLarge {
             len: header_len as u64,

@@ -1,0 +1,229 @@
+//! `npio info`: headers of `.npy` files and members of `.npz` archives, as a table or JSON.
+//! Reads headers only, so it is fast whatever the size of the data.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::CliError;
+
+/// What a file is, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Starts with `\x93NUMPY`.
+    Npy,
+    /// Starts with a zip signature.
+    Npz,
+}
+
+/// Tells a `.npy` file from an `.npz` archive by content.
+pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
+    let mut file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    let mut magic = [0u8; 6];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(CliError::io(path, e)),
+        }
+    }
+    if &magic[..got] == npio::header::MAGIC {
+        Ok(FileKind::Npy)
+    } else if magic[..got].starts_with(b"PK") {
+        Ok(FileKind::Npz)
+    } else {
+        Err(CliError::data(format!(
+            "{}: neither a .npy file (magic \\x93NUMPY) nor an .npz archive (zip)",
+            path.display()
+        )))
+    }
+}
+
+fn descr_value(dtype: &npio::DType) -> Value {
+    serde_json::from_str(&dtype.descr_json()).unwrap_or(Value::Null)
+}
+
+/// The descr for the table: `<f8` for scalars, the Python literal for records.
+fn dtype_text(dtype: &npio::DType) -> String {
+    dtype
+        .as_scalar()
+        .map(|s| s.descr())
+        .unwrap_or_else(|| dtype.descr())
+}
+
+fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [one] => format!("({one},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// One file's description: JSON, and rows for the table.
+fn describe(
+    path: &Path,
+    options: &npio::ReadOptions,
+) -> Result<(Value, Vec<[String; 6]>), CliError> {
+    let shown = path.display().to_string();
+    match sniff(path)? {
+        FileKind::Npy => {
+            let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+            let info = npio::read_header(&mut BufReader::new(file), options)
+                .map_err(|e| CliError::npio(path, e))?;
+            let h = &info.header;
+            let nbytes = h.data_len().map_err(|e| CliError::npio(path, e))?;
+            let value = json!({
+                "path": shown,
+                "format": "npy",
+                "version": info.version.to_string(),
+                "descr": descr_value(&h.dtype),
+                "shape": h.shape,
+                "fortran_order": h.fortran_order,
+                "data_offset": info.data_offset,
+                "nbytes": nbytes,
+            });
+            let row = [
+                shown,
+                format!("npy {}", info.version),
+                dtype_text(&h.dtype),
+                shape_text(&h.shape),
+                if h.fortran_order { "F" } else { "C" }.to_string(),
+                nbytes.to_string(),
+            ];
+            Ok((value, vec![row]))
+        }
+        FileKind::Npz => {
+            let mut npz = npio::NpzReader::open_with(path, options.clone())
+                .map_err(|e| CliError::npio(path, e))?;
+            let members = npz.members().map_err(|e| CliError::npio(path, e))?;
+            let mut rows = Vec::new();
+            let mut values = Vec::new();
+            for m in &members {
+                let mut value = json!({
+                    "name": m.name,
+                    "stored_name": m.stored_name,
+                    "compressed": m.compressed,
+                    "compressed_size": m.compressed_size,
+                    "data_offset": m.array_data_offset(),
+                });
+                let kind = if m.compressed { "deflated" } else { "stored" };
+                let name = format!("{shown}:{}", m.name);
+                match &m.npy {
+                    Some(info) => {
+                        let h = &info.header;
+                        let nbytes = h.data_len().map_err(|e| CliError::npio(path, e))?;
+                        let obj = value.as_object_mut().expect("object");
+                        obj.insert("descr".into(), descr_value(&h.dtype));
+                        obj.insert("shape".into(), json!(h.shape));
+                        obj.insert("fortran_order".into(), json!(h.fortran_order));
+                        obj.insert("nbytes".into(), json!(nbytes));
+                        rows.push([
+                            name,
+                            format!("npz {kind}"),
+                            dtype_text(&h.dtype),
+                            shape_text(&h.shape),
+                            if h.fortran_order { "F" } else { "C" }.to_string(),
+                            nbytes.to_string(),
+                        ]);
+                    }
+                    None => rows.push([
+                        name,
+                        format!("npz {kind}"),
+                        "(not an array)".into(),
+                        "-".into(),
+                        "-".into(),
+                        m.size.to_string(),
+                    ]),
+                }
+                values.push(value);
+            }
+            if members.is_empty() {
+                rows.push([
+                    shown.clone(),
+                    "npz".into(),
+                    "(empty archive)".into(),
+                    "-".into(),
+                    "-".into(),
+                    "0".into(),
+                ]);
+            }
+            Ok((
+                json!({"path": shown, "format": "npz", "members": values}),
+                rows,
+            ))
+        }
+    }
+}
+
+/// Runs `npio info`; `Ok(false)` when some file could not be read.
+pub fn run(
+    paths: &[std::path::PathBuf],
+    as_json: bool,
+    options: npio::ReadOptions,
+) -> Result<bool, CliError> {
+    let mut values = Vec::new();
+    let mut rows = Vec::new();
+    let mut all_ok = true;
+    for path in paths {
+        match describe(path, &options) {
+            Ok((value, mut r)) => {
+                values.push(value);
+                rows.append(&mut r);
+            }
+            Err(err) => {
+                all_ok = false;
+                eprintln!("npio: {err}");
+            }
+        }
+    }
+    if as_json {
+        let out = if paths.len() == 1 {
+            values.pop().unwrap_or(Value::Null)
+        } else {
+            Value::Array(values)
+        };
+        if paths.len() > 1 || !out.is_null() {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).expect("JSON values serialise")
+            );
+        }
+    } else if !rows.is_empty() {
+        print_table(&rows);
+    }
+    Ok(all_ok)
+}
+
+fn print_table(rows: &[[String; 6]]) {
+    let titles = ["PATH", "FORMAT", "DTYPE", "SHAPE", "ORDER", "BYTES"];
+    let mut widths = titles.map(|t| t.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut s = String::new();
+        for (k, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if k == 5 {
+                s.push_str(&format!("{cell:>w$}"));
+            } else {
+                s.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        println!("{}", s.trim_end());
+    };
+    line(titles);
+    for row in rows {
+        line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]]);
+    }
+}

@@ -1,0 +1,244 @@
+//! `npio`: inspect, verify and batch-convert NumPy `.npy` and `.npz` files.
+//!
+//! ```text
+//! npio info [--json] PATH...
+//! npio verify PATH...
+//! npio convert [OPTIONS] INPUT OUTPUT
+//! npio convert [OPTIONS] --out-dir DIR INPUT...
+//! ```
+//!
+//! Exit codes: 0 success, 1 bad data or I/O error, 2 usage error, 130 interrupted.
+
+mod convert;
+mod info;
+mod output;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// An error for the command line: a message, and whether it is a usage error (exit 2) or a
+/// data or I/O error (exit 1).
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    usage: bool,
+}
+
+impl CliError {
+    /// A usage error (exit code 2).
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            usage: true,
+        }
+    }
+
+    /// A data or I/O error (exit code 1).
+    pub fn data(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            usage: false,
+        }
+    }
+
+    /// An I/O error on a path.
+    pub fn io(path: &Path, err: std::io::Error) -> CliError {
+        CliError::data(format!("{}: {err}", path.display()))
+    }
+
+    /// A library error while working on a path.
+    pub fn npio(path: &Path, err: npio::Error) -> CliError {
+        CliError::data(format!("{}: {err}", path.display()))
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "npio",
+    version,
+    about = "Inspect, verify and convert NumPy .npy and .npz files"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show headers of .npy files and members of .npz archives (reads headers only).
+    Info(InfoArgs),
+    /// Read every byte of every array, checking sizes, CRCs and bool values.
+    Verify(VerifyArgs),
+    /// Convert between .npy files, .npz archives and folders of .npy files.
+    Convert(ConvertArgs),
+}
+
+/// The header size limit, shared by every command.
+#[derive(Args, Clone, Copy)]
+struct LimitArgs {
+    /// Largest .npy header accepted, in bytes (NumPy's default is 10000; files with thousands
+    /// of record fields need more).
+    #[arg(long, value_name = "BYTES", default_value_t = npio::header::DEFAULT_MAX_HEADER_SIZE)]
+    max_header_size: usize,
+}
+
+impl LimitArgs {
+    fn read_options(self) -> npio::ReadOptions {
+        npio::ReadOptions::default().max_header_size(self.max_header_size)
+    }
+}
+
+#[derive(Args)]
+struct InfoArgs {
+    /// Print JSON: one object for one path, an array of objects for several.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// .npy or .npz files.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// .npy or .npz files.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EndianArg {
+    Little,
+    Big,
+    Native,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OrderArg {
+    C,
+    F,
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    /// Deflate npz members (level 6 unless --level).
+    #[arg(long, conflicts_with = "store")]
+    compress: bool,
+    /// Store npz members uncompressed (data 64-byte aligned).
+    #[arg(long)]
+    store: bool,
+    /// Deflate level 0-9 for npz members (implies --compress).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=9), conflicts_with = "store")]
+    level: Option<u32>,
+    /// Byte order of the output data (record fields too).
+    #[arg(long, value_enum)]
+    endian: Option<EndianArg>,
+    /// Memory order of the output data.
+    #[arg(long, value_enum)]
+    order: Option<OrderArg>,
+    /// Inputs converted in parallel with --out-dir (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Overwrite existing outputs (inputs are never overwritten).
+    #[arg(long)]
+    force: bool,
+    /// No progress bar and no per-file messages.
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Convert every INPUT into this folder, keeping file names.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// INPUT OUTPUT, or with --out-dir: INPUT...
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+impl ConvertArgs {
+    fn settings(&self) -> convert::Settings {
+        let mut write = npio::WriteOptions::default();
+        if let Some(e) = self.endian {
+            write = write.endian(match e {
+                EndianArg::Little => npio::Endian::Little,
+                EndianArg::Big => npio::Endian::Big,
+                EndianArg::Native => npio::Endian::NATIVE,
+            });
+        }
+        if let Some(o) = self.order {
+            write = write.order(match o {
+                OrderArg::C => npio::Order::C,
+                OrderArg::F => npio::Order::Fortran,
+            });
+        }
+        let level = self.level.unwrap_or(6);
+        let compression = if self.store {
+            Some(npio::Compression::Stored)
+        } else if self.compress || self.level.is_some() {
+            Some(npio::Compression::Deflated { level })
+        } else {
+            None
+        };
+        convert::Settings {
+            write,
+            compression,
+            level,
+            read: self.limits.read_options(),
+            guard: output::Guard {
+                force: self.force,
+                inputs: Vec::new(),
+            },
+            quiet: self.quiet,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // First Ctrl-C: stop writing and remove temporary files; second: exit at once.
+    let _ = ctrlc::set_handler(|| {
+        if output::CANCELLED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    let result = match cli.command {
+        Command::Info(args) => info::run(&args.paths, args.json, args.limits.read_options()),
+        Command::Verify(args) => verify::run(&args.paths, args.limits.read_options()),
+        Command::Convert(args) => {
+            let settings = args.settings();
+            match &args.out_dir {
+                Some(dir) => convert::run_batch(&args.paths, dir, settings, args.jobs),
+                None => match args.paths.as_slice() {
+                    [input, output] => convert::run_single(input, output, settings),
+                    _ => Err(CliError::usage(
+                        "convert takes INPUT OUTPUT, or --out-dir DIR INPUT... (see npio convert --help)",
+                    )),
+                },
+            }
+        }
+    };
+    if output::CANCELLED.load(std::sync::atomic::Ordering::SeqCst) {
+        eprintln!("npio: interrupted");
+        return ExitCode::from(130);
+    }
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("npio: {err}");
+            ExitCode::from(if err.usage { 2 } else { 1 })
+        }
+    }
+}
