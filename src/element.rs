@@ -88,6 +88,20 @@ pub trait Element: Clone + Send + Sync + 'static + sealed::Sealed {
     ) -> std::io::Result<()>;
 
     #[doc(hidden)]
+    fn cast_bytes(bytes: &[u8]) -> Option<&[Self]>;
+
+    #[doc(hidden)]
+    fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
+
+    /// Decodes file-order bytes into `out` (cleared first); `Err(index)` names a bad element.
+    #[doc(hidden)]
+    fn decode_into(
+        bytes: &[u8],
+        out: &mut Vec<Self>,
+        endian: Endian,
+    ) -> std::result::Result<(), usize>;
+
+    #[doc(hidden)]
     fn into_data(array: ArrayD<Self>) -> ArrayData;
 
     #[doc(hidden)]
@@ -221,6 +235,25 @@ macro_rules! numeric_element {
                 write_rows_buffered(writer, rows, |buf: &mut [Self]| if swap { swap_in_place(buf, $width) })
             }
 
+            fn cast_bytes(bytes: &[u8]) -> Option<&[Self]> {
+                bytemuck::try_cast_slice(bytes).ok()
+            }
+
+            fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
+                bytemuck::try_cast_slice_mut(bytes).ok()
+            }
+
+            fn decode_into(bytes: &[u8], out: &mut Vec<Self>, endian: Endian) -> std::result::Result<(), usize> {
+                let n = bytes.len() / std::mem::size_of::<Self>();
+                out.clear();
+                out.resize(n, <Self as bytemuck::Zeroable>::zeroed());
+                bytemuck::cast_slice_mut::<Self, u8>(out).copy_from_slice(&bytes[..n * std::mem::size_of::<Self>()]);
+                if endian.needs_swap() {
+                    swap_in_place(out, $width);
+                }
+                Ok(())
+            }
+
             fn into_data(array: ArrayD<Self>) -> ArrayData {
                 ArrayData::$variant(array)
             }
@@ -301,6 +334,24 @@ impl Element for bool {
         _: Endian,
     ) -> std::io::Result<()> {
         write_rows_buffered(writer, rows, |_: &mut [bool]| {})
+    }
+
+    fn cast_bytes(bytes: &[u8]) -> Option<&[Self]> {
+        // Checked: every byte must be 0 or 1 to be a bool.
+        bytemuck::checked::try_cast_slice(bytes).ok()
+    }
+
+    fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
+        bytemuck::checked::try_cast_slice_mut(bytes).ok()
+    }
+
+    fn decode_into(bytes: &[u8], out: &mut Vec<Self>, _: Endian) -> std::result::Result<(), usize> {
+        out.clear();
+        if let Some(bad) = bytes.iter().position(|&b| b > 1) {
+            return Err(bad);
+        }
+        out.extend(bytes.iter().map(|&b| b == 1));
+        Ok(())
     }
 
     fn into_data(array: ArrayD<Self>) -> ArrayData {

@@ -161,6 +161,13 @@ pub enum Error {
     #[error("invalid array: {0}")]
     InvalidArray(String),
 
+    /// The data cannot be viewed in place (memory maps, byte views).
+    #[error("cannot view the array data in place: {reason}; read it with a copying reader (npio::read_npy, NpyReader) instead")]
+    NotViewable {
+        /// Why not: byte order, alignment, compression, a bad bool byte.
+        reason: String,
+    },
+
     /// A requested record field does not exist.
     #[error("no field named {name:?} (fields: {available:?})")]
     NoSuchField {

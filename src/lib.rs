@@ -30,13 +30,15 @@
 //! bounded, sizes are overflow-checked and no buffer is sized by the header's claim alone.
 
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod array;
 pub mod dtype;
 pub mod element;
 mod error;
 pub mod header;
+#[allow(unsafe_code)] // memory maps: see the module documentation
+pub mod mmap;
 pub mod npz;
 pub mod read;
 pub mod stream;
@@ -47,11 +49,17 @@ pub use dtype::{DType, Endian, Field, Record, Scalar, ScalarKind, TimeUnit};
 pub use element::Element;
 pub use error::{Error, Result};
 pub use header::{read_header, Header, HeaderInfo, ReadOptions, Version};
-pub use npz::{Compression, MemberInfo, NpzArrayWriter, NpzMemberWriter, NpzReader, NpzWriter};
+pub use mmap::{view_npy, view_npy_mut, view_npy_with, NpyMap, NpyMapMut, NpzMap};
+pub use npz::{
+    Compression, MemberInfo, NpzArrayWriter, NpzMemberWriter, NpzReader, NpzRowsWriter, NpzWriter,
+};
 pub use read::{
     from_bytes, from_bytes_dyn, read_npy, read_npy_dyn, read_npy_dyn_with, read_npy_with, NpyReader,
 };
-pub use stream::{transcode, transcoded_header, transcoded_len, verify, VerifyReport};
+pub use stream::{
+    append_npy, copy_data, transcode, transcoded_header, transcoded_len, verify, NpyRowWriter,
+    RowChunks, VerifyReport,
+};
 pub use write::{
     to_bytes, to_bytes_dyn, write_array, write_dyn, write_npy, write_npy_dyn, Order, WriteOptions,
 };

@@ -765,6 +765,48 @@ impl<W: Write + Seek> NpzWriter<W> {
         })
     }
 
+    /// Starts member `NAME.npy` for rows whose final number is not known: they are written to
+    /// a temporary `.npy` file (bounded memory) and copied into the archive by
+    /// [`NpzRowsWriter::finish`], with the header `np.save` would write for the whole.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// let mut rows = w.start_rows::<u32>("log", &[2]).unwrap();
+    /// for k in 0..5u32 {
+    ///     rows.write_rows(&ndarray::arr1(&[k, k * k])).unwrap();
+    /// }
+    /// rows.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// let a: ndarray::Array2<u32> = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read_array("log").unwrap();
+    /// assert_eq!(a.shape(), &[5, 2]);
+    /// assert_eq!(a[[4, 1]], 16);
+    /// ```
+    pub fn start_rows<T: Element>(
+        &mut self,
+        name: &str,
+        row_shape: &[usize],
+    ) -> Result<NpzRowsWriter<'_, W, T>> {
+        if let Some(open) = &self.unfinished {
+            return Err(Error::Usage(format!(
+                "member {open:?} was started but not finished"
+            )));
+        }
+        let spill = SpillFile::create()?;
+        let file = spill.file.try_clone()?;
+        let rows = crate::stream::NpyRowWriter::new(std::io::BufWriter::new(file), row_shape)?;
+        let stored = format!("{name}.npy");
+        if self.names.contains(&stored) {
+            return Err(Error::DuplicateMember { name: stored });
+        }
+        self.unfinished = Some(stored.clone());
+        Ok(NpzRowsWriter {
+            npz: self,
+            name: name.to_string(),
+            rows,
+            spill,
+        })
+    }
+
     /// Finishes the archive (writes the central directory) and gives back the writer.
     ///
     /// ```
@@ -908,5 +950,101 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
         }
         self.npz.unfinished = None;
         Ok(())
+    }
+}
+
+/// A temporary file removed when dropped.
+struct SpillFile {
+    path: std::path::PathBuf,
+    file: File,
+}
+
+impl SpillFile {
+    fn create() -> Result<SpillFile> {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("npio-rows-{}-{n}.npy", std::process::id()));
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(SpillFile { path, file })
+    }
+}
+
+impl Drop for SpillFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Writes rows of unknown final number into one `.npz` member; see
+/// [`NpzWriter::start_rows`].
+///
+/// ```
+/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+/// let rows = w.start_rows::<f32>("empty", &[3]).unwrap();
+/// rows.finish().unwrap();
+/// # w.finish().unwrap();
+/// ```
+pub struct NpzRowsWriter<'a, W: Write + Seek, T: Element> {
+    npz: &'a mut NpzWriter<W>,
+    name: String,
+    rows: crate::stream::NpyRowWriter<BufWriter<File>, T>,
+    spill: SpillFile,
+}
+
+impl<W: Write + Seek, T: Element> NpzRowsWriter<'_, W, T> {
+    /// Appends a block of rows (see [`crate::NpyRowWriter::write_rows`]).
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut rows = w.start_rows::<i8>("a", &[]).unwrap();
+    /// rows.write_rows(&ndarray::arr1(&[1i8, 2, 3])).unwrap();
+    /// assert_eq!(rows.rows(), 3);
+    /// ```
+    pub fn write_rows<S: Data<Elem = T>, D: Dimension>(
+        &mut self,
+        block: &ArrayBase<S, D>,
+    ) -> Result<()> {
+        self.rows.write_rows(block)
+    }
+
+    /// Rows written so far.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// assert_eq!(w.start_rows::<i8>("a", &[]).unwrap().rows(), 0);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.rows.rows()
+    }
+
+    /// Completes the array and copies it into the archive as member `NAME.npy`.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut rows = w.start_rows::<u8>("a", &[]).unwrap();
+    /// rows.write_rows(&ndarray::arr1(&[7u8])).unwrap();
+    /// rows.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().names(), vec!["a"]);
+    /// ```
+    pub fn finish(self) -> Result<()> {
+        let NpzRowsWriter {
+            npz,
+            name,
+            rows,
+            mut spill,
+        } = self;
+        let buffered = rows.finish()?;
+        buffered.into_inner().map_err(|e| e.into_error())?;
+        let len = spill.file.seek(std::io::SeekFrom::End(0))?;
+        spill.file.seek(std::io::SeekFrom::Start(0))?;
+        npz.unfinished = None;
+        let mut member = npz.start_npy(&name, len)?;
+        std::io::copy(&mut spill.file, &mut member)?;
+        member.finish()
     }
 }

@@ -51,6 +51,12 @@ impl<'r, R: Read> DataReader<'r, R> {
         }
     }
 
+    /// Counts `consumed` bytes as already read (by a caller that read them directly).
+    pub(crate) fn with_consumed(mut self, consumed: u64) -> Self {
+        self.consumed = consumed;
+        self
+    }
+
     /// Fails before reading anything when the source is known to be shorter than `total`.
     pub(crate) fn check_claim(&self, total: u64) -> Result<()> {
         match self.remaining {
@@ -180,6 +186,8 @@ pub struct NpyReader<R> {
     info: HeaderInfo,
     remaining: Option<u64>,
     options: ReadOptions,
+    /// Stream position of the first data byte, for random access on seekable sources.
+    data_start: Option<u64>,
 }
 
 impl<R: Read> NpyReader<R> {
@@ -215,6 +223,7 @@ impl<R: Read> NpyReader<R> {
             info,
             remaining: None,
             options,
+            data_start: None,
         })
     }
 
@@ -359,7 +368,70 @@ impl<R: Read + Seek> NpyReader<R> {
             info,
             remaining: Some(end.saturating_sub(pos)),
             options,
+            data_start: Some(pos),
         })
+    }
+
+    /// Reads rows `rows.start..rows.end` (along axis 0) of a C-order array by seeking to
+    /// them: random access without reading the rest. Can be called repeatedly.
+    ///
+    /// ```
+    /// let a = ndarray::Array2::from_shape_fn((1000, 3), |(i, j)| (i * 3 + j) as u32);
+    /// let bytes = npio::to_bytes(&a).unwrap();
+    /// let mut r = npio::NpyReader::new_seekable(std::io::Cursor::new(bytes), Default::default()).unwrap();
+    /// let rows = r.read_rows::<u32>(500..502).unwrap();
+    /// assert_eq!(rows, a.slice(ndarray::s![500..502, ..]).into_dyn());
+    /// assert!(r.read_rows::<u32>(999..1001).is_err());
+    /// ```
+    pub fn read_rows<T: Element>(&mut self, rows: std::ops::Range<usize>) -> Result<ArrayD<T>> {
+        let header = &self.info.header;
+        if !T::accepts(&header.dtype) {
+            return Err(Error::DTypeMismatch {
+                found: header.dtype.descr(),
+                requested: T::NAME.to_string(),
+            });
+        }
+        let Some((&total_rows, row_shape)) = header.shape.split_first() else {
+            return Err(Error::Usage("a 0-d array has no rows".into()));
+        };
+        if header.fortran_order {
+            return Err(Error::Usage(
+                "rows of a Fortran-order array are not contiguous; read it whole".into(),
+            ));
+        }
+        if rows.start > rows.end || rows.end > total_rows {
+            return Err(Error::Usage(format!(
+                "rows {rows:?} out of range for {total_rows} rows"
+            )));
+        }
+        let row_elems: usize = row_shape.iter().product();
+        let row_bytes = row_elems * header.dtype.itemsize();
+        let start = match self.data_start {
+            Some(pos) => pos,
+            None => {
+                let pos = self.reader.stream_position()?;
+                self.data_start = Some(pos);
+                pos
+            }
+        };
+        let skip = (rows.start * row_bytes) as u64;
+        self.reader.seek(SeekFrom::Start(start + skip))?;
+        let endian = header
+            .dtype
+            .as_scalar()
+            .map(|s| s.endian())
+            .unwrap_or(crate::Endian::NotApplicable);
+        let count = (rows.end - rows.start) * row_elems;
+        let mut data = DataReader::new(
+            &mut self.reader,
+            self.info.data_offset + skip,
+            self.remaining.map(|r| r.saturating_sub(skip)),
+        );
+        let values = T::read_vec(&mut data, count, endian)?;
+        let mut shape = vec![rows.end - rows.start];
+        shape.extend_from_slice(row_shape);
+        ArrayD::from_shape_vec(IxDyn(&shape), values)
+            .map_err(|e| Error::InvalidArray(e.to_string()))
     }
 }
 

@@ -12,10 +12,14 @@
 //! assert_eq!(report.data_bytes, 8);
 //! ```
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 
+use ndarray::{ArrayBase, ArrayViewD, Data, Dimension, IxDyn};
+
+use crate::dtype::Endian;
+use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::header::{Header, HeaderInfo};
+use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 use crate::read::{DataReader, NpyReader};
 use crate::write::{
     apply_swaps, converted_header, encoded_len, swap_plan, write_dyn, WriteOptions,
@@ -165,6 +169,491 @@ pub fn transcode<R: Read, W: Write + ?Sized>(
     let swaps = swap_plan(&source.dtype, &target.dtype);
     let itemsize = source.dtype.itemsize();
     for_each_chunk(reader, |chunk, _| {
+        apply_swaps(chunk, itemsize, &swaps);
+        writer.write_all(chunk)?;
+        Ok(())
+    })?;
+    Ok(total)
+}
+
+/// Reads an array as blocks of rows (along axis 0, C order), each an array view of one reused
+/// buffer: arrays of any size in bounded memory. Made by [`NpyReader::row_chunks`]; works on
+/// any reader, `.npz` members included.
+///
+/// ```
+/// let a = ndarray::Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as i32);
+/// let bytes = npio::to_bytes(&a).unwrap();
+/// let mut chunks = npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<i32>(4).unwrap();
+/// let mut sums = Vec::new();
+/// while let Some(block) = chunks.next_chunk() {
+///     sums.push(block.unwrap().sum());
+/// }
+/// assert_eq!(sums, vec![28, 92, 70]); // rows 0-3, 4-7, 8-9
+/// ```
+pub struct RowChunks<R, T> {
+    reader: R,
+    header: Header,
+    data_offset: u64,
+    consumed: u64,
+    remaining: Option<u64>,
+    allow_trailing: bool,
+    rows_total: usize,
+    rows_done: usize,
+    rows_per_chunk: usize,
+    row_elems: usize,
+    endian: Endian,
+    bytes: Vec<u8>,
+    values: Vec<T>,
+    finished: bool,
+}
+
+/// Largest single read while filling a chunk from a source of unknown length: the buffer
+/// grows by at most this much ahead of the data that really arrived.
+const FILL_STEP: usize = 16 << 20;
+
+impl<R: Read> NpyReader<R> {
+    /// Iterates over blocks of `rows_per_chunk` rows (the last block may be shorter), reusing
+    /// one buffer. The array must be C-order (or have at most one axis longer than 1).
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2, 3])).unwrap();
+    /// let chunks = npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<u8>(2).unwrap();
+    /// assert_eq!(chunks.rows_total(), 3);
+    /// ```
+    pub fn row_chunks<T: Element>(self, rows_per_chunk: usize) -> Result<RowChunks<R, T>> {
+        let (reader, info, remaining, options) = self.into_parts();
+        let header = info.header;
+        if !T::accepts(&header.dtype) {
+            return Err(Error::DTypeMismatch {
+                found: header.dtype.descr(),
+                requested: T::NAME.to_string(),
+            });
+        }
+        let Some((&rows_total, row_shape)) = header.shape.split_first() else {
+            return Err(Error::Usage(
+                "a 0-d array has no rows: read it whole".into(),
+            ));
+        };
+        if header.fortran_order {
+            return Err(Error::Usage(
+                "rows of a Fortran-order array are not contiguous: read it whole".into(),
+            ));
+        }
+        if rows_per_chunk == 0 {
+            return Err(Error::Usage("rows_per_chunk must be at least 1".into()));
+        }
+        let total = header.data_len()? as u64;
+        if let Some(r) = remaining {
+            if total > r {
+                return Err(Error::TruncatedData {
+                    offset: info.data_offset,
+                    expected: total,
+                    found: r,
+                });
+            }
+        }
+        let endian = header
+            .dtype
+            .as_scalar()
+            .map(|s| s.endian())
+            .unwrap_or(Endian::NotApplicable);
+        Ok(RowChunks {
+            reader,
+            row_elems: row_shape.iter().product(),
+            header,
+            data_offset: info.data_offset,
+            consumed: 0,
+            remaining,
+            allow_trailing: options.get_allow_trailing_data(),
+            rows_total,
+            rows_done: 0,
+            rows_per_chunk,
+            endian,
+            bytes: Vec::new(),
+            values: Vec::new(),
+            finished: false,
+        })
+    }
+}
+
+impl<R: Read, T: Element> RowChunks<R, T> {
+    /// The array description.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::Array2::<f32>::zeros((4, 5))).unwrap();
+    /// let chunks = npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<f32>(1).unwrap();
+    /// assert_eq!(chunks.header().shape, vec![4, 5]);
+    /// ```
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The number of rows (the length of axis 0).
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::Array2::<f32>::zeros((4, 5))).unwrap();
+    /// assert_eq!(npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<f32>(3).unwrap().rows_total(), 4);
+    /// ```
+    pub fn rows_total(&self) -> usize {
+        self.rows_total
+    }
+
+    /// The next block of rows as a view of the reused buffer; `None` after the last block
+    /// (once the end of the data has been checked) and after an error.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[5i64])).unwrap();
+    /// let mut c = npio::NpyReader::new(&bytes[..bytes.len() - 1]).unwrap().row_chunks::<i64>(1).unwrap();
+    /// assert!(c.next_chunk().unwrap().is_err()); // truncated
+    /// ```
+    pub fn next_chunk(&mut self) -> Option<Result<ArrayViewD<'_, T>>> {
+        if self.rows_done == self.rows_total {
+            if self.finished {
+                return None;
+            }
+            self.finished = true;
+            // `consumed` bytes were already read: account for them in the end check.
+            let mut data = DataReader::new(&mut self.reader, self.data_offset, self.remaining)
+                .with_consumed(self.consumed);
+            return data.check_end(self.allow_trailing).err().map(Err);
+        }
+        match self.read_block() {
+            Ok(rows) => {
+                let mut shape = vec![rows];
+                shape.extend_from_slice(&self.header.shape[1..]);
+                Some(
+                    ArrayViewD::from_shape(IxDyn(&shape), &self.values)
+                        .map_err(|e| Error::InvalidArray(e.to_string())),
+                )
+            }
+            Err(e) => {
+                // An error ends the iteration: the source is not in a state to continue.
+                self.rows_done = self.rows_total;
+                self.finished = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    /// Reads and decodes the next block into the reused buffer; returns its number of rows.
+    fn read_block(&mut self) -> Result<usize> {
+        let rows = self.rows_per_chunk.min(self.rows_total - self.rows_done);
+        let nbytes = rows * self.row_elems * self.header.dtype.itemsize();
+        let total = self.header.data_len()? as u64;
+        self.bytes.clear();
+        // Grow with the data that arrives, so a false size claim cannot make us allocate.
+        while self.bytes.len() < nbytes {
+            let old = self.bytes.len();
+            let step = if self.remaining.is_some() {
+                nbytes - old
+            } else {
+                (nbytes - old).min(FILL_STEP)
+            };
+            self.bytes.resize(old + step, 0);
+            let got = fill_exact_or_short(&mut self.reader, &mut self.bytes[old..])?;
+            self.consumed += got as u64;
+            if got < step {
+                return Err(Error::TruncatedData {
+                    offset: self.data_offset,
+                    expected: total,
+                    found: self.consumed,
+                });
+            }
+        }
+        let before = self.consumed - nbytes as u64;
+        T::decode_into(&self.bytes, &mut self.values, self.endian).map_err(|bad| {
+            Error::InvalidBool {
+                offset: self.data_offset + before + bad as u64,
+                value: self.bytes[bad],
+            }
+        })?;
+        self.rows_done += rows;
+        Ok(rows)
+    }
+}
+
+fn fill_exact_or_short<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(got)
+}
+
+/// Writes a C-order `.npy` row block by row block when the final number of rows is not known:
+/// the header is rewritten on [`NpyRowWriter::finish`] (NumPy's growth-axis padding leaves room
+/// for it, so the data never moves), and the file is then what `np.save` writes for the whole.
+/// [`NpyRowWriter::append`] continues an existing file in place instead.
+///
+/// Call `finish`: until then the header still holds the previous number of rows.
+///
+/// ```
+/// use std::io::Cursor;
+/// let mut w = npio::NpyRowWriter::<_, f64>::new(Cursor::new(Vec::new()), &[2]).unwrap();
+/// w.write_rows(&ndarray::arr2(&[[1.0, 2.0]])).unwrap();
+/// w.write_rows(&ndarray::arr2(&[[3.0, 4.0], [5.0, 6.0]])).unwrap();
+/// let bytes = w.finish().unwrap().into_inner();
+/// let a = ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+/// assert_eq!(bytes, npio::to_bytes(&a).unwrap()); // what np.save writes
+/// ```
+pub struct NpyRowWriter<W: Write + Seek, T: Element> {
+    writer: W,
+    start: u64,
+    header: Header,
+    prefix_len: usize,
+    endian: Endian,
+    _element: std::marker::PhantomData<T>,
+}
+
+impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
+    /// Starts a new array with rows of `row_shape`, in native byte order.
+    ///
+    /// ```
+    /// let w = npio::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
+    /// assert_eq!(w.rows(), 0);
+    /// ```
+    pub fn new(writer: W, row_shape: &[usize]) -> Result<Self> {
+        Self::with_endian(writer, row_shape, Endian::NATIVE)
+    }
+
+    /// Starts a new array whose data is written in `endian` byte order.
+    ///
+    /// ```
+    /// let mut w = npio::NpyRowWriter::<_, u16>::with_endian(std::io::Cursor::new(Vec::new()), &[], npio::Endian::Big).unwrap();
+    /// w.write_rows(&ndarray::arr1(&[1u16])).unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(&bytes[128..], &[0, 1]);
+    /// ```
+    pub fn with_endian(mut writer: W, row_shape: &[usize], endian: Endian) -> Result<Self> {
+        let start = writer.stream_position()?;
+        let mut shape = vec![0];
+        shape.extend_from_slice(row_shape);
+        let header = Header::new(T::dtype(endian), shape, false);
+        let prefix = header.to_bytes()?;
+        writer.write_all(&prefix)?;
+        let endian = header
+            .dtype
+            .as_scalar()
+            .map(|s| s.endian())
+            .unwrap_or(Endian::NotApplicable);
+        Ok(NpyRowWriter {
+            writer,
+            start,
+            header,
+            prefix_len: prefix.len(),
+            endian,
+            _element: std::marker::PhantomData,
+        })
+    }
+
+    /// Rows written so far (including those already in an appended file).
+    ///
+    /// ```
+    /// let mut w = npio::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[3]).unwrap();
+    /// w.write_rows(&ndarray::Array2::<u8>::zeros((2, 3))).unwrap();
+    /// assert_eq!(w.rows(), 2);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.header.shape[0]
+    }
+
+    /// Appends a block of rows: an array whose first axis counts rows and whose other axes
+    /// match the row shape (or a single row, of exactly the row shape).
+    ///
+    /// ```
+    /// let mut w = npio::NpyRowWriter::<_, i32>::new(std::io::Cursor::new(Vec::new()), &[2]).unwrap();
+    /// w.write_rows(&ndarray::arr1(&[1, 2])).unwrap(); // one row
+    /// assert!(w.write_rows(&ndarray::arr1(&[1, 2, 3])).is_err());
+    /// ```
+    pub fn write_rows<S: Data<Elem = T>, D: Dimension>(
+        &mut self,
+        block: &ArrayBase<S, D>,
+    ) -> Result<()> {
+        let row_shape = &self.header.shape[1..];
+        let view = block.view().into_dyn();
+        let (rows, view) = if view.shape() == row_shape {
+            (1, view.insert_axis(ndarray::Axis(0)))
+        } else if view.ndim() == row_shape.len() + 1 && &view.shape()[1..] == row_shape {
+            (view.shape()[0], view)
+        } else {
+            return Err(Error::InvalidArray(format!(
+                "a block of shape {:?} does not fit rows of shape {row_shape:?}",
+                view.shape()
+            )));
+        };
+        match view.as_slice() {
+            Some(slice) => T::write_slice(&mut self.writer, slice, self.endian)?,
+            None => T::write_rows(&mut self.writer, view.rows().into_iter(), self.endian)?,
+        }
+        self.header.shape[0] += rows;
+        Ok(())
+    }
+
+    /// Rewrites the header with the final number of rows and gives back the writer,
+    /// positioned after the data.
+    ///
+    /// ```
+    /// let w = npio::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(bytes, npio::to_bytes(&ndarray::Array1::<u8>::zeros(0)).unwrap());
+    /// ```
+    pub fn finish(mut self) -> Result<W> {
+        let prefix = self.header.to_bytes()?;
+        if prefix.len() != self.prefix_len {
+            return Err(Error::InvalidArray(format!(
+                "the header for {} rows no longer fits the space reserved for it",
+                self.rows()
+            )));
+        }
+        let end = self.writer.stream_position()?;
+        self.writer.seek(SeekFrom::Start(self.start))?;
+        self.writer.write_all(&prefix)?;
+        self.writer.seek(SeekFrom::Start(end))?;
+        self.writer.flush()?;
+        Ok(self.writer)
+    }
+}
+
+impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
+    /// Continues an existing C-order `.npy` (growing axis 0), checking that `T` matches its
+    /// dtype, that its data is complete, and that its header has the growth room `np.save`
+    /// leaves; rows are written in the file's byte order.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join("npio-doc-append.npy");
+    /// npio::write_npy(&path, &ndarray::arr2(&[[1i16, 2]])).unwrap();
+    /// let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+    /// let mut w = npio::NpyRowWriter::<_, i16>::append(file).unwrap();
+    /// w.write_rows(&ndarray::arr2(&[[3, 4], [5, 6]])).unwrap();
+    /// w.finish().unwrap();
+    /// let all: ndarray::Array2<i16> = npio::read_npy(&path).unwrap();
+    /// assert_eq!(all, ndarray::arr2(&[[1, 2], [3, 4], [5, 6]]));
+    /// ```
+    pub fn append(mut file: F) -> Result<Self> {
+        let start = file.stream_position()?;
+        let info = read_header(
+            &mut file,
+            &ReadOptions::default().max_header_size(usize::MAX),
+        )?;
+        let header = info.header;
+        if !T::accepts(&header.dtype) {
+            return Err(Error::DTypeMismatch {
+                found: header.dtype.descr(),
+                requested: T::NAME.to_string(),
+            });
+        }
+        if header.shape.is_empty() || header.fortran_order {
+            return Err(Error::Usage(
+                "only C-order arrays with at least one axis can be appended to".into(),
+            ));
+        }
+        let prefix_len = header.to_bytes()?.len();
+        if prefix_len as u64 != info.data_offset {
+            return Err(Error::Usage(format!(
+                "the file's header ({} bytes) is not the {prefix_len} bytes np.save would write, so it \
+                 has no room to grow; rewrite the file first (npio convert IN OUT)",
+                info.data_offset
+            )));
+        }
+        let data_len = header.data_len()? as u64;
+        let end = file.seek(SeekFrom::End(0))?;
+        let expected_end = start + info.data_offset + data_len;
+        if end < expected_end {
+            return Err(Error::TruncatedData {
+                offset: info.data_offset,
+                expected: data_len,
+                found: end.saturating_sub(start + info.data_offset),
+            });
+        }
+        if end > expected_end {
+            return Err(Error::TrailingData {
+                offset: expected_end - start,
+            });
+        }
+        let endian = header
+            .dtype
+            .as_scalar()
+            .map(|s| s.endian())
+            .unwrap_or(Endian::NotApplicable);
+        Ok(NpyRowWriter {
+            writer: file,
+            start,
+            header,
+            prefix_len,
+            endian,
+            _element: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Appends rows to an existing `.npy` file in place (see [`NpyRowWriter::append`]).
+///
+/// ```
+/// # let path = std::env::temp_dir().join("npio-doc-append-npy.npy");
+/// npio::write_npy(&path, &ndarray::arr1(&[1.0f32])).unwrap();
+/// npio::append_npy(&path, &ndarray::arr1(&[2.0f32, 3.0])).unwrap();
+/// let a: ndarray::Array1<f32> = npio::read_npy(&path).unwrap();
+/// assert_eq!(a.to_vec(), vec![1.0, 2.0, 3.0]);
+/// ```
+pub fn append_npy<T, S, D, P>(path: P, rows: &ArrayBase<S, D>) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+    P: AsRef<std::path::Path>,
+{
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)?;
+    let mut writer = NpyRowWriter::<_, T>::append(file)?;
+    writer.write_rows(rows)?;
+    writer.finish()?.sync_all()?;
+    Ok(())
+}
+
+/// Copies a `.npy` stream's data (no header) to `writer` as data of `target`: the same dtype,
+/// possibly in other byte orders. C-order data streams in bounded memory; Fortran-order data is
+/// reordered to C order in memory. Used to concatenate arrays.
+///
+/// ```
+/// let a = npio::to_bytes(&ndarray::arr1(&[1u16, 2])).unwrap();
+/// let mut out = Vec::new();
+/// let be = npio::DType::parse(">u2").unwrap();
+/// npio::copy_data(npio::NpyReader::new(&a[..]).unwrap(), &mut out, &be).unwrap();
+/// assert_eq!(out, vec![0, 1, 0, 2]);
+/// ```
+pub fn copy_data<R: Read, W: Write + ?Sized>(
+    reader: NpyReader<R>,
+    writer: &mut W,
+    target: &crate::DType,
+) -> Result<u64> {
+    let source = reader.header().clone();
+    if source.dtype.with_endian(Endian::Little) != target.with_endian(Endian::Little) {
+        return Err(Error::DTypeMismatch {
+            found: source.dtype.descr(),
+            requested: target.descr(),
+        });
+    }
+    let swaps = swap_plan(&source.dtype, target);
+    let itemsize = source.dtype.itemsize();
+    if source.fortran_order {
+        let array = reader.read_dyn()?;
+        let mut c = Vec::new();
+        let options = WriteOptions::default().order(crate::Order::C);
+        write_dyn(&mut c, &array, &options)?;
+        let data = &mut c[encoded_len(&converted_header(&source, &options), &options)? as usize
+            - source.data_len()?..];
+        apply_swaps(data, itemsize, &swaps);
+        writer.write_all(data)?;
+        return Ok(data.len() as u64);
+    }
+    let (_, total) = for_each_chunk(reader, |chunk, _| {
         apply_swaps(chunk, itemsize, &swaps);
         writer.write_all(chunk)?;
         Ok(())

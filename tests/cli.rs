@@ -688,3 +688,100 @@ fn batch_mode_converts_in_parallel_and_reports_failures() {
     forced.insert(1, "--force");
     assert_code(&npio(&forced, &dir), 0);
 }
+
+#[test]
+fn cat_concatenates_files_and_members() {
+    let dir = scratch("cat");
+    // f8 little + f8 big (converted) + a Fortran-order file (reordered) + an npz member
+    let out = npio(
+        &[
+            "cat",
+            "--out",
+            "all.npy",
+            &fixture("npy/shape_2d_c.npy"),
+            &fixture("npy/shape_2d_f.npy"),
+        ],
+        &dir,
+    );
+    assert_code(&out, 0);
+    let all: ndarray::Array2<f64> = npio::read_npy(dir.join("all.npy")).unwrap();
+    let one: ndarray::Array2<f64> = npio::read_npy(fixture("npy/shape_2d_c.npy")).unwrap();
+    assert_eq!(all.shape(), &[48, 30]);
+    assert_eq!(all.slice(ndarray::s![24.., ..]), one);
+    let out = npio(
+        &[
+            "cat",
+            "--out",
+            "mixed.npy",
+            &fixture("npy/f8_le_2x3.npy"),
+            &fixture("npy/f8_be_2x3.npy"),
+            &format!("{}:arr_0", fixture("npz/savez_compressed.npz")),
+        ],
+        &dir,
+    );
+    assert_code(&out, 1); // arr_0 is (3, 4): refused, naming the input
+    assert!(
+        text(&out.stderr).contains("arr_0") && text(&out.stderr).contains("axis 0"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("mixed.npy").exists());
+    let out = npio(
+        &[
+            "cat",
+            "--out",
+            "mixed.npy",
+            &fixture("npy/f8_le_2x3.npy"),
+            &fixture("npy/f8_be_2x3.npy"),
+        ],
+        &dir,
+    );
+    assert_code(&out, 0);
+    let mixed = read_dyn(&dir.join("mixed.npy"));
+    assert_eq!(mixed.dtype().descr(), "'<f8'");
+    let be: ndarray::Array2<f64> = npio::read_npy(fixture("npy/f8_be_2x3.npy")).unwrap();
+    let m: ndarray::Array2<f64> = mixed.into_array().unwrap();
+    assert!(
+        npio::to_bytes(&m.slice(ndarray::s![2.., ..])).unwrap() == npio::to_bytes(&be).unwrap()
+    );
+    // members, and standard output
+    let member = format!("{}:dir/sub", fixture("npz/savez_stored.npz"));
+    let out = npio(&["cat", &member, &member], &dir);
+    assert_code(&out, 0);
+    let piped: ndarray::Array2<f64> = npio::from_bytes(&out.stdout).unwrap();
+    assert_eq!(piped.shape(), &[6, 4]);
+    // dtype mismatch and existing output
+    let out = npio(
+        &[
+            "cat",
+            "--out",
+            "x.npy",
+            &fixture("npy/f8_le_1d.npy"),
+            &fixture("npy/f4_le_1d.npy"),
+        ],
+        &dir,
+    );
+    assert_code(&out, 1);
+    assert!(text(&out.stderr).contains("dtype"));
+    assert_code(
+        &npio(
+            &["cat", "--out", "all.npy", &fixture("npy/shape_2d_c.npy")],
+            &dir,
+        ),
+        1,
+    );
+    assert_code(
+        &npio(
+            &[
+                "cat",
+                "--force",
+                "--out",
+                "all.npy",
+                &fixture("npy/shape_2d_c.npy"),
+            ],
+            &dir,
+        ),
+        0,
+    );
+    assert_no_temp_files(&dir);
+}

@@ -45,6 +45,7 @@ pub fn variant(err: &npio::Error) -> &'static str {
         NoSuchMember { .. } => "NoSuchMember",
         DuplicateMember { .. } => "DuplicateMember",
         Usage(_) => "Usage",
+        NotViewable { .. } => "NotViewable",
         _ => "Other",
     }
 }

@@ -5,10 +5,12 @@
 //! npio verify PATH...
 //! npio convert [OPTIONS] INPUT OUTPUT
 //! npio convert [OPTIONS] --out-dir DIR INPUT...
+//! npio cat [--out OUT] INPUT...
 //! ```
 //!
 //! Exit codes: 0 success, 1 bad data or I/O error, 2 usage error, 130 interrupted.
 
+mod cat;
 mod convert;
 mod info;
 mod output;
@@ -80,6 +82,23 @@ enum Command {
     Verify(VerifyArgs),
     /// Convert between .npy files, .npz archives and folders of .npy files.
     Convert(ConvertArgs),
+    /// Concatenate arrays along axis 0 (streaming): .npy files or FILE.npz:NAME members.
+    Cat(CatArgs),
+}
+
+#[derive(Args)]
+struct CatArgs {
+    /// Write the result here (default: standard output).
+    #[arg(long, value_name = "OUT")]
+    out: Option<PathBuf>,
+    /// Overwrite an existing OUT.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// .npy files or archive members written FILE.npz:NAME.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
 }
 
 /// The header size limit, shared by every command.
@@ -216,6 +235,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(args) => info::run(&args.paths, args.json, args.limits.read_options()),
         Command::Verify(args) => verify::run(&args.paths, args.limits.read_options()),
+        Command::Cat(args) => cat::run(
+            &args.inputs,
+            args.out.as_deref(),
+            args.force,
+            args.limits.read_options(),
+        ),
         Command::Convert(args) => {
             let settings = args.settings();
             match &args.out_dir {

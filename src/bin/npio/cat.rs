@@ -1,0 +1,182 @@
+//! `npio cat [--out OUT] INPUT...`: concatenates arrays with the same dtype and trailing shape
+//! along axis 0, streaming, in bounded memory. Inputs are `.npy` files or archive members
+//! written `FILE.npz:NAME`. Without `--out` the result goes to standard output.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use npio::{DType, Endian, Header, NpyReader, NpzReader, ReadOptions};
+
+use crate::output::{Guard, TempOutput};
+use crate::CliError;
+
+/// One input: a `.npy` file, or a member of an archive (`FILE.npz:NAME`).
+struct Input {
+    path: PathBuf,
+    member: Option<String>,
+    shown: String,
+}
+
+impl Input {
+    fn parse(text: &str) -> Input {
+        let (path, member) = match text.find(".npz:") {
+            Some(i) => (&text[..i + 4], Some(text[i + 5..].to_string())),
+            None => (text, None),
+        };
+        Input {
+            path: PathBuf::from(path),
+            member,
+            shown: text.to_string(),
+        }
+    }
+
+    fn fail(&self, err: npio::Error) -> CliError {
+        CliError::data(format!("{}: {err}", self.shown))
+    }
+
+    /// The input's header, reading nothing else.
+    fn header(&self, options: &ReadOptions) -> Result<Header, CliError> {
+        match &self.member {
+            None => {
+                let file = File::open(&self.path).map_err(|e| CliError::io(&self.path, e))?;
+                let info = npio::read_header(&mut BufReader::new(file), options)
+                    .map_err(|e| self.fail(e))?;
+                Ok(info.header)
+            }
+            Some(member) => {
+                let mut npz =
+                    NpzReader::open_with(&self.path, options.clone()).map_err(|e| self.fail(e))?;
+                let info = npz.member_info(member).map_err(|e| self.fail(e))?;
+                info.npy.map(|i| i.header).ok_or_else(|| {
+                    CliError::data(format!("{}: the member is not an array", self.shown))
+                })
+            }
+        }
+    }
+
+    /// Copies the input's data to `out` as data of `target`.
+    fn copy_to<W: Write>(
+        &self,
+        out: &mut W,
+        target: &DType,
+        options: &ReadOptions,
+    ) -> Result<u64, CliError> {
+        match &self.member {
+            None => {
+                let file = File::open(&self.path).map_err(|e| CliError::io(&self.path, e))?;
+                let reader = NpyReader::new_seekable(
+                    BufReader::with_capacity(1 << 20, file),
+                    options.clone(),
+                )
+                .map_err(|e| self.fail(e))?;
+                npio::copy_data(reader, out, target).map_err(|e| self.fail(e))
+            }
+            Some(member) => {
+                let mut npz =
+                    NpzReader::open_with(&self.path, options.clone()).map_err(|e| self.fail(e))?;
+                let reader = npz.member_reader(member).map_err(|e| self.fail(e))?;
+                npio::copy_data(reader, out, target).map_err(|e| self.fail(e))
+            }
+        }
+    }
+}
+
+/// The header of the concatenation, after checking that the inputs fit together.
+fn joined_header(inputs: &[Input], headers: &[Header]) -> Result<Header, CliError> {
+    let first = &headers[0];
+    let Some((_, trailing)) = first.shape.split_first() else {
+        return Err(CliError::data(format!(
+            "{}: a 0-d array cannot be concatenated",
+            inputs[0].shown
+        )));
+    };
+    let mut rows = 0usize;
+    for (input, h) in inputs.iter().zip(headers) {
+        if h.dtype.with_endian(Endian::Little) != first.dtype.with_endian(Endian::Little) {
+            return Err(CliError::data(format!(
+                "{}: dtype {} differs from {} of {}",
+                input.shown,
+                h.dtype.descr(),
+                first.dtype.descr(),
+                inputs[0].shown
+            )));
+        }
+        match h.shape.split_first() {
+            Some((&n, rest)) if rest == trailing => {
+                rows = rows
+                    .checked_add(n)
+                    .ok_or_else(|| CliError::data("too many rows"))?
+            }
+            _ => {
+                return Err(CliError::data(format!(
+                    "{}: shape {:?} does not continue shape {:?} of {} along axis 0",
+                    input.shown, h.shape, first.shape, inputs[0].shown
+                )))
+            }
+        }
+    }
+    let mut shape = vec![rows];
+    shape.extend_from_slice(trailing);
+    Ok(Header::new(first.dtype.clone(), shape, false))
+}
+
+fn write_all_inputs<W: Write>(
+    out: &mut W,
+    header: &Header,
+    inputs: &[Input],
+    options: &ReadOptions,
+) -> Result<u64, CliError> {
+    let prefix = header
+        .to_bytes()
+        .map_err(|e| CliError::data(e.to_string()))?;
+    out.write_all(&prefix)
+        .map_err(|e| CliError::data(format!("output: {e}")))?;
+    let mut total = prefix.len() as u64;
+    for input in inputs {
+        total += input.copy_to(out, &header.dtype, options)?;
+    }
+    Ok(total)
+}
+
+/// Runs `npio cat`.
+pub fn run(
+    inputs: &[String],
+    out: Option<&Path>,
+    force: bool,
+    options: ReadOptions,
+) -> Result<bool, CliError> {
+    let inputs: Vec<Input> = inputs.iter().map(|s| Input::parse(s)).collect();
+    let headers = inputs
+        .iter()
+        .map(|i| i.header(&options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let header = joined_header(&inputs, &headers)?;
+    match out {
+        Some(path) => {
+            let guard = Guard {
+                force,
+                inputs: inputs
+                    .iter()
+                    .filter_map(|i| i.path.canonicalize().ok())
+                    .collect(),
+            };
+            let (tmp, mut file) = TempOutput::create(path, &guard)?;
+            write_all_inputs(&mut file, &header, &inputs, &options)?;
+            tmp.commit(file)?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            if stdout.is_terminal() {
+                return Err(CliError::usage(
+                    "refusing to write binary .npy data to a terminal: use --out FILE or a pipe",
+                ));
+            }
+            let mut lock = BufWriter::with_capacity(1 << 20, stdout.lock());
+            write_all_inputs(&mut lock, &header, &inputs, &options)?;
+            lock.flush()
+                .map_err(|e| CliError::data(format!("standard output: {e}")))?;
+        }
+    }
+    Ok(true)
+}

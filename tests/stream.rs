@@ -1,0 +1,281 @@
+//! Streaming: row chunks (files and npz members) against whole reads, random row access,
+//! incremental and appending writers against what np.save writes, rows into npz members.
+
+mod common;
+
+use std::io::Cursor;
+
+use common::{fixtures_dir, manifest, variant};
+use ndarray::{concatenate, s, Array1, Array2, ArrayD, Axis, IxDyn};
+use npio::{NpyReader, NpyRowWriter, NpzReader};
+
+#[test]
+fn row_chunks_match_whole_reads() {
+    let mut checked = 0;
+    for entry in manifest()["valid"].as_array().unwrap() {
+        let (descr, fortran) = (
+            entry["descr"].as_str().unwrap(),
+            entry["fortran_order"].as_bool().unwrap(),
+        );
+        if descr != "'<f8'" && descr != "'>f8'"
+            || fortran
+            || entry["shape"].as_array().unwrap().is_empty()
+        {
+            continue;
+        }
+        let path = fixtures_dir().join(entry["file"].as_str().unwrap());
+        let whole: ArrayD<f64> = npio::read_npy(&path).unwrap();
+        for rows_per_chunk in [1, 3, 1000] {
+            let file = std::fs::File::open(&path).unwrap();
+            let mut chunks = NpyReader::new(file)
+                .unwrap()
+                .row_chunks::<f64>(rows_per_chunk)
+                .unwrap();
+            let mut row = 0;
+            while let Some(block) = chunks.next_chunk() {
+                let block = block.unwrap();
+                let n = block.shape()[0];
+                assert!(n <= rows_per_chunk);
+                let expected = whole.slice_axis(Axis(0), ndarray::Slice::from(row..row + n));
+                assert!(
+                    npio::to_bytes(&block).unwrap() == npio::to_bytes(&expected).unwrap(),
+                    "{}",
+                    path.display()
+                );
+                row += n;
+            }
+            assert_eq!(row, whole.shape()[0]);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5);
+}
+
+#[test]
+fn row_chunks_of_npz_members_and_errors() {
+    for file in ["npz/savez_stored.npz", "npz/savez_compressed.npz"] {
+        let mut npz = NpzReader::open(fixtures_dir().join(file)).unwrap();
+        let whole: Array2<f64> = npz.read_array("dir/sub").unwrap();
+        let mut chunks = npz
+            .member_reader("dir/sub")
+            .unwrap()
+            .row_chunks::<f64>(2)
+            .unwrap();
+        let mut parts = Vec::new();
+        while let Some(block) = chunks.next_chunk() {
+            parts.push(
+                block
+                    .unwrap()
+                    .into_dimensionality::<ndarray::Ix2>()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+        assert_eq!(concatenate(Axis(0), &views).unwrap(), whole, "{file}");
+    }
+    // The big deflated member streams through a small buffer.
+    let mut npz = NpzReader::open(fixtures_dir().join("npz/savez_big_member.npz")).unwrap();
+    let mut chunks = npz
+        .member_reader("big")
+        .unwrap()
+        .row_chunks::<i64>(4096)
+        .unwrap();
+    let (mut n, mut sum) = (0usize, 0i64);
+    while let Some(block) = chunks.next_chunk() {
+        let block = block.unwrap();
+        n += block.len();
+        sum += block.sum();
+    }
+    assert_eq!(n, 200_000);
+    assert_eq!(sum, (0..200_000i64).map(|i| i % 977).sum::<i64>());
+    // errors: truncated data, bad bools, Fortran order, wrong type
+    let bytes = std::fs::read(fixtures_dir().join("malformed/truncated_data.npy")).unwrap();
+    let mut c = NpyReader::new(&bytes[..])
+        .unwrap()
+        .row_chunks::<f64>(1)
+        .unwrap();
+    let results: Vec<bool> = std::iter::from_fn(|| c.next_chunk().map(|r| r.is_ok())).collect();
+    assert_eq!(results, vec![true, true, false]);
+    let bytes = std::fs::read(fixtures_dir().join("malformed/bool_value_2.npy")).unwrap();
+    let mut c = NpyReader::new(&bytes[..])
+        .unwrap()
+        .row_chunks::<bool>(10)
+        .unwrap();
+    assert_eq!(
+        variant(&c.next_chunk().unwrap().unwrap_err()),
+        "InvalidBool"
+    );
+    let f = std::fs::read(fixtures_dir().join("npy/shape_2d_f.npy")).unwrap();
+    assert_eq!(
+        variant(
+            &NpyReader::new(&f[..])
+                .unwrap()
+                .row_chunks::<f64>(1)
+                .err()
+                .unwrap()
+        ),
+        "Usage"
+    );
+    assert_eq!(
+        variant(
+            &NpyReader::new(&f[..])
+                .unwrap()
+                .row_chunks::<f32>(1)
+                .err()
+                .unwrap()
+        ),
+        "DTypeMismatch"
+    );
+    let trailing = std::fs::read(fixtures_dir().join("malformed/trailing_data.npy")).unwrap();
+    let mut c = NpyReader::new(&trailing[..])
+        .unwrap()
+        .row_chunks::<f64>(10)
+        .unwrap();
+    assert!(c.next_chunk().unwrap().is_ok());
+    assert_eq!(
+        variant(&c.next_chunk().unwrap().unwrap_err()),
+        "TrailingData"
+    );
+}
+
+#[test]
+fn random_access_rows() {
+    let path = fixtures_dir().join("npy/shape_3d_c.npy");
+    let whole: ArrayD<f64> = npio::read_npy(&path).unwrap();
+    let mut r =
+        NpyReader::new_seekable(std::fs::File::open(&path).unwrap(), Default::default()).unwrap();
+    for range in [0..1, 2..5, 5..6, 3..3] {
+        let rows = r.read_rows::<f64>(range.clone()).unwrap();
+        assert_eq!(
+            rows,
+            whole
+                .slice_axis(Axis(0), ndarray::Slice::from(range))
+                .to_owned()
+        );
+    }
+    assert!(r.read_rows::<f64>(5..7).is_err());
+    assert!(r.read_rows::<i32>(0..1).is_err());
+    let be = fixtures_dir().join("npy/f8_be_2x3.npy");
+    let mut r =
+        NpyReader::new_seekable(std::fs::File::open(&be).unwrap(), Default::default()).unwrap();
+    let whole: ArrayD<f64> = npio::read_npy(&be).unwrap();
+    let last = r.read_rows::<f64>(1..2).unwrap();
+    assert!(npio::to_bytes(&last).unwrap() == npio::to_bytes(&whole.slice(s![1..2, ..])).unwrap());
+}
+
+#[test]
+fn row_writer_matches_np_save() {
+    for endian in [npio::Endian::Little, npio::Endian::Big] {
+        let full = Array2::from_shape_fn((1000, 3), |(i, j)| (i * 3 + j) as i32);
+        let mut w =
+            NpyRowWriter::<_, i32>::with_endian(Cursor::new(Vec::new()), &[3], endian).unwrap();
+        for k in (0..1000).step_by(300) {
+            let end = (k + 300).min(1000);
+            w.write_rows(&full.slice(s![k..end, ..])).unwrap();
+        }
+        // a strided block is fine too
+        assert_eq!(w.rows(), 1000);
+        let bytes = w.finish().unwrap().into_inner();
+        let mut expected = Vec::new();
+        npio::write_array(
+            &mut expected,
+            &full,
+            &npio::WriteOptions::default().endian(endian),
+        )
+        .unwrap();
+        assert!(bytes == expected, "{endian:?}");
+    }
+    // numbers of rows across digit boundaries keep the header length (growth padding)
+    for rows in [0usize, 9, 10, 99_999, 100_000] {
+        let mut w = NpyRowWriter::<_, u8>::new(Cursor::new(Vec::new()), &[]).unwrap();
+        w.write_rows(&Array1::<u8>::zeros(rows)).unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        assert_eq!(bytes, npio::to_bytes(&Array1::<u8>::zeros(rows)).unwrap());
+    }
+}
+
+#[test]
+fn appending_in_place_gives_np_save_bytes() {
+    let dir = std::env::temp_dir().join(format!("npio-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for fixture in [
+        "npy/f8_be_2x3.npy",
+        "npy/shape_3d_c.npy",
+        "npy/M8_ns_le_1d.npy",
+        "npy/b1_le_1d.npy",
+    ] {
+        let path = dir.join("appended.npy");
+        std::fs::copy(fixtures_dir().join(fixture), &path).unwrap();
+        let before = npio::read_npy_dyn(&path).unwrap();
+        match before.data() {
+            npio::ArrayData::Float64(a) => {
+                let extra = a.slice_axis(Axis(0), ndarray::Slice::from(0..1)).to_owned();
+                npio::append_npy(&path, &extra).unwrap();
+                npio::append_npy(&path, &extra).unwrap();
+                let after = npio::read_npy_dyn(&path).unwrap();
+                let joined = concatenate(Axis(0), &[a.view(), extra.view(), extra.view()]).unwrap();
+                let mut expected = Vec::new();
+                let endian = before.dtype().as_scalar().unwrap().endian();
+                npio::write_array(
+                    &mut expected,
+                    &joined,
+                    &npio::WriteOptions::default().endian(endian),
+                )
+                .unwrap();
+                assert!(std::fs::read(&path).unwrap() == expected, "{fixture}");
+                assert_eq!(after.shape()[0], a.shape()[0] + 2);
+            }
+            npio::ArrayData::DateTime64(a) => {
+                npio::append_npy(&path, &a.view()).unwrap();
+                let after = npio::read_npy_dyn(&path).unwrap();
+                assert_eq!(after.dtype(), before.dtype(), "the datetime unit is kept");
+                assert_eq!(after.shape(), &[a.len() * 2]);
+            }
+            npio::ArrayData::Bool(a) => {
+                npio::append_npy(&path, &a.view()).unwrap();
+                assert_eq!(npio::read_npy_dyn(&path).unwrap().shape(), &[a.len() * 2]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // refusals: no growth room, Fortran order, wrong type, damaged file
+    let path = dir.join("refused.npy");
+    for (fixture, want) in [
+        ("npy/legacy_16_aligned.npy", "Usage"),
+        ("npy/shape_2d_f.npy", "Usage"),
+        ("npy/i4_le_1d.npy", "DTypeMismatch"),
+        ("malformed/truncated_data.npy", "TruncatedData"),
+        ("malformed/trailing_data.npy", "TrailingData"),
+    ] {
+        std::fs::copy(fixtures_dir().join(fixture), &path).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let err = npio::append_npy(&path, &Array1::<f64>::zeros(1)).unwrap_err();
+        assert_eq!(variant(&err), want, "{fixture}: {err}");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "{fixture} untouched");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rows_of_unknown_count_into_npz_members() {
+    let mut w = npio::NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    let mut rows = w.start_rows::<f32>("series", &[2, 2]).unwrap();
+    for k in 0..50 {
+        rows.write_rows(&ndarray::Array3::from_elem((1, 2, 2), k as f32))
+            .unwrap();
+    }
+    rows.finish().unwrap();
+    assert_eq!(
+        variant(&w.start_rows::<f32>("series", &[1]).err().unwrap()),
+        "DuplicateMember"
+    );
+    w.add_array("after", &ndarray::arr1(&[1u8])).unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    let mut npz = NpzReader::new(Cursor::new(bytes)).unwrap();
+    let a: ndarray::Array3<f32> = npz.read_array("series").unwrap();
+    assert_eq!(a.shape(), &[50, 2, 2]);
+    assert_eq!(a[[49, 1, 1]], 49.0);
+    assert_eq!(npz.names(), vec!["series", "after"]);
+    let _ = IxDyn(&[0]);
+}
