@@ -939,6 +939,17 @@ impl DType {
         }
     }
 
+    /// The byte order of a scalar dtype (`NotApplicable` for records and sub-arrays, whose
+    /// fields carry their own).
+    ///
+    /// ```
+    /// assert_eq!(npio::DType::parse(">i4").unwrap().scalar_endian(), npio::Endian::Big);
+    /// ```
+    pub fn scalar_endian(&self) -> Endian {
+        self.as_scalar()
+            .map_or(Endian::NotApplicable, |s| s.endian())
+    }
+
     /// The record type, if this is one.
     ///
     /// ```

@@ -34,7 +34,7 @@ use crate::array::DynArray;
 use crate::dtype::Endian;
 use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::header::{read_header, Header, HeaderInfo, ReadOptions, MAGIC};
+use crate::header::{read_header, read_up_to, Header, HeaderInfo, ReadOptions, MAGIC};
 use crate::read::NpyReader;
 use crate::write::{array_npy_len, dyn_npy_len, write_array, write_dyn, WriteOptions};
 
@@ -463,20 +463,6 @@ impl<R: Read + Seek> NpzReader<R> {
     pub fn into_inner(self) -> R {
         self.archive.into_inner()
     }
-}
-
-/// Reads into `buf` until it is full or the source ends.
-fn read_up_to<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(got)
 }
 
 /// The most data a member can really yield: its declared size, and for compressed members

@@ -15,7 +15,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use bytemuck::Pod;
@@ -25,7 +25,7 @@ use crate::array::{ArrayData, DynArray, RawArray};
 use crate::dtype::{DType, ScalarKind};
 use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
+use crate::header::{read_header, read_up_to, Header, HeaderInfo, ReadOptions};
 
 /// Initial buffer size when the source's length is unknown; the buffer doubles from there.
 const GROWTH_START_BYTES: usize = 1 << 20;
@@ -71,7 +71,7 @@ impl<'r, R: Read> DataReader<'r, R> {
 
     /// Fills `buf` exactly; `total` (the whole data size) is only used in the error.
     pub(crate) fn read_chunk(&mut self, buf: &mut [u8], total: u64) -> Result<()> {
-        let got = fill(self.reader, buf)?;
+        let got = read_up_to(self.reader, buf)?;
         self.consumed += got as u64;
         if got < buf.len() {
             return Err(Error::TruncatedData {
@@ -106,7 +106,7 @@ impl<'r, R: Read> DataReader<'r, R> {
             // The length is real: allocate once. zeroed_vec uses alloc_zeroed, which for large
             // buffers maps fresh zero pages, so there is no separate zero-fill pass.
             let mut v = bytemuck::zeroed_vec::<T>(count);
-            let filled = fill(self.reader, bytemuck::cast_slice_mut(&mut v))?;
+            let filled = read_up_to(self.reader, bytemuck::cast_slice_mut(&mut v))?;
             self.consumed += filled as u64;
             if filled < nbytes {
                 return Err(Error::TruncatedData {
@@ -126,7 +126,7 @@ impl<'r, R: Read> DataReader<'r, R> {
             let target = count.min(v.len().saturating_mul(2).max(start));
             v.resize(target, T::zeroed());
             let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut v);
-            let got = fill(self.reader, &mut bytes[filled_bytes..])?;
+            let got = read_up_to(self.reader, &mut bytes[filled_bytes..])?;
             filled_bytes += got;
             self.consumed += got as u64;
             if filled_bytes < bytes.len() {
@@ -149,7 +149,7 @@ impl<'r, R: Read> DataReader<'r, R> {
         // and some sources check integrity at their end (a zip member's CRC).
         let extra = self.remaining.is_some_and(|r| r > self.consumed) || {
             let mut one = [0u8; 1];
-            fill(self.reader, &mut one)? == 1
+            read_up_to(self.reader, &mut one)? == 1
         };
         if extra {
             return Err(Error::TrailingData {
@@ -158,20 +158,6 @@ impl<'r, R: Read> DataReader<'r, R> {
         }
         Ok(())
     }
-}
-
-/// Reads until `buf` is full or the source ends; returns the bytes read.
-fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(filled)
 }
 
 /// A `.npy` reader: the header is parsed on construction, the data on `read_*`.
@@ -291,11 +277,7 @@ impl<R: Read> NpyReader<R> {
             });
         }
         check_ndim::<D>(&header)?;
-        let endian = header
-            .dtype
-            .as_scalar()
-            .map(|s| s.endian())
-            .unwrap_or(crate::Endian::NotApplicable);
+        let endian = header.dtype.scalar_endian();
         let count = header.element_count()?;
         let allow_trailing = self.options.get_allow_trailing_data();
         let mut data = self.data_reader();
@@ -416,11 +398,7 @@ impl<R: Read + Seek> NpyReader<R> {
         };
         let skip = (rows.start * row_bytes) as u64;
         self.reader.seek(SeekFrom::Start(start + skip))?;
-        let endian = header
-            .dtype
-            .as_scalar()
-            .map(|s| s.endian())
-            .unwrap_or(crate::Endian::NotApplicable);
+        let endian = header.dtype.scalar_endian();
         let count = (rows.end - rows.start) * row_elems;
         let mut data = DataReader::new(
             &mut self.reader,
@@ -466,11 +444,7 @@ fn read_typed<T: Element, R: Read>(
     header: &Header,
     count: usize,
 ) -> Result<ArrayD<T>> {
-    let endian = header
-        .dtype
-        .as_scalar()
-        .map(|s| s.endian())
-        .unwrap_or(crate::Endian::NotApplicable);
+    let endian = header.dtype.scalar_endian();
     shape_vec(header, T::read_vec(data, count, endian)?)
 }
 

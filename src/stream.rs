@@ -19,7 +19,7 @@ use ndarray::{ArrayBase, ArrayViewD, Data, Dimension, IxDyn};
 use crate::dtype::Endian;
 use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
+use crate::header::{read_header, read_up_to, Header, HeaderInfo, ReadOptions};
 use crate::read::{DataReader, NpyReader};
 use crate::write::{
     apply_swaps, converted_header, encoded_len, swap_plan, write_dyn, WriteOptions,
@@ -252,11 +252,7 @@ impl<R: Read> NpyReader<R> {
                 });
             }
         }
-        let endian = header
-            .dtype
-            .as_scalar()
-            .map(|s| s.endian())
-            .unwrap_or(Endian::NotApplicable);
+        let endian = header.dtype.scalar_endian();
         Ok(RowChunks {
             reader,
             row_elems: row_shape.iter().product(),
@@ -350,7 +346,7 @@ impl<R: Read, T: Element> RowChunks<R, T> {
                 (nbytes - old).min(FILL_STEP)
             };
             self.bytes.resize(old + step, 0);
-            let got = fill_exact_or_short(&mut self.reader, &mut self.bytes[old..])?;
+            let got = read_up_to(&mut self.reader, &mut self.bytes[old..])?;
             self.consumed += got as u64;
             if got < step {
                 return Err(Error::TruncatedData {
@@ -370,19 +366,6 @@ impl<R: Read, T: Element> RowChunks<R, T> {
         self.rows_done += rows;
         Ok(rows)
     }
-}
-
-fn fill_exact_or_short<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(got)
 }
 
 /// Writes a C-order `.npy` row block by row block when the final number of rows is not known:
@@ -436,11 +419,7 @@ impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
         let header = Header::new(T::dtype(endian), shape, false);
         let prefix = header.to_bytes()?;
         writer.write_all(&prefix)?;
-        let endian = header
-            .dtype
-            .as_scalar()
-            .map(|s| s.endian())
-            .unwrap_or(Endian::NotApplicable);
+        let endian = header.dtype.scalar_endian();
         Ok(NpyRowWriter {
             writer,
             start,
@@ -575,11 +554,7 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
                 offset: expected_end - start,
             });
         }
-        let endian = header
-            .dtype
-            .as_scalar()
-            .map(|s| s.endian())
-            .unwrap_or(Endian::NotApplicable);
+        let endian = header.dtype.scalar_endian();
         Ok(NpyRowWriter {
             writer: file,
             start,

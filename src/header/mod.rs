@@ -414,6 +414,21 @@ fn wrap_header(text: &str, version: Version) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Reads until `buf` is full or the source ends; returns the number of bytes read. The one
+/// read loop of the crate (retrying interrupted reads).
+pub(crate) fn read_up_to<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(got)
+}
+
 /// Reads exactly `buf.len()` bytes, reporting a truncated header with its offset.
 fn read_prefix_part<R: Read + ?Sized>(
     reader: &mut R,
@@ -421,20 +436,13 @@ fn read_prefix_part<R: Read + ?Sized>(
     offset: u64,
     what: &'static str,
 ) -> Result<()> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => {
-                return Err(Error::TruncatedHeader {
-                    offset: offset + filled as u64,
-                    what,
-                    expected: (buf.len() - filled) as u64,
-                })
-            }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
+    let got = read_up_to(reader, buf)?;
+    if got < buf.len() {
+        return Err(Error::TruncatedHeader {
+            offset: offset + got as u64,
+            what,
+            expected: (buf.len() - got) as u64,
+        });
     }
     Ok(())
 }
@@ -453,15 +461,7 @@ fn read_prefix_part<R: Read + ?Sized>(
 /// ```
 pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> Result<HeaderInfo> {
     let mut magic = [0u8; 8];
-    let mut got = 0;
-    while got < magic.len() {
-        match reader.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let got = read_up_to(reader, &mut magic)?;
     if got < 6 || &magic[..6] != MAGIC {
         return Err(Error::BadMagic {
             found: magic[..got.min(6)].to_vec(),

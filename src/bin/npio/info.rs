@@ -20,16 +20,12 @@ pub enum FileKind {
 
 /// Tells a `.npy` file from an `.npz` archive by content.
 pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
-    let mut file = File::open(path).map_err(|e| CliError::io(path, e))?;
-    let mut magic = [0u8; 6];
-    let mut got = 0;
-    while got < magic.len() {
-        match file.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) => return Err(CliError::io(path, e)),
-        }
-    }
+    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    let mut magic = Vec::with_capacity(6);
+    file.take(6)
+        .read_to_end(&mut magic)
+        .map_err(|e| CliError::io(path, e))?;
+    let got = magic.len();
     if &magic[..got] == npio::header::MAGIC {
         Ok(FileKind::Npy)
     } else if magic[..got].starts_with(b"PK") {
