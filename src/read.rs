@@ -27,6 +27,10 @@ use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::header::{read_header, read_up_to, Header, HeaderInfo, ReadOptions};
 
+/// Largest single read ahead of the data while filling a buffer from a source of unknown
+/// length.
+pub(crate) const FILL_STEP: usize = 16 << 20;
+
 /// Initial buffer size when the source's length is unknown; the buffer doubles from there.
 const GROWTH_START_BYTES: usize = 1 << 20;
 
@@ -69,18 +73,44 @@ impl<'r, R: Read> DataReader<'r, R> {
         }
     }
 
-    /// Fills `buf` exactly; `total` (the whole data size) is only used in the error.
-    pub(crate) fn read_chunk(&mut self, buf: &mut [u8], total: u64) -> Result<()> {
-        let got = read_up_to(self.reader, buf)?;
-        self.consumed += got as u64;
-        if got < buf.len() {
-            return Err(Error::TruncatedData {
-                offset: self.data_offset,
-                expected: total,
-                found: self.consumed,
-            });
+    /// Reads the next `n` bytes into `buf` (cleared first); `total` (the whole data size) is
+    /// only used in the error. With the source's length unknown, `buf` grows by at most
+    /// [`FILL_STEP`] ahead of the data that really arrived, so a size claimed by the header
+    /// (say, one enormous item) cannot make us allocate it.
+    pub(crate) fn read_chunk(&mut self, buf: &mut Vec<u8>, n: usize, total: u64) -> Result<()> {
+        let short = |consumed| Error::TruncatedData {
+            offset: self.data_offset,
+            expected: total,
+            found: consumed,
+        };
+        if self.remaining.is_some() {
+            // The length is real: reuse the buffer as it is (no zero-fill when its size holds).
+            buf.resize(n, 0);
+            let got = read_up_to(self.reader, buf)?;
+            self.consumed += got as u64;
+            return if got < n {
+                Err(short(self.consumed))
+            } else {
+                Ok(())
+            };
+        }
+        buf.clear();
+        while buf.len() < n {
+            let old = buf.len();
+            let step = (n - old).min(FILL_STEP);
+            buf.resize(old + step, 0);
+            let got = read_up_to(self.reader, &mut buf[old..])?;
+            self.consumed += got as u64;
+            if got < step {
+                return Err(short(self.consumed));
+            }
         }
         Ok(())
+    }
+
+    /// Bytes of data read so far.
+    pub(crate) fn consumed(&self) -> u64 {
+        self.consumed
     }
 
     /// File offset of the first data byte.

@@ -19,7 +19,7 @@ use ndarray::{ArrayBase, ArrayViewD, Data, Dimension, IxDyn};
 use crate::dtype::Endian;
 use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::header::{read_header, read_up_to, Header, HeaderInfo, ReadOptions};
+use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 use crate::read::{DataReader, NpyReader};
 use crate::write::{
     apply_swaps, converted_header, encoded_len, swap_plan, write_dyn, WriteOptions,
@@ -69,14 +69,13 @@ fn for_each_chunk<R: Read>(
     let chunk = CHUNK_BYTES
         .checked_div(itemsize)
         .map_or(0, |items| items.max(1) * itemsize);
-    // Never more than the data itself, which was checked against the source when its
-    // length is known; otherwise the buffer is at most one chunk.
-    let mut buf = vec![0u8; chunk.min(total)];
+    // One reused buffer of at most a chunk, filled as data arrives (see `read_chunk`).
+    let mut buf = Vec::new();
     let mut done = 0usize;
     while done < total {
-        let n = buf.len().min(total - done);
-        let part = &mut buf[..n];
-        data.read_chunk(part, total as u64)?;
+        let n = chunk.min(total - done);
+        data.read_chunk(&mut buf, n, total as u64)?;
+        let part = &mut buf[..];
         if !bools.is_empty() {
             for (k, item) in part.chunks_exact(itemsize).enumerate() {
                 for &offset in &bools {
@@ -207,10 +206,6 @@ pub struct RowChunks<R, T> {
     finished: bool,
 }
 
-/// Largest single read while filling a chunk from a source of unknown length: the buffer
-/// grows by at most this much ahead of the data that really arrived.
-const FILL_STEP: usize = 16 << 20;
-
 impl<R: Read> NpyReader<R> {
     /// Iterates over blocks of `rows_per_chunk` rows (the last block may be shorter), reusing
     /// one buffer. The array must be C-order (or have at most one axis longer than 1).
@@ -336,26 +331,10 @@ impl<R: Read, T: Element> RowChunks<R, T> {
         let rows = self.rows_per_chunk.min(self.rows_total - self.rows_done);
         let nbytes = rows * self.row_elems * self.header.dtype.itemsize();
         let total = self.header.data_len()? as u64;
-        self.bytes.clear();
-        // Grow with the data that arrives, so a false size claim cannot make us allocate.
-        while self.bytes.len() < nbytes {
-            let old = self.bytes.len();
-            let step = if self.remaining.is_some() {
-                nbytes - old
-            } else {
-                (nbytes - old).min(FILL_STEP)
-            };
-            self.bytes.resize(old + step, 0);
-            let got = read_up_to(&mut self.reader, &mut self.bytes[old..])?;
-            self.consumed += got as u64;
-            if got < step {
-                return Err(Error::TruncatedData {
-                    offset: self.data_offset,
-                    expected: total,
-                    found: self.consumed,
-                });
-            }
-        }
+        let mut data = DataReader::new(&mut self.reader, self.data_offset, self.remaining)
+            .with_consumed(self.consumed);
+        data.read_chunk(&mut self.bytes, nbytes, total)?;
+        self.consumed = data.consumed();
         let before = self.consumed - nbytes as u64;
         T::decode_into(&self.bytes, &mut self.values, self.endian).map_err(|bad| {
             Error::InvalidBool {
@@ -694,6 +673,34 @@ mod tests {
             verify(NpyReader::new(&long[..]).unwrap()),
             Err(Error::TrailingData { .. })
         ));
+    }
+
+    #[test]
+    fn claimed_sizes_are_not_allocated_up_front() {
+        // One 4 GB item claimed, 10 bytes present, on a stream of unknown length: the buffer
+        // grows with the data, so this fails as truncated instead of allocating 4 GB.
+        let header = Header::new(crate::DType::parse("|V4000000000").unwrap(), vec![1], false);
+        let mut file = header.to_bytes().unwrap();
+        file.extend([0u8; 10]);
+        let err = verify(NpyReader::new(&file[..]).unwrap()).unwrap_err();
+        assert!(
+            matches!(err, Error::TruncatedData { found: 10, .. }),
+            "{err}"
+        );
+        let err = transcode(
+            NpyReader::new(&file[..]).unwrap(),
+            &mut Vec::new(),
+            &WriteOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::TruncatedData { .. }), "{err}");
+        // A header length claim of 4 GiB with the limit lifted: read as it arrives.
+        let mut claim = b"\x93NUMPY\x02\x00".to_vec();
+        claim.extend(u32::MAX.to_le_bytes());
+        claim.extend(b"{'descr'");
+        let opts = ReadOptions::default().max_header_size(usize::MAX);
+        let err = read_header(&mut &claim[..], &opts).unwrap_err();
+        assert!(matches!(err, Error::TruncatedHeader { .. }), "{err}");
     }
 
     #[test]

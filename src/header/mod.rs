@@ -486,8 +486,18 @@ pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> R
         });
     }
     let text_offset = (8 + width) as u64;
-    let mut raw = vec![0u8; header_len];
-    read_prefix_part(reader, &mut raw, text_offset, "header")?;
+    // Grown as the text arrives: the length is only the file's claim (the limit may be high).
+    let mut raw = Vec::new();
+    (&mut *reader)
+        .take(header_len as u64)
+        .read_to_end(&mut raw)?;
+    if raw.len() < header_len {
+        return Err(Error::TruncatedHeader {
+            offset: text_offset + raw.len() as u64,
+            what: "header",
+            expected: (header_len - raw.len()) as u64,
+        });
+    }
     let header = parse_header_text(&raw, version, text_offset)?;
     Ok(HeaderInfo {
         header,
