@@ -1,5 +1,7 @@
-//! Criterion benchmarks of `.npz` archives: writing and reading one 16 MiB float64 member,
-//! stored and deflated. Run with `cargo bench --bench npz`.
+//! Criterion benchmarks of `.npz` archives: one 16 MiB float64 member stored and deflated
+//! (fixed levels and npio's per-member choice), and a mixed archive of four kinds of data
+//! written with the chosen encoders and read back on all cores. Run with
+//! `cargo bench --bench npz`; `benches/compare.py` compares with NumPy and ndarray-npy.
 
 use std::hint::black_box;
 use std::io::Cursor;
@@ -35,6 +37,7 @@ fn npz(c: &mut Criterion) {
         ("stored", Compression::Stored),
         ("deflated_l6", Compression::deflated()),
         ("deflated_l1", Compression::Deflated { level: 1 }),
+        ("deflated_auto", Compression::Auto),
     ];
     let mut g = c.benchmark_group("npz_f64_16MiB");
     g.throughput(Throughput::Bytes((N * 8) as u64));
@@ -61,5 +64,80 @@ fn npz(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, npz);
+/// Four kinds of data, 40 MiB in all: random walk, integer-valued floats, sparse floats and
+/// image-like bytes.
+fn mixed() -> Vec<(&'static str, npio::DynArray)> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let ints = Array1::from_iter((0..N).map(|_| ((next() % 2001) as f64 - 1000.0).round()));
+    let sparse = Array1::from_iter((0..N).map(|_| {
+        let r = next();
+        if r % 20 == 0 {
+            (r >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        } else {
+            0.0
+        }
+    }));
+    let image = ndarray::Array2::from_shape_fn((2048, 4096), |(i, j)| {
+        (((i + j) / 37 % 256) as u8).wrapping_add((next() % 8) as u8)
+    });
+    vec![
+        ("walk", npio::DynArray::from_array(random_walk().into_dyn())),
+        ("ints", npio::DynArray::from_array(ints.into_dyn())),
+        ("sparse", npio::DynArray::from_array(sparse.into_dyn())),
+        ("image", npio::DynArray::from_array(image.into_dyn())),
+    ]
+}
+
+fn mixed_archive(members: &[(&str, npio::DynArray)], compression: Compression) -> Vec<u8> {
+    let mut w = NpzWriter::with_compression(Cursor::new(Vec::new()), compression);
+    for (name, a) in members {
+        w.add_dyn(name, a).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn npz_mixed(c: &mut Criterion) {
+    let members = mixed();
+    let total: usize = members
+        .iter()
+        .map(|(_, a)| a.len() * a.dtype().itemsize())
+        .sum();
+    let mut g = c.benchmark_group("npz_mixed_40MiB");
+    g.throughput(Throughput::Bytes(total as u64));
+    g.sample_size(10);
+    for (name, compression) in [
+        ("stored", Compression::Stored),
+        ("deflated_l6", Compression::deflated()),
+        ("deflated_auto", Compression::Auto),
+    ] {
+        g.bench_function(BenchmarkId::new("write", name), |b| {
+            b.iter(|| black_box(mixed_archive(&members, compression)))
+        });
+        let bytes = mixed_archive(&members, compression);
+        eprintln!(
+            "mixed {name}: {} bytes, ratio {:.3}",
+            bytes.len(),
+            bytes.len() as f64 / total as f64
+        );
+        g.bench_with_input(BenchmarkId::new("read_all", name), &bytes, |b, bytes| {
+            b.iter(|| {
+                black_box(
+                    NpzReader::new(Cursor::new(&bytes[..]))
+                        .unwrap()
+                        .read_all()
+                        .unwrap(),
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, npz, npz_mixed);
 criterion_main!(benches);

@@ -219,11 +219,12 @@ macro_rules! numeric_element {
             }
 
             fn read_vec<R: Read>(source: &mut DataReader<'_, R>, count: usize, endian: Endian) -> Result<Vec<Self>> {
-                let mut v = source.read_pod_vec::<$t>(count)?;
                 if endian.needs_swap() {
-                    swap_in_place(&mut v, $width);
+                    let swap = |piece: &mut [u8]| swap_in_place(piece, $width);
+                    source.read_pod_vec_with::<$t>(count, Some(&swap))
+                } else {
+                    source.read_pod_vec::<$t>(count)
                 }
-                Ok(v)
             }
 
             fn write_slice<W: Write + ?Sized>(writer: &mut W, data: &[Self], endian: Endian) -> std::io::Result<()> {

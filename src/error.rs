@@ -49,6 +49,18 @@ pub enum Error {
         limit: u64,
     },
 
+    /// The header describes more data than [`crate::ReadOptions::max_data_size`] allows.
+    #[error(
+        "the array holds {bytes} bytes of data, more than the limit of {limit} bytes; \
+         raise the limit with ReadOptions::max_data_size"
+    )]
+    DataTooLarge {
+        /// Data size described by the header.
+        bytes: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+
     /// The file ends before the header does.
     #[error("file ends at offset {offset} inside the {what} (expected {expected} more bytes)")]
     TruncatedHeader {

@@ -33,6 +33,8 @@
 #![deny(unsafe_code)]
 
 pub mod array;
+mod bulk;
+mod deflate;
 pub mod dtype;
 pub mod element;
 mod error;
@@ -51,7 +53,8 @@ pub use error::{Error, Result};
 pub use header::{read_header, Header, HeaderInfo, ReadOptions, Version};
 pub use mmap::{view_npy, view_npy_mut, view_npy_with, NpyMap, NpyMapMut, NpzMap};
 pub use npz::{
-    Compression, MemberInfo, NpzArrayWriter, NpzMemberWriter, NpzReader, NpzRowsWriter, NpzWriter,
+    ArchiveFile, Compression, MemberInfo, NpzArrayWriter, NpzMemberWriter, NpzReader,
+    NpzRowsWriter, NpzWriter,
 };
 pub use read::{
     from_bytes, from_bytes_dyn, read_npy, read_npy_dyn, read_npy_dyn_with, read_npy_with, NpyReader,

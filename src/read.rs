@@ -22,6 +22,7 @@ use bytemuck::Pod;
 use ndarray::{Array, ArrayD, Dimension, IxDyn, ShapeBuilder};
 
 use crate::array::{ArrayData, DynArray, RawArray};
+use crate::bulk::{fill_sequential, PostProcess};
 use crate::dtype::{DType, ScalarKind};
 use crate::element::Element;
 use crate::error::{Error, Result};
@@ -42,7 +43,13 @@ pub struct DataReader<'r, R> {
     data_offset: u64,
     consumed: u64,
     remaining: Option<u64>,
+    bulk_fill: Option<BulkFill<R>>,
 }
+
+/// A faster way to fill a large buffer from a particular kind of source (files: parallel
+/// positional reads, see [`crate::bulk::fill_file`]); same contract as
+/// [`crate::bulk::fill_sequential`].
+pub(crate) type BulkFill<R> = fn(&mut R, &mut [u8], usize, PostProcess<'_>) -> Result<usize>;
 
 impl<'r, R: Read> DataReader<'r, R> {
     /// A data reader positioned at the first data byte.
@@ -52,6 +59,15 @@ impl<'r, R: Read> DataReader<'r, R> {
             data_offset,
             consumed: 0,
             remaining,
+            bulk_fill: None,
+        }
+    }
+
+    /// Fills `buf` (whole `unit`-byte items) from the source, applying `post` to each piece.
+    fn fill(&mut self, buf: &mut [u8], unit: usize, post: PostProcess<'_>) -> Result<usize> {
+        match self.bulk_fill {
+            Some(fill) => fill(self.reader, buf, unit, post),
+            None => fill_sequential(self.reader, buf, unit, post),
         }
     }
 
@@ -120,11 +136,26 @@ impl<'r, R: Read> DataReader<'r, R> {
 
     /// Reads `count` values of `T` in file byte order.
     pub(crate) fn read_pod_vec<T: Pod>(&mut self, count: usize) -> Result<Vec<T>> {
+        self.read_pod_vec_with(count, None)
+    }
+
+    /// Reads `count` values of `T`, applying `post` to each piece (whole values) as it
+    /// arrives, while it is still in cache: byte swaps cost almost nothing this way.
+    pub(crate) fn read_pod_vec_with<T: Pod>(
+        &mut self,
+        count: usize,
+        post: PostProcess<'_>,
+    ) -> Result<Vec<T>> {
         let size = std::mem::size_of::<T>();
         let nbytes = count
             .checked_mul(size)
             .ok_or(Error::InvalidArray("data size overflows".into()))?;
         let offset = self.data_offset + self.consumed;
+        let truncated = |found: usize| Error::TruncatedData {
+            offset,
+            expected: nbytes as u64,
+            found: found as u64,
+        };
         if let Some(remaining) = self.remaining {
             if (nbytes as u64) > remaining {
                 return Err(Error::TruncatedData {
@@ -133,17 +164,12 @@ impl<'r, R: Read> DataReader<'r, R> {
                     found: remaining,
                 });
             }
-            // The length is real: allocate once. zeroed_vec uses alloc_zeroed, which for large
-            // buffers maps fresh zero pages, so there is no separate zero-fill pass.
-            let mut v = bytemuck::zeroed_vec::<T>(count);
-            let filled = read_up_to(self.reader, bytemuck::cast_slice_mut(&mut v))?;
+            // The length is real: allocate once (fresh zero pages, huge where possible).
+            let mut v = crate::bulk::zeroed_vec::<T>(count);
+            let filled = self.fill(bytemuck::cast_slice_mut(&mut v), size, post)?;
             self.consumed += filled as u64;
             if filled < nbytes {
-                return Err(Error::TruncatedData {
-                    offset,
-                    expected: nbytes as u64,
-                    found: filled as u64,
-                });
+                return Err(truncated(filled));
             }
             return Ok(v);
         }
@@ -156,15 +182,11 @@ impl<'r, R: Read> DataReader<'r, R> {
             let target = count.min(v.len().saturating_mul(2).max(start));
             v.resize(target, T::zeroed());
             let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut v);
-            let got = read_up_to(self.reader, &mut bytes[filled_bytes..])?;
+            let got = fill_sequential(self.reader, &mut bytes[filled_bytes..], size, post)?;
             filled_bytes += got;
             self.consumed += got as u64;
             if filled_bytes < bytes.len() {
-                return Err(Error::TruncatedData {
-                    offset,
-                    expected: nbytes as u64,
-                    found: filled_bytes as u64,
-                });
+                return Err(truncated(filled_bytes));
             }
         }
         Ok(v)
@@ -204,6 +226,8 @@ pub struct NpyReader<R> {
     options: ReadOptions,
     /// Stream position of the first data byte, for random access on seekable sources.
     data_start: Option<u64>,
+    /// A faster fill for this kind of source, if there is one.
+    bulk_fill: Option<BulkFill<R>>,
 }
 
 impl<R: Read> NpyReader<R> {
@@ -240,6 +264,7 @@ impl<R: Read> NpyReader<R> {
             remaining: None,
             options,
             data_start: None,
+            bulk_fill: None,
         })
     }
 
@@ -286,6 +311,7 @@ impl<R: Read> NpyReader<R> {
             data_offset: self.info.data_offset,
             consumed: 0,
             remaining: self.remaining,
+            bulk_fill: self.bulk_fill,
         }
     }
 
@@ -381,6 +407,7 @@ impl<R: Read + Seek> NpyReader<R> {
             remaining: Some(end.saturating_sub(pos)),
             options,
             data_start: Some(pos),
+            bulk_fill: None,
         })
     }
 
@@ -551,9 +578,30 @@ fn check_bools(bytes: &[u8], dtype: &DType, data_offset: u64) -> Result<()> {
 }
 
 /// Opens a file for reading with its real length known.
-fn open(path: &Path, options: ReadOptions) -> Result<NpyReader<BufReader<File>>> {
-    let file = File::open(path)?;
-    NpyReader::new_seekable(BufReader::with_capacity(1 << 16, file), options)
+/// Opens a `.npy` file for a whole-array read: the header is parsed from a small buffered
+/// read, then the data is read straight from the file, in parallel when it is large.
+fn open(path: &Path, options: ReadOptions) -> Result<NpyReader<File>> {
+    let mut file = File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        // A pipe or device: read it as a stream of unknown length.
+        return NpyReader::with_options(file, options);
+    }
+    let mut head = BufReader::with_capacity(8192, &mut file);
+    let info = read_header(&mut head, &options)?;
+    let unread_buffered = head.buffer().len() as u64;
+    drop(head);
+    let data_start = file.stream_position()? - unread_buffered;
+    file.seek(SeekFrom::Start(data_start))?;
+    let end = metadata.len();
+    Ok(NpyReader {
+        reader: file,
+        info,
+        remaining: Some(end.saturating_sub(data_start)),
+        options,
+        data_start: Some(data_start),
+        bulk_fill: Some(crate::bulk::fill_file),
+    })
 }
 
 /// Reads a typed array from a `.npy` file.
@@ -641,12 +689,7 @@ pub(crate) fn decode(header: &Header, bytes: &[u8]) -> Result<DynArray> {
         });
     }
     let mut source = bytes;
-    let mut data = DataReader {
-        reader: &mut source,
-        data_offset: 0,
-        consumed: 0,
-        remaining: Some(bytes.len() as u64),
-    };
+    let mut data = DataReader::new(&mut source, 0, Some(bytes.len() as u64));
     let values = read_dyn_data(&mut data, header, header.element_count()?)?;
     data.check_end(false)?;
     DynArray::new(header.dtype.clone(), values)

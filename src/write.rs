@@ -299,6 +299,10 @@ pub(crate) fn apply_swaps(buf: &mut [u8], itemsize: usize, swaps: &[(usize, usiz
 
 /// Creates (or truncates) a `.npy` file holding `array`, as `np.save` would write it.
 ///
+/// Like `np.save`, this leaves the data to the operating system's cache and does not wait for
+/// the disk (no `fsync`); write through [`write_array`] to a `File` and call
+/// [`File::sync_all`] when the data must survive a power cut.
+///
 /// ```
 /// # let path = std::env::temp_dir().join("npio-doc-write-npy.npy");
 /// npio::write_npy(&path, &ndarray::arr1(&[1i64, 2])).unwrap();
@@ -313,7 +317,7 @@ where
 {
     let mut out = BufWriter::new(File::create(path)?);
     write_array(&mut out, array, &WriteOptions::default())?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    out.flush()?;
     Ok(())
 }
 
@@ -328,7 +332,7 @@ where
 pub fn write_npy_dyn<P: AsRef<Path>>(path: P, array: &DynArray) -> Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
     write_dyn(&mut out, array, &WriteOptions::default())?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    out.flush()?;
     Ok(())
 }
 

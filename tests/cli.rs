@@ -618,6 +618,26 @@ fn hostile_archives_never_write_outside() {
         text(&out.stderr)
     );
     assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
+    // An output path that is a symlink: refused without --force; with it, the link itself is
+    // replaced by the new file and its target is left alone.
+    let outside = dir.join("outside.npy");
+    std::fs::write(&outside, b"keep me").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("link.npy")).unwrap();
+    let input = fixture("npy/u1_le_1d.npy");
+    assert_code(&npio(&["convert", &input, "link.npy"], &dir), 1);
+    assert_code(&npio(&["convert", "--force", &input, "link.npy"], &dir), 0);
+    assert_eq!(std::fs::read(&outside).unwrap(), b"keep me");
+    assert!(!std::fs::symlink_metadata(dir.join("link.npy")).unwrap().is_symlink());
+    // A FIFO where a folder being packed should hold files: refused, not waited on forever.
+    let packed = dir.join("packed");
+    std::fs::create_dir_all(&packed).unwrap();
+    std::fs::copy(&input, packed.join("a.npy")).unwrap();
+    let fifo = packed.join("b.npy");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = npio(&["convert", packed.to_str().unwrap(), "packed.npz"], &dir);
+    assert_code(&out, 1);
+    assert!(text(&out.stderr).contains("not a regular file"), "{}", text(&out.stderr));
+    std::fs::remove_file(&fifo).unwrap();
     // Archives with other defects: exit 1 naming the member, never a panic.
     for bad in [
         "npz/bad_crc_mismatch.npz",
@@ -784,4 +804,69 @@ fn cat_concatenates_files_and_members() {
         0,
     );
     assert_no_temp_files(&dir);
+}
+
+/// Runs npio with its address space limited to `mib` MiB (`ulimit -v`), so that believing a
+/// claimed size would make an allocation fail and the process abort.
+fn npio_limited(mib: u64, args: &[&str], cwd: &Path) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
+        .arg(env!("CARGO_BIN_EXE_npio"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run npio under sh")
+}
+
+#[test]
+fn hostile_files_are_refused_in_bounded_memory() {
+    let dir = scratch("bounded");
+    let mut files: Vec<String> = Vec::new();
+    for folder in ["malformed", "npz"] {
+        for entry in std::fs::read_dir(fixtures_dir().join(folder)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.starts_with("bad_") || name.starts_with("hostile_") || folder == "malformed" {
+                files.push(fixture(&format!("{folder}/{name}")));
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 40, "{}", files.len());
+    let bomb = fixture("npz/hostile_deflate_bomb.npz");
+    assert!(files.contains(&bomb));
+    for command in ["verify", "info"] {
+        let args: Vec<&str> = std::iter::once(command)
+            .chain(files.iter().map(String::as_str))
+            .collect();
+        // 1 GiB of address space: well below any claimed terabytes, and below the bomb's
+        // inflated size plus the process's own needs, so it must be streamed.
+        let out = npio_limited(1024, &args, &dir);
+        assert_code(&out, 1);
+        let stdout = text(&out.stdout);
+        if command == "verify" {
+            // One line per input; the bomb is valid (1 GiB of zeros, streamed in bounded memory).
+            assert_eq!(stdout.lines().count(), files.len(), "{stdout}");
+            let bomb_line = stdout.lines().find(|l| l.contains("deflate_bomb")).unwrap();
+            assert!(bomb_line.starts_with("OK "), "{bomb_line}");
+        }
+    }
+    // Converting the bomb into a folder streams it too: the real 1 GiB array is written out
+    // in bounded memory.
+    let out = npio_limited(
+        1024,
+        &[
+            "convert",
+            "--quiet",
+            &bomb,
+            &format!("{}/", dir.join("out").display()),
+        ],
+        &dir,
+    );
+    assert_code(&out, 0);
+    assert_eq!(
+        std::fs::metadata(dir.join("out/bomb.npy")).unwrap().len(),
+        128 + (1 << 30)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -273,3 +273,120 @@ fn empty_archive_reads_and_writes() {
         std::fs::read(fixtures_dir().join("npz/savez_empty.npz")).unwrap()
     );
 }
+
+/// Members big enough for the fast paths: random-walk floats (libdeflate is chosen), image-like
+/// bytes (zlib-rs level 9), integers (zlib-rs level 6), several 1 MiB blocks each.
+fn large_members() -> Vec<(&'static str, DynArray)> {
+    let mut state = 99u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 11
+    };
+    let mut x = 0.0;
+    let walk = Array1::from_shape_fn(600_000, |_| {
+        x += (next() % 1000) as f64 / 1000.0 - 0.5;
+        x
+    });
+    let image = Array2::from_shape_fn((1024, 3000), |(i, j)| {
+        (((i + j) / 37 % 256) as u8).wrapping_add((next() % 8) as u8)
+    });
+    let ints = Array1::from_shape_fn(500_000, |_| (next() % 2000) as i64 - 1000);
+    vec![
+        ("walk", DynArray::from_array(walk.into_dyn())),
+        ("image", DynArray::from_array(image.into_dyn())),
+        ("ints", DynArray::from_array(ints.into_dyn())),
+        (
+            "small",
+            DynArray::from_array(arr1(&[1u16, 2, 3]).into_dyn()),
+        ),
+    ]
+}
+
+#[test]
+fn chosen_encoders_and_parallel_reads_round_trip() {
+    let members = large_members();
+    let mut w = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    assert_eq!(w.compression(), Compression::Auto);
+    for (name, array) in &members {
+        w.add_dyn(name, array).unwrap();
+    }
+    w.add_raw("notes.txt", b"not an array").unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+
+    let mut npz = NpzReader::new(Cursor::new(&bytes[..])).unwrap();
+    assert_eq!(
+        npz.names(),
+        vec!["walk", "image", "ints", "small", "notes.txt"]
+    );
+    // Whole-member reads (libdeflate), parallel reads, and streaming reads (zlib-rs) agree.
+    let all = npz.read_all().unwrap();
+    assert_eq!(all.len(), members.len());
+    for ((name, expected), (read_name, parallel)) in members.iter().zip(&all) {
+        assert_eq!(name, read_name);
+        assert_eq!(parallel, expected, "{name}");
+        assert_eq!(&npz.read_dyn(name).unwrap(), expected, "{name}");
+        assert!(npz.member_info(name).unwrap().compressed);
+        let streamed = npz.member_reader(name).unwrap().read_dyn().unwrap();
+        assert_eq!(&streamed, expected, "{name}");
+    }
+    assert_eq!(npz.read_raw("notes.txt").unwrap(), b"not an array");
+
+    // The same members through a file: ArchiveFile clones read in parallel.
+    let path = std::env::temp_dir().join(format!("npio-test-auto-{}.npz", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let from_file = NpzReader::open(&path).unwrap().read_all().unwrap();
+    assert_eq!(from_file, all);
+    std::fs::remove_file(&path).unwrap();
+
+    // Compressed, and smaller than level 6 alone would make it.
+    let mut level6 = NpzWriter::with_compression(Cursor::new(Vec::new()), Compression::deflated());
+    for (name, array) in &members {
+        level6.add_dyn(name, array).unwrap();
+    }
+    let level6 = level6.finish().unwrap().into_inner();
+    assert!(
+        bytes.len() < level6.len(),
+        "{} vs {}",
+        bytes.len(),
+        level6.len()
+    );
+}
+
+#[test]
+fn whole_member_reads_check_sizes_and_crc() {
+    let walk = large_members().swap_remove(0).1;
+    let mut w = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    w.add_dyn("walk", &walk).unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    // A byte changed in the middle of the compressed data: a clean error, never a panic.
+    let mut bad = bytes.clone();
+    bad[bytes.len() / 2] ^= 0x40;
+    let err = NpzReader::new(Cursor::new(&bad[..]))
+        .unwrap()
+        .read_dyn("walk")
+        .unwrap_err();
+    assert!(matches!(err, npio::Error::Member { .. }), "{err}");
+    // The compressed data cut short (the directory moved along with it).
+    let cut = {
+        let mut npz = NpzReader::new(Cursor::new(&bytes[..])).unwrap();
+        npz.member_info("walk").unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        let start = archive.by_index_raw(0).unwrap().data_start().unwrap() as usize;
+        let mut cut = bytes[..start + 1000].to_vec();
+        cut.extend_from_slice(&bytes[bytes.len() - 200..]);
+        cut
+    };
+    assert!(NpzReader::new(Cursor::new(&cut[..])).map_or(true, |mut n| n.read_dyn("walk").is_err()));
+    // A data limit below the member's size refuses it before inflating anything.
+    let opts = npio::ReadOptions::default().max_data_size(1000);
+    let err = NpzReader::with_options(Cursor::new(&bytes[..]), opts)
+        .unwrap()
+        .read_dyn("walk")
+        .unwrap_err();
+    assert!(
+        matches!(err.root(), npio::Error::DataTooLarge { .. }),
+        "{err}"
+    );
+}

@@ -279,3 +279,35 @@ fn rows_of_unknown_count_into_npz_members() {
     assert_eq!(npz.names(), vec!["series", "after"]);
     let _ = IxDyn(&[0]);
 }
+
+#[test]
+fn large_files_read_in_parallel_in_either_byte_order() {
+    // 40 MiB: above the threshold where file reads split across threads (32 MiB), in pieces
+    // that are byte-swapped as they land.
+    let a = ndarray::Array2::from_shape_fn((5 << 17, 8), |(i, j)| (i * 8 + j) as f64 * 0.5);
+    let dir = std::env::temp_dir();
+    for (endian, tag) in [(npio::Endian::Little, "le"), (npio::Endian::Big, "be")] {
+        let path = dir.join(format!(
+            "npio-test-parallel-{}-{tag}.npy",
+            std::process::id()
+        ));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        npio::write_array(&mut file, &a, &npio::WriteOptions::default().endian(endian)).unwrap();
+        drop(file);
+        let back: ndarray::Array2<f64> = npio::read_npy(&path).unwrap();
+        assert!(back == a, "{tag}");
+        let dynamic = npio::read_npy_dyn(&path).unwrap();
+        assert_eq!(dynamic.shape(), a.shape());
+        // One byte short: a truncation error, not a short array.
+        let len = std::fs::metadata(&path).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(len - 1)
+            .unwrap();
+        let err = npio::read_npy::<f64, ndarray::Ix2, _>(&path).unwrap_err();
+        assert!(matches!(err, npio::Error::TruncatedData { .. }), "{err}");
+        std::fs::remove_file(&path).unwrap();
+    }
+}

@@ -105,6 +105,7 @@ impl std::fmt::Display for Version {
 #[non_exhaustive]
 pub struct ReadOptions {
     max_header_size: usize,
+    max_data_size: u64,
     allow_trailing_data: bool,
 }
 
@@ -112,6 +113,7 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
+            max_data_size: u64::MAX,
             allow_trailing_data: false,
         }
     }
@@ -128,6 +130,32 @@ impl ReadOptions {
     pub fn max_header_size(mut self, bytes: usize) -> Self {
         self.max_header_size = bytes;
         self
+    }
+
+    /// Sets the largest array data accepted, in bytes (default: no limit, like NumPy). npio
+    /// never allocates more than a source really delivers, but a genuine array (or a
+    /// deflate bomb: a small npz member that truly inflates to gigabytes) can be as large as
+    /// its header says; services reading untrusted files should set this. Checked as soon as
+    /// the header is parsed, before anything is allocated or inflated.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::Array1::<f64>::zeros(1000)).unwrap();
+    /// let opts = npio::ReadOptions::default().max_data_size(4096);
+    /// let err = npio::NpyReader::with_options(&bytes[..], opts).err().unwrap();
+    /// assert!(err.to_string().contains("8000 bytes"), "{err}");
+    /// ```
+    pub fn max_data_size(mut self, bytes: u64) -> Self {
+        self.max_data_size = bytes;
+        self
+    }
+
+    /// The data size limit in force.
+    ///
+    /// ```
+    /// assert_eq!(npio::ReadOptions::default().get_max_data_size(), u64::MAX);
+    /// ```
+    pub fn get_max_data_size(&self) -> u64 {
+        self.max_data_size
     }
 
     /// Accept bytes after the array data (off by default, so truncation and concatenation
@@ -499,6 +527,15 @@ pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> R
         });
     }
     let header = parse_header_text(&raw, version, text_offset)?;
+    if options.max_data_size != u64::MAX {
+        let bytes = header.data_len()? as u64;
+        if bytes > options.max_data_size {
+            return Err(Error::DataTooLarge {
+                bytes,
+                limit: options.max_data_size,
+            });
+        }
+    }
     Ok(HeaderInfo {
         header,
         version,

@@ -17,14 +17,18 @@ use rayon::prelude::*;
 use crate::output::{check_inside, member_path, Guard, OutputFile, TempOutput};
 use crate::CliError;
 
+/// Deflated members up to this size are converted in memory so that they can be compressed
+/// in parallel; larger ones stream through one compressor in bounded memory.
+const BUFFERED_MEMBER_MAX: u64 = 64 << 20;
+
 /// Everything the options decide.
 pub struct Settings {
     /// Byte order and memory order of outputs.
     pub write: WriteOptions,
     /// npz compression: `None` keeps each member's (npz -> npz) or stores (new archives).
     pub compression: Option<Compression>,
-    /// Deflate level for members that stay deflated.
-    pub level: u32,
+    /// Compression of members that stay deflated (`--level N`, or npio's choice per member).
+    pub deflate: Compression,
     /// Header size limit.
     pub read: ReadOptions,
     /// Overwrite rules.
@@ -112,6 +116,13 @@ fn add_npy_member<R: Read>(
     settings: &Settings,
 ) -> npio::Result<u64> {
     let len = npio::transcoded_len(reader.header(), &settings.write)?;
+    if npz.compression() != Compression::Stored && len <= BUFFERED_MEMBER_MAX {
+        // Small enough to hold: deflated on all cores, at a level chosen from the data.
+        let mut bytes = Vec::with_capacity(len as usize);
+        npio::transcode(reader, &mut bytes, &settings.write)?;
+        npz.add_raw(stored_name, &bytes)?;
+        return Ok(len);
+    }
     let mut member = npz.start_member(stored_name, len)?;
     npio::transcode(reader, &mut member, &settings.write)?;
     member.finish()?;
@@ -150,7 +161,8 @@ fn npy_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<Stats,
 }
 
 /// Every `.npy` under `dir` as (member name without `.npy`, path), sorted by name. Symlinks
-/// are refused rather than followed out of the folder; other files are counted.
+/// are refused rather than followed out of the folder, and so is anything that is not a
+/// regular file or a folder; other files are counted.
 fn npy_files(dir: &Path) -> Result<(Vec<(String, PathBuf)>, usize), CliError> {
     let mut found = Vec::new();
     let mut skipped = 0;
@@ -168,6 +180,12 @@ fn npy_files(dir: &Path) -> Result<(Vec<(String, PathBuf)>, usize), CliError> {
                 )));
             } else if kind.is_dir() {
                 pending.push((path, format!("{prefix}{name}/")));
+            } else if !kind.is_file() {
+                // Opening a FIFO would wait for a writer forever; a device never ends.
+                return Err(CliError::data(format!(
+                    "{}: is not a regular file (a FIFO, socket or device); refusing to read it",
+                    path.display()
+                )));
             } else if let Some(stem) = name.strip_suffix(".npy") {
                 found.push((format!("{prefix}{stem}"), path));
             } else {
@@ -271,9 +289,7 @@ fn npz_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<Stats,
     let mut stats = Stats::default();
     for m in &members {
         let keep = if m.compressed {
-            Compression::Deflated {
-                level: settings.level,
-            }
+            settings.deflate
         } else {
             Compression::Stored
         };
@@ -426,6 +442,7 @@ pub fn run_batch(
         bar
     };
     let started = Instant::now();
+    crate::output::defer_commits();
     let results: Vec<Result<Stats, CliError>> = pool.install(|| {
         tasks
             .par_iter()
@@ -444,8 +461,14 @@ pub fn run_batch(
             .collect()
     });
     bar.finish_and_clear();
+    // One sync for the whole batch, then every finished output is renamed into place.
+    let unplaced = crate::output::commit_deferred();
+    for err in &unplaced {
+        eprintln!("npio: {err}");
+    }
     let mut total = Stats::default();
-    let mut failed = 0;
+    // An output that could not be put in place counts as a failed input.
+    let mut failed = unplaced.len().min(results.len());
     for result in &results {
         match result {
             Ok(stats) => total.add(*stats),

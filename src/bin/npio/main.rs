@@ -152,7 +152,7 @@ enum OrderArg {
 
 #[derive(Args)]
 struct ConvertArgs {
-    /// Deflate npz members (level 6 unless --level).
+    /// Deflate npz members (level 6 or 9 per member, whichever pays, unless --level)
     #[arg(long, conflicts_with = "store")]
     compress: bool,
     /// Store npz members uncompressed (data 64-byte aligned).
@@ -202,18 +202,21 @@ impl ConvertArgs {
                 OrderArg::F => npio::Order::Fortran,
             });
         }
-        let level = self.level.unwrap_or(6);
+        let deflate = match self.level {
+            Some(level) => npio::Compression::Deflated { level },
+            None => npio::Compression::Auto,
+        };
         let compression = if self.store {
             Some(npio::Compression::Stored)
         } else if self.compress || self.level.is_some() {
-            Some(npio::Compression::Deflated { level })
+            Some(deflate)
         } else {
             None
         };
         convert::Settings {
             write,
             compression,
-            level,
+            deflate,
             read: self.limits.read_options(),
             guard: output::Guard {
                 force: self.force,

@@ -6,6 +6,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use crate::CliError;
 
@@ -86,22 +87,105 @@ impl TempOutput {
             temp_path,
             committed: false,
         };
-        Ok((output, OutputFile(BufWriter::with_capacity(1 << 20, file))))
+        Ok((output, OutputFile::Memory(io::Cursor::new(Vec::new()), file)))
     }
 
-    /// Flushes and syncs the file, then renames it into place.
+    /// Flushes and syncs the file, then renames it into place; in batch mode (see
+    /// [`defer_commits`]) the sync and rename wait for [`commit_deferred`].
     pub fn commit(mut self, file: OutputFile) -> Result<(), CliError> {
         let path = self.final_path.clone();
-        let inner = file
-            .0
-            .into_inner()
-            .map_err(|e| CliError::io(&path, e.into_error()))?;
+        let inner = file.into_file().map_err(|e| CliError::io(&path, e))?;
+        if let Some(waiting) = lock_deferred().as_mut() {
+            drop(inner);
+            waiting.push((self.temp_path.clone(), self.final_path.clone()));
+            self.committed = true;
+            return Ok(());
+        }
         inner.sync_all().map_err(|e| CliError::io(&path, e))?;
         drop(inner);
         fs::rename(&self.temp_path, &self.final_path).map_err(|e| CliError::io(&path, e))?;
         self.committed = true;
         Ok(())
     }
+}
+
+/// Outputs written completely but not yet synced and renamed, in batch mode: one file-system
+/// sync then covers them all (syncing a thousand small files one by one takes longer than
+/// converting them).
+static DEFERRED: Mutex<Option<Vec<(PathBuf, PathBuf)>>> = Mutex::new(None);
+
+fn lock_deferred() -> std::sync::MutexGuard<'static, Option<Vec<(PathBuf, PathBuf)>>> {
+    DEFERRED.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// From now on, [`TempOutput::commit`] leaves outputs under their temporary names until
+/// [`commit_deferred`].
+pub fn defer_commits() {
+    *lock_deferred() = Some(Vec::new());
+}
+
+/// Syncs the file systems holding the deferred outputs once, then renames each into place.
+/// After Ctrl-C, or if the sync fails, the temporary files are removed instead. Returns one
+/// error per output that could not be put in place.
+pub fn commit_deferred() -> Vec<CliError> {
+    let Some(waiting) = lock_deferred().take() else {
+        return Vec::new();
+    };
+    let discard = |waiting: &[(PathBuf, PathBuf)]| {
+        for (temp, _) in waiting {
+            let _ = fs::remove_file(temp);
+        }
+    };
+    if CANCELLED.load(Ordering::Relaxed) {
+        discard(&waiting);
+        return Vec::new();
+    }
+    if let Err((path, e)) = sync_file_systems(&waiting) {
+        discard(&waiting);
+        return vec![CliError::io(&path, e)];
+    }
+    let mut errors = Vec::new();
+    for (temp, target) in waiting {
+        if let Err(e) = fs::rename(&temp, &target) {
+            let _ = fs::remove_file(&temp);
+            errors.push(CliError::io(&target, e));
+        }
+    }
+    errors
+}
+
+/// Makes the deferred outputs' data durable: one `syncfs` per folder on Linux, else one
+/// `fsync` per file.
+#[cfg(target_os = "linux")]
+fn sync_file_systems(waiting: &[(PathBuf, PathBuf)]) -> Result<(), (PathBuf, io::Error)> {
+    use std::os::fd::AsRawFd;
+    let mut folders: Vec<PathBuf> = waiting
+        .iter()
+        .map(|(temp, _)| temp.parent().unwrap_or(Path::new(".")).to_path_buf())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for folder in folders {
+        let dir = File::open(&folder).map_err(|e| (folder.clone(), e))?;
+        // SAFETY: `dir` is an open file for the whole call, so its descriptor is valid;
+        // syncfs only flushes the file system holding it and touches no memory of ours.
+        #[allow(unsafe_code)]
+        let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
+        if rc != 0 {
+            return Err((folder, io::Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_file_systems(waiting: &[(PathBuf, PathBuf)]) -> Result<(), (PathBuf, io::Error)> {
+    for (temp, _) in waiting {
+        File::open(temp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| (temp.clone(), e))?;
+    }
+    Ok(())
 }
 
 impl Drop for TempOutput {
@@ -112,26 +196,73 @@ impl Drop for TempOutput {
     }
 }
 
-/// The buffered output file; every write fails once Ctrl-C was pressed, so the conversion
-/// stops and its temporary file is removed.
-pub struct OutputFile(BufWriter<File>);
+/// The output file; every write fails once Ctrl-C was pressed, so the conversion stops and its
+/// temporary file is removed. Small outputs are assembled in memory and written in one go
+/// (the zip writer seeks back to patch each member's header: a thousand small archives would
+/// otherwise cost tens of system calls each); past [`MEMORY_OUTPUT_MAX`] they move to a
+/// buffered file.
+pub enum OutputFile {
+    /// Still in memory, with the file it will go to.
+    Memory(io::Cursor<Vec<u8>>, File),
+    /// Spilled to the file.
+    Disk(BufWriter<File>),
+}
+
+/// Largest output kept in memory until it is finished.
+const MEMORY_OUTPUT_MAX: usize = 4 << 20;
+
+impl OutputFile {
+    /// Moves an in-memory output to its file, keeping the position.
+    fn spill(&mut self) -> io::Result<()> {
+        if let OutputFile::Memory(cursor, file) = self {
+            let mut file = BufWriter::with_capacity(1 << 20, file.try_clone()?);
+            file.write_all(cursor.get_ref())?;
+            file.seek(SeekFrom::Start(cursor.position()))?;
+            *self = OutputFile::Disk(file);
+        }
+        Ok(())
+    }
+
+    /// Writes everything out and gives back the file.
+    fn into_file(mut self) -> io::Result<File> {
+        self.spill()?;
+        match self {
+            OutputFile::Disk(file) => file.into_inner().map_err(|e| e.into_error()),
+            OutputFile::Memory(..) => unreachable!("spilled above"),
+        }
+    }
+}
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if CANCELLED.load(Ordering::Relaxed) {
             return Err(io::Error::other("interrupted by Ctrl-C"));
         }
-        self.0.write(buf)
+        if let OutputFile::Memory(cursor, _) = self {
+            if cursor.get_ref().len() + buf.len() > MEMORY_OUTPUT_MAX {
+                self.spill()?;
+            }
+        }
+        match self {
+            OutputFile::Memory(cursor, _) => cursor.write(buf),
+            OutputFile::Disk(file) => file.write(buf),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        match self {
+            OutputFile::Memory(..) => Ok(()),
+            OutputFile::Disk(file) => file.flush(),
+        }
     }
 }
 
 impl Seek for OutputFile {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.0.seek(pos)
+        match self {
+            OutputFile::Memory(cursor, _) => cursor.seek(pos),
+            OutputFile::Disk(file) => file.seek(pos),
+        }
     }
 }
 
@@ -162,19 +293,37 @@ pub fn member_path(root: &Path, member: &str) -> Result<PathBuf, CliError> {
     Ok(path)
 }
 
-/// After the parent folders of `path` exist: checks they really are inside `root` (no
-/// symlinked folder leads elsewhere).
+/// Creates the parent folders of `path` (a [`member_path`] under `root`) one at a time,
+/// refusing to pass through a symlink or anything that is not a folder, so that nothing is
+/// created or written outside `root` even when a folder inside it links elsewhere.
 pub fn check_inside(root: &Path, path: &Path, member: &str) -> Result<(), CliError> {
-    let parent = path.parent().unwrap_or(root);
-    fs::create_dir_all(parent).map_err(|e| CliError::io(parent, e))?;
-    let root = root.canonicalize().map_err(|e| CliError::io(root, e))?;
-    let parent = parent.canonicalize().map_err(|e| CliError::io(parent, e))?;
-    if !parent.starts_with(&root) {
-        return Err(CliError::data(format!(
-            "member {member:?}: its folder {} leads outside {} (symlink?); refusing to extract it",
-            parent.display(),
-            root.display()
-        )));
+    let refuse = |at: &Path, why: &str| {
+        CliError::data(format!(
+            "member {member:?}: {} {why}; refusing to extract it",
+            at.display()
+        ))
+    };
+    let relative = path
+        .strip_prefix(root)
+        .map_err(|_| refuse(path, "is not inside the output folder"))?;
+    fs::create_dir_all(root).map_err(|e| CliError::io(root, e))?;
+    let mut folder = root.to_path_buf();
+    for part in relative.parent().into_iter().flat_map(Path::components) {
+        folder.push(part);
+        match fs::symlink_metadata(&folder) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(refuse(
+                    &folder,
+                    "is a symlink (it could lead outside the output folder)",
+                ))
+            }
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(refuse(&folder, "is a file, not a folder")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                fs::create_dir(&folder).map_err(|e| CliError::io(&folder, e))?
+            }
+            Err(e) => return Err(CliError::io(&folder, e)),
+        }
     }
     Ok(())
 }
@@ -182,6 +331,30 @@ pub fn check_inside(root: &Path, path: &Path, member: &str) -> Result<(), CliErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outputs_spill_from_memory_to_the_file_keeping_seeks() {
+        let dir = std::env::temp_dir().join(format!("npio-output-spill-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.bin");
+        let file = File::create(&path).unwrap();
+        let mut out = OutputFile::Memory(io::Cursor::new(Vec::new()), file);
+        let big = vec![7u8; MEMORY_OUTPUT_MAX - 10];
+        out.write_all(&big).unwrap();
+        out.seek(SeekFrom::Start(3)).unwrap();
+        out.write_all(b"abc").unwrap(); // patched in memory
+        out.seek(SeekFrom::End(0)).unwrap();
+        out.write_all(&[9u8; 100]).unwrap(); // crosses the limit: spills
+        assert!(matches!(out, OutputFile::Disk(_)));
+        out.seek(SeekFrom::Start(0)).unwrap();
+        out.write_all(b"Z").unwrap(); // patched on disk
+        drop(out.into_file().unwrap());
+        let written = fs::read(&path).unwrap();
+        assert_eq!(written.len(), MEMORY_OUTPUT_MAX + 90);
+        assert_eq!(&written[..7], &[b'Z', 7, 7, b'a', b'b', b'c', 7]);
+        assert!(written[MEMORY_OUTPUT_MAX - 10..].iter().all(|&b| b == 9));
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn member_names_cannot_escape() {

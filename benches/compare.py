@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""npio against NumPy, ndarray-npy and npyz: the same files, side by side, in one run.
+
+    python3 benches/compare.py [--mib 512] [--runs 5] [--work /tmp/npio-compare] [--only OP]
+
+Every measurement is one operation in a fresh process (the Rust side is
+`examples/compare.rs`, NumPy's side is this script with `--numpy`), timed inside the process
+around the operation only; tools take turns within each round, and the table shows medians and
+how many times faster npio is (`x` = other tool's median / npio's median, above 1 means npio
+is faster). Each timed run directly follows an untimed run of the same tool and operation, so
+that every tool works in the memory state its own previous run left (on a virtual machine,
+memory that was freed a few seconds earlier is much slower to touch again, and that would
+otherwise favour whichever tool happens to run right after a fast one). Input files are written once by NumPy and stay in the page cache (warm reads).
+The CLI row times whole commands: `npio convert --out-dir` (process start-up included)
+against a Python loop of np.load + np.savez (interpreter start-up and import excluded).
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ["npio", "numpy", "ndarray-npy", "npyz"]
+
+
+def numpy_op(op, inp, out):
+    """One NumPy operation, timed in this process; prints seconds."""
+    import numpy as np
+
+    if op in ("write", "write-strided", "npz-write", "npz-write-stored"):
+        if op.startswith("npz"):
+            with np.load(inp) as d:
+                members = {k: d[k] for k in d.files}
+        else:
+            a = np.load(inp)
+            if op == "write-strided":
+                a = a[:, ::2]
+    start = time.perf_counter()
+    if op == "read":
+        result = np.load(inp)
+    elif op == "mmap":
+        result = np.load(inp, mmap_mode="r")
+    elif op in ("write", "write-strided"):
+        result = np.save(out, a)
+    elif op == "npz-read":
+        with np.load(inp) as d:
+            result = {k: d[k] for k in d.files}
+    elif op == "npz-write":
+        result = np.savez_compressed(out, **members)
+    elif op == "npz-write-stored":
+        result = np.savez(out, **members)
+    else:
+        sys.exit(3)
+    seconds = time.perf_counter() - start
+    del result
+    print(f"{seconds:.6f}")
+
+
+def make_inputs(work, mib):
+    import numpy as np
+
+    rng = np.random.default_rng(20261122)
+    work.mkdir(parents=True, exist_ok=True)
+    stamp = work / f"inputs-{mib}.done"
+    if stamp.exists():
+        return
+    cols = 512
+    rows = mib * (1 << 20) // 8 // cols
+    big = rng.standard_normal((rows, cols))
+    np.save(work / "big.npy", big)
+    np.save(work / "big_be.npy", big.astype(">f8"))
+    del big
+    n = 2 << 20
+    mixed = {
+        "walk": np.cumsum(rng.standard_normal(n)),
+        "ints": np.round(rng.standard_normal(n) * 1000).astype(np.float64),
+        "sparse": np.where(rng.random(2 * n) < 0.05, rng.standard_normal(2 * n), 0).astype(np.float32),
+        "image": (np.add.outer(np.arange(2048), np.arange(4096)) // 37 % 256
+                  + rng.integers(0, 8, (2048, 4096))).astype(np.uint8),
+    }
+    np.savez_compressed(work / "mixed_deflated.npz", **mixed)
+    np.savez(work / "mixed_stored.npz", **mixed)
+    np.savez_compressed(work / "one_deflated.npz", walk=np.cumsum(rng.standard_normal(8 << 20)))
+    small = work / "small"
+    shutil.rmtree(small, ignore_errors=True)
+    small.mkdir()
+    for i in range(1000):
+        np.savez(small / f"s{i:04}.npz", x=rng.standard_normal(100), y=np.arange(100, dtype=np.int32).reshape(10, 10))
+    stamp.touch()
+
+
+def run_one(tool, op, inp, out, binary):
+    if tool == "numpy":
+        cmd = [sys.executable, __file__, "--numpy", op, str(inp), str(out)]
+    else:
+        cmd = [str(binary), tool, op, str(inp), str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode == 3:
+        return None
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    return float(proc.stdout.strip())
+
+
+def cli_row(work, runs, npio_bin):
+    small = sorted((work / "small").glob("*.npz"))
+    out = work / "small-out"
+    py_loop = (
+        "import numpy as np, sys, time, pathlib\n"
+        "files = sorted(pathlib.Path(sys.argv[1]).glob('*.npz')); out = pathlib.Path(sys.argv[2])\n"
+        "start = time.perf_counter()\n"
+        "for f in files:\n"
+        "    with np.load(f) as d:\n"
+        "        np.savez(out / f.name, **{k: d[k] for k in d.files})\n"
+        "print(f'{time.perf_counter() - start:.6f}')\n"
+    )
+    times = {"npio": [], "numpy": []}
+    for _ in range(runs):
+        for tool in ("npio", "numpy"):
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir()
+            if tool == "npio":
+                start = time.perf_counter()
+                subprocess.run([str(npio_bin), "convert", "--quiet", "--out-dir", str(out), *map(str, small)],
+                               check=True, capture_output=True)
+                times[tool].append(time.perf_counter() - start)
+            else:
+                proc = subprocess.run([sys.executable, "-c", py_loop, str(work / "small"), str(out)],
+                                      capture_output=True, text=True, check=True)
+                times[tool].append(float(proc.stdout))
+    shutil.rmtree(out, ignore_errors=True)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--numpy", nargs=3, metavar=("OP", "INPUT", "OUTPUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--mib", type=int, default=512, help="size of the .npy inputs in MiB")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/npio-compare"))
+    parser.add_argument("--only", help="run only rows whose label contains this")
+    args = parser.parse_args()
+    if args.numpy:
+        numpy_op(*args.numpy)
+        return
+
+    subprocess.run(["cargo", "build", "--quiet", "--release", "--example", "compare", "--bin", "npio"],
+                   cwd=ROOT, check=True)
+    binary = ROOT / "target/release/examples/compare"
+    npio_bin = ROOT / "target/release/npio"
+    work = args.work
+    make_inputs(work, args.mib)
+    rows = [
+        (f"read .npy {args.mib} MiB f64 (native)", "read", "big.npy"),
+        (f"read .npy {args.mib} MiB f64 (big-endian)", "read", "big_be.npy"),
+        (f"write .npy {args.mib} MiB f64", "write", "big.npy"),
+        (f"write .npy {args.mib // 2} MiB f64 (strided view)", "write-strided", "big.npy"),
+        (f"open memory map {args.mib} MiB", "mmap", "big.npy"),
+        ("write npz deflated, mixed 56 MiB", "npz-write", "mixed_stored.npz"),
+        ("write npz stored, mixed 56 MiB", "npz-write-stored", "mixed_stored.npz"),
+        ("read npz deflated, one 64 MiB member", "npz-read", "one_deflated.npz"),
+        ("read npz deflated, mixed 4 members", "npz-read", "mixed_deflated.npz"),
+        ("read npz stored, mixed 4 members", "npz-read", "mixed_stored.npz"),
+    ]
+    if args.only:
+        rows = [r for r in rows if args.only in r[0]]
+    for f in work.glob("*.npy"):
+        f.read_bytes()  # warm the page cache
+    table = []
+    for label, op, name in rows:
+        inp = work / name
+        samples = {t: [] for t in TOOLS}
+        sizes = {}
+        for run in range(args.runs):
+            for tool in TOOLS[run % len(TOOLS):] + TOOLS[:run % len(TOOLS)]:  # take turns first
+                out = work / f"out-{tool}{inp.suffix}"
+                # Each timed run follows an untimed run of the same tool: every tool starts from
+                # the memory its own last run freed (see docs/PERFORMANCE.md, "memory state").
+                run_one(tool, op, inp, out, binary)
+                if out.exists():
+                    out.unlink()
+                if op.startswith("write") or op.startswith("npz-write"):
+                    os.sync()  # no tool pays for another's dirty pages
+                seconds = run_one(tool, op, inp, out, binary)
+                if seconds is not None:
+                    samples[tool].append(seconds)
+                if out.exists():
+                    sizes[tool] = out.stat().st_size
+                    out.unlink()
+        medians = {t: statistics.median(v) if v else None for t, v in samples.items()}
+        table.append((label, medians, sizes if op == "npz-write" else {}))
+        print(f"done: {label}", file=sys.stderr)
+    if not args.only or "CLI" in args.only:
+        cli = cli_row(work, args.runs, npio_bin)
+        table.append(("CLI: 1,000 small npz, convert --out-dir vs Python loop", {**cli, "ndarray-npy": None, "npyz": None}, {}))
+
+    print(f"\nmedians of {args.runs} fresh-process runs; x = tool's time / npio's time\n")
+    print("| operation | npio | NumPy | ndarray-npy | npyz | NumPy x | ndarray-npy x | npyz x |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, m, sizes in table:
+        def ms(t):
+            return "-" if m.get(t) is None else (f"{m[t] * 1e3:.3f} ms" if m[t] < 0.01 else f"{m[t] * 1e3:.0f} ms")
+
+        def ratio(t):
+            return "-" if m.get(t) is None or not m["npio"] else f"{m[t] / m['npio']:.2f}"
+        print(f"| {label} | {ms('npio')} | {ms('numpy')} | {ms('ndarray-npy')} | {ms('npyz')} "
+              f"| {ratio('numpy')} | {ratio('ndarray-npy')} | {ratio('npyz')} |")
+        if sizes:
+            base = sizes.get("numpy")
+            desc = ", ".join(f"{t} {s / 1e6:.2f} MB" + (f" ({s / base:.3f}x NumPy)" if base else "")
+                             for t, s in sizes.items())
+            print(f"|  output sizes: {desc} | | | | | | | |")
+
+
+if __name__ == "__main__":
+    main()

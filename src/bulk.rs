@@ -1,0 +1,283 @@
+//! Filling large buffers fast: where whole-array reads spend their time.
+//!
+//! Reading a big array into a fresh buffer is bound by the kernel, not by the copy: every
+//! 4 KiB page of the new buffer faults on first touch. Two measures remove most of that cost:
+//!
+//! - [`zeroed_vec`] advises transparent huge pages on large fresh allocations (as NumPy does),
+//!   so one fault maps 2 MiB instead of 4 KiB;
+//! - [`fill_file`] reads a large file range with several positional reads in parallel, each
+//!   thread faulting and filling its own part, and applies a post-processing step (such as a
+//!   byte swap) to each small piece while it is still in cache.
+//!
+//! Both only change speed: the bytes that land in the buffer are the same as a plain `read`.
+//! `docs/PERFORMANCE.md` has the measurements behind the thresholds below.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+
+use bytemuck::Pod;
+
+use crate::error::Result;
+use crate::header::read_up_to;
+
+/// Allocations at least this large get huge-page advice (two huge pages: smaller buffers
+/// rarely contain an aligned 2 MiB range).
+const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
+
+/// File reads at least this large are split across threads.
+pub(crate) const PARALLEL_MIN_BYTES: usize = 32 << 20;
+
+/// Most threads one read uses; more only contend for memory bandwidth.
+const MAX_READ_THREADS: usize = 4;
+
+/// Bytes read and post-processed per step, small enough to stay in cache between the two.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// A step applied to each piece of the buffer right after it is read (for instance a byte
+/// swap); pieces always hold whole items.
+pub(crate) type PostProcess<'a> = Option<&'a (dyn Fn(&mut [u8]) + Sync)>;
+
+/// A zero-filled vector of `count` items; large ones are backed by huge pages where the
+/// system allows (Linux with transparent huge pages in `madvise` or `always` mode).
+pub(crate) fn zeroed_vec<T: Pod>(count: usize) -> Vec<T> {
+    // alloc_zeroed: large allocations are fresh zero pages, not yet touched.
+    let mut v = bytemuck::zeroed_vec::<T>(count);
+    advise_huge_pages(bytemuck::cast_slice_mut(&mut v));
+    v
+}
+
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn advise_huge_pages(buf: &mut [u8]) {
+    if buf.len() < HUGE_PAGE_MIN_BYTES {
+        return;
+    }
+    const PAGE: usize = 4096;
+    let start = (buf.as_ptr() as usize).next_multiple_of(PAGE);
+    let end = (buf.as_ptr() as usize + buf.len()) & !(PAGE - 1);
+    if end > start {
+        // SAFETY: [start, end) is page-aligned and lies inside `buf`, which we borrow
+        // mutably, so no other code uses this memory now. MADV_HUGEPAGE only tells the kernel
+        // how to back the pages; it never changes their contents (zero pages stay zero,
+        // written pages keep their data). Failure (e.g. THP disabled) is harmless and ignored.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_: &mut [u8]) {}
+
+/// Reads into `buf` until it is full or the source ends, applying `post` to each piece
+/// (`unit`-byte items) as it lands. Returns the number of bytes read.
+pub(crate) fn fill_sequential<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut [u8],
+    unit: usize,
+    post: PostProcess<'_>,
+) -> Result<usize> {
+    // Piece by piece even without a post-processing step: a checksumming reader (zip
+    // members) then also sees each piece while it is in cache.
+    let mut filled = 0;
+    for piece in buf.chunks_mut(piece_len(unit)) {
+        let got = read_up_to(reader, piece)?;
+        filled += got;
+        if let Some(post) = post {
+            post(&mut piece[..got - got % unit]);
+        }
+        if got < piece.len() {
+            break;
+        }
+    }
+    Ok(filled)
+}
+
+/// Like [`fill_sequential`] for a file read from its current position: large buffers are
+/// filled by several threads with positional reads, and the file position is then moved past
+/// what was read, as a plain `read` would.
+pub(crate) fn fill_file(
+    file: &mut File,
+    buf: &mut [u8],
+    unit: usize,
+    post: PostProcess<'_>,
+) -> Result<usize> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_READ_THREADS)
+        .min(buf.len() / (PARALLEL_MIN_BYTES / 2));
+    if buf.len() < PARALLEL_MIN_BYTES || threads < 2 {
+        return fill_sequential(file, buf, unit, post);
+    }
+    let start = file.stream_position()?;
+    // Split on item boundaries, each part a whole number of pieces where possible.
+    let per_thread = buf
+        .len()
+        .div_ceil(threads)
+        .next_multiple_of(piece_len(unit));
+    let file_ref = &*file;
+    let results: Vec<std::io::Result<(usize, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = buf
+            .chunks_mut(per_thread)
+            .enumerate()
+            .map(|(i, part)| {
+                let offset = start + (i * per_thread) as u64;
+                scope.spawn(move || {
+                    let len = part.len();
+                    fill_part(file_ref, part, offset, unit, post).map(|got| (got, len))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a read thread panicked"))
+            .collect()
+    });
+    // The filled prefix ends at the first part that came up short.
+    let mut filled = 0;
+    for result in results {
+        let (got, len) = result?;
+        filled += got;
+        if got < len {
+            break;
+        }
+    }
+    file.seek(SeekFrom::Start(start + filled as u64))?;
+    Ok(filled)
+}
+
+/// One thread's share of [`fill_file`]: positional reads of `part` from `offset`.
+fn fill_part(
+    file: &File,
+    part: &mut [u8],
+    mut offset: u64,
+    unit: usize,
+    post: PostProcess<'_>,
+) -> std::io::Result<usize> {
+    let mut filled = 0;
+    for piece in part.chunks_mut(piece_len(unit)) {
+        let got = read_at_up_to(file, piece, offset)?;
+        filled += got;
+        offset += got as u64;
+        if let Some(post) = post {
+            post(&mut piece[..got - got % unit]);
+        }
+        if got < piece.len() {
+            break;
+        }
+    }
+    Ok(filled)
+}
+
+/// Reads from `offset` without moving the file position (a single `pread`), retrying when
+/// interrupted. Returns the bytes read (0 at the end of the file).
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    use std::os::unix::fs::FileExt;
+    #[cfg(windows)]
+    use std::os::windows::fs::FileExt;
+    loop {
+        #[cfg(unix)]
+        let result = file.read_at(buf, offset);
+        #[cfg(windows)]
+        let result = file.seek_read(buf, offset);
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+/// Positional reads until `buf` is full or the file ends.
+fn read_at_up_to(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match read_at(file, &mut buf[got..], offset + got as u64)? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+/// Bytes per piece: whole items, about [`PIECE_BYTES`].
+fn piece_len(unit: usize) -> usize {
+    let unit = unit.max(1);
+    (PIECE_BYTES / unit).max(1) * unit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn temp_file(name: &str, bytes: &[u8]) -> (std::path::PathBuf, File) {
+        let path = std::env::temp_dir().join(format!("npio-bulk-{}-{name}", std::process::id()));
+        File::create(&path).unwrap().write_all(bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        (path, file)
+    }
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+    }
+
+    #[test]
+    fn huge_page_advice_keeps_contents() {
+        // The advised vector is zero, and data written before advice survives it.
+        let v = zeroed_vec::<u64>(HUGE_PAGE_MIN_BYTES / 8 + 3);
+        assert!(v.iter().all(|&x| x == 0));
+        let mut bytes = pattern(HUGE_PAGE_MIN_BYTES + 5);
+        let copy = bytes.clone();
+        advise_huge_pages(&mut bytes);
+        assert_eq!(bytes, copy);
+    }
+
+    #[test]
+    fn parallel_fill_matches_a_plain_read_and_moves_the_position() {
+        let data = pattern(PARALLEL_MIN_BYTES * 2 + 12_345);
+        let (path, mut file) = temp_file("parallel", &data);
+        file.seek(SeekFrom::Start(100)).unwrap();
+        let mut buf = vec![0u8; data.len() - 100 - 45];
+        let got = fill_file(&mut file, &mut buf, 8, None).unwrap();
+        assert_eq!(got, buf.len());
+        assert_eq!(buf, data[100..data.len() - 45]);
+        let mut rest = Vec::new();
+        file.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, data[data.len() - 45..]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn parallel_fill_reports_the_filled_prefix_of_a_short_file() {
+        let data = pattern(PARALLEL_MIN_BYTES + 1000);
+        let (path, mut file) = temp_file("short", &data);
+        let mut buf = vec![0u8; PARALLEL_MIN_BYTES * 3];
+        let got = fill_file(&mut file, &mut buf, 4, None).unwrap();
+        assert_eq!(got, data.len());
+        assert_eq!(buf[..got], data[..]);
+        assert_eq!(file.stream_position().unwrap(), data.len() as u64);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn post_processing_sees_every_whole_item_once() {
+        let data = pattern(PARALLEL_MIN_BYTES + 4 * 1001);
+        let (path, mut file) = temp_file("post", &data);
+        let reverse = |b: &mut [u8]| b.chunks_exact_mut(4).for_each(|c| c.reverse());
+        let mut expected = data.clone();
+        reverse(&mut expected);
+        for parallel in [true, false] {
+            file.seek(SeekFrom::Start(0)).unwrap();
+            let mut buf = vec![0u8; data.len()];
+            let got = if parallel {
+                fill_file(&mut file, &mut buf, 4, Some(&reverse)).unwrap()
+            } else {
+                fill_sequential(&mut file, &mut buf, 4, Some(&reverse)).unwrap()
+            };
+            assert_eq!(got, data.len());
+            assert!(buf == expected, "parallel: {parallel}");
+        }
+        std::fs::remove_file(path).unwrap();
+    }
+}
