@@ -64,7 +64,7 @@ fn npz(c: &mut Criterion) {
     g.finish();
 }
 
-/// Four kinds of data, 40 MiB in all: random walk, integer-valued floats, sparse floats and
+/// Four kinds of data, 48 MiB in all: random walk, integer-valued floats, sparse floats and
 /// image-like bytes.
 fn mixed() -> Vec<(&'static str, npio::DynArray)> {
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -108,7 +108,7 @@ fn npz_mixed(c: &mut Criterion) {
         .iter()
         .map(|(_, a)| a.len() * a.dtype().itemsize())
         .sum();
-    let mut g = c.benchmark_group("npz_mixed_40MiB");
+    let mut g = c.benchmark_group("npz_mixed_48MiB");
     g.throughput(Throughput::Bytes(total as u64));
     g.sample_size(10);
     for (name, compression) in [

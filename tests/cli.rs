@@ -627,16 +627,26 @@ fn hostile_archives_never_write_outside() {
     assert_code(&npio(&["convert", &input, "link.npy"], &dir), 1);
     assert_code(&npio(&["convert", "--force", &input, "link.npy"], &dir), 0);
     assert_eq!(std::fs::read(&outside).unwrap(), b"keep me");
-    assert!(!std::fs::symlink_metadata(dir.join("link.npy")).unwrap().is_symlink());
+    assert!(!std::fs::symlink_metadata(dir.join("link.npy"))
+        .unwrap()
+        .is_symlink());
     // A FIFO where a folder being packed should hold files: refused, not waited on forever.
     let packed = dir.join("packed");
     std::fs::create_dir_all(&packed).unwrap();
     std::fs::copy(&input, packed.join("a.npy")).unwrap();
     let fifo = packed.join("b.npy");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let out = npio(&["convert", packed.to_str().unwrap(), "packed.npz"], &dir);
     assert_code(&out, 1);
-    assert!(text(&out.stderr).contains("not a regular file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::remove_file(&fifo).unwrap();
     // Archives with other defects: exit 1 naming the member, never a panic.
     for bad in [

@@ -28,15 +28,19 @@ pub struct Guard {
 impl Guard {
     /// Checks that `path` may be written.
     fn check(&self, path: &Path) -> Result<(), CliError> {
-        if let Ok(canonical) = path.canonicalize() {
-            if self.inputs.contains(&canonical) {
-                return Err(CliError::data(format!(
-                    "{}: refusing to overwrite an input file",
-                    path.display()
-                )));
+        let existing = fs::symlink_metadata(path);
+        // Only an existing path can be an input (checked through links: `canonicalize`).
+        if existing.is_ok() {
+            if let Ok(canonical) = path.canonicalize() {
+                if self.inputs.contains(&canonical) {
+                    return Err(CliError::data(format!(
+                        "{}: refusing to overwrite an input file",
+                        path.display()
+                    )));
+                }
             }
         }
-        match fs::symlink_metadata(path) {
+        match existing {
             Ok(meta) if meta.is_dir() => Err(CliError::data(format!(
                 "{}: is a folder, not a file",
                 path.display()
@@ -66,7 +70,9 @@ impl TempOutput {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
+        if !parent.is_dir() {
+            fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
+        }
         let name = final_path
             .file_name()
             .ok_or_else(|| CliError::usage(format!("{}: not a file name", final_path.display())))?
@@ -87,7 +93,10 @@ impl TempOutput {
             temp_path,
             committed: false,
         };
-        Ok((output, OutputFile::Memory(io::Cursor::new(Vec::new()), file)))
+        Ok((
+            output,
+            OutputFile::Memory(io::Cursor::new(Vec::new()), file),
+        ))
     }
 
     /// Flushes and syncs the file, then renames it into place; in batch mode (see
