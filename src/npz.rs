@@ -759,6 +759,12 @@ fn open_npy<F: Read>(file: F, bound: u64, options: &ReadOptions) -> Result<NpyRe
 /// Arrays are added under `NAME.npy` (NumPy's naming); members that are not arrays can be
 /// added under their own names. Stored members have their data 64-byte aligned.
 ///
+/// Deflated members added whole (`add_array`, `add_dyn`, `add_raw`, up to
+/// [`PARALLEL_DEFLATE_MAX`]) are compressed on a background thread, on all cores, while the
+/// caller prepares the next member; an error writing such a member (an I/O error of the
+/// output, in practice) is reported by the next call or by [`NpzWriter::finish`], and names
+/// the member. Members appear in the archive in the order they were added.
+///
 /// ```
 /// # let dir = std::env::temp_dir().join("npio-doc-npz-writer");
 /// # std::fs::create_dir_all(&dir).unwrap();

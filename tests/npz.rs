@@ -390,3 +390,18 @@ fn whole_member_reads_check_sizes_and_crc() {
         "{err}"
     );
 }
+
+#[test]
+fn background_compression_errors_name_their_member() {
+    // The output has room for the first member's header but not its data: the failure
+    // surfaces at the next call (or finish) and names the member that failed.
+    let walk = large_members().swap_remove(0).1;
+    let mut room = vec![0u8; 4096];
+    let mut w = NpzWriter::new_compressed(Cursor::new(&mut room[..]));
+    w.add_dyn("walk", &walk).unwrap();
+    let err = w.finish().unwrap_err();
+    match &err {
+        npio::Error::Member { member, .. } => assert_eq!(member, "walk.npy"),
+        other => panic!("{other}"),
+    }
+}
