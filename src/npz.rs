@@ -90,29 +90,45 @@ impl Compression {
         Compression::Deflated { level: 6 }
     }
 
+    /// What this asks for, with the level checked.
+    fn plan(self) -> Result<Plan> {
+        match self {
+            Compression::Stored => Ok(Plan::Store),
+            Compression::Deflated { level } if level <= 9 => Ok(Plan::Level(level)),
+            Compression::Deflated { level } => Err(Error::Usage(format!(
+                "deflate level {level} is out of range 0..=9"
+            ))),
+            Compression::Auto => Ok(Plan::Choose),
+        }
+    }
+
     fn file_options(self, npy_len: u64) -> Result<SimpleFileOptions> {
         let base = SimpleFileOptions::default()
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o644)
             .large_file(npy_len >= ZIP64_THRESHOLD);
-        Ok(match self {
-            Compression::Stored => base
-                .compression_method(CompressionMethod::Stored)
-                .with_alignment(STORED_ALIGNMENT),
-            Compression::Deflated { level } if level <= 9 => base
-                .compression_method(CompressionMethod::Deflated)
-                .compression_level(Some(i64::from(level))),
-            Compression::Deflated { level } => {
-                return Err(Error::Usage(format!(
-                    "deflate level {level} is out of range 0..=9"
-                )))
+        let level = match self.plan()? {
+            Plan::Store => {
+                return Ok(base
+                    .compression_method(CompressionMethod::Stored)
+                    .with_alignment(STORED_ALIGNMENT))
             }
+            Plan::Level(level) => level,
             // Streamed members cannot be sampled ahead: NumPy's level.
-            Compression::Auto => base
-                .compression_method(CompressionMethod::Deflated)
-                .compression_level(Some(6)),
-        })
+            Plan::Choose => 6,
+        };
+        Ok(base
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(i64::from(level))))
     }
+}
+
+/// A [`Compression`] with its level checked.
+enum Plan {
+    Store,
+    Level(u32),
+    /// Choose the encoder per member ([`Compression::Auto`]).
+    Choose,
 }
 
 /// Largest member compressed in parallel blocks (it is held in memory, compressed, while
@@ -902,27 +918,20 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// cores (see [`crate::deflate`]) on a background thread while the caller prepares the
     /// next member, then copied into the archive as they are.
     fn add_whole(&mut self, stored_name: &str, bytes: Vec<u8>) -> Result<()> {
-        let level = match self.compression {
-            Compression::Stored => None,
-            Compression::Deflated { level } if level <= 9 => Some(Some(level)),
-            Compression::Deflated { level } => {
-                return Err(Error::Usage(format!(
-                    "deflate level {level} is out of range 0..=9"
-                )))
-            }
-            Compression::Auto => Some(None),
-        };
-        let Some(level) = level.filter(|_| bytes.len() as u64 <= PARALLEL_DEFLATE_MAX) else {
+        let plan = self.compression.plan()?;
+        if matches!(plan, Plan::Store) || bytes.len() as u64 > PARALLEL_DEFLATE_MAX {
             self.open_member(stored_name.to_string(), bytes.len() as u64)?;
             return self
                 .zip
                 .write_all(&bytes)
                 .map_err(|e| Error::from(e).in_member(stored_name));
-        };
+        }
         self.claim_name(stored_name)?;
         let job = std::thread::spawn(move || {
-            let encoder =
-                level.map_or_else(|| deflate::choose_encoder(&bytes), deflate::Encoder::Zlib);
+            let encoder = match plan {
+                Plan::Level(level) => deflate::Encoder::Zlib(level),
+                _ => deflate::choose_encoder(&bytes),
+            };
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             let crc = crc32fast::hash(&bytes);
             let raw = deflate::compress(&bytes, encoder, threads)?;
