@@ -20,6 +20,7 @@
 //! assert_eq!(y[[1, 0]], 3);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, Write};
@@ -630,12 +631,14 @@ impl<R: Read + Seek + Clone + Send> NpzReader<R> {
         let mut order: Vec<usize> = (0..stored.len())
             .filter(|&i| stored[i].ends_with(".npy"))
             .collect();
-        let mut sizes = Vec::with_capacity(stored.len());
-        let mut archive = self.archive.clone();
-        for i in 0..stored.len() {
-            sizes.push(archive.by_index_raw(i).map_or(0, |f| f.compressed_size()));
-        }
-        order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+        // Sizes from the zip directory already in memory: no reads, no clone of the reader.
+        order.sort_by_key(|&i| {
+            std::cmp::Reverse(
+                self.archive
+                    .by_index_data(i)
+                    .map_or(0, |f| f.compressed_size()),
+            )
+        });
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(order.len())
@@ -917,7 +920,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// Adds a member whose bytes are all at hand. Deflated members are compressed on all
     /// cores (see [`crate::deflate`]) on a background thread while the caller prepares the
     /// next member, then copied into the archive as they are.
-    fn add_whole(&mut self, stored_name: &str, bytes: Vec<u8>) -> Result<()> {
+    fn add_whole(&mut self, stored_name: &str, bytes: Cow<'_, [u8]>) -> Result<()> {
         let plan = self.compression.plan()?;
         if matches!(plan, Plan::Store) || bytes.len() as u64 > PARALLEL_DEFLATE_MAX {
             self.open_member(stored_name.to_string(), bytes.len() as u64)?;
@@ -927,6 +930,7 @@ impl<W: Write + Seek> NpzWriter<W> {
                 .map_err(|e| Error::from(e).in_member(stored_name));
         }
         self.claim_name(stored_name)?;
+        let bytes = bytes.into_owned(); // the background thread owns what it compresses
         let job = std::thread::spawn(move || {
             let encoder = match plan {
                 Plan::Level(level) => deflate::Encoder::Zlib(level),
@@ -1005,7 +1009,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         if self.buffers(len) {
             let mut bytes = Vec::with_capacity(len as usize);
             write_array(&mut bytes, array, options)?;
-            return self.add_whole(&stored, bytes);
+            return self.add_whole(&stored, bytes.into());
         }
         self.open_member(stored.clone(), len)?;
         write_array(&mut self.zip, array, options).map_err(|e| e.in_member(&stored))
@@ -1039,20 +1043,26 @@ impl<W: Write + Seek> NpzWriter<W> {
         if self.buffers(len) {
             let mut bytes = Vec::with_capacity(len as usize);
             write_dyn(&mut bytes, array, options)?;
-            return self.add_whole(&stored, bytes);
+            return self.add_whole(&stored, bytes.into());
         }
         self.open_member(stored.clone(), len)?;
         write_dyn(&mut self.zip, array, options).map_err(|e| e.in_member(&stored))
     }
 
-    /// Adds a member that is not an array, under exactly `stored_name`.
+    /// Adds a member that is not an array (or an already encoded `.npy`), under exactly
+    /// `stored_name`. Pass a `Vec<u8>` to hand it over without a copy when it is deflated.
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
     /// w.add_raw("README.txt", b"units: metres").unwrap();
+    /// w.add_raw("data.bin", vec![1u8, 2, 3]).unwrap();
     /// ```
-    pub fn add_raw(&mut self, stored_name: &str, bytes: &[u8]) -> Result<()> {
-        self.add_whole(stored_name, bytes.to_vec())
+    pub fn add_raw<'b>(
+        &mut self,
+        stored_name: &str,
+        bytes: impl Into<Cow<'b, [u8]>>,
+    ) -> Result<()> {
+        self.add_whole(stored_name, bytes.into())
     }
 
     /// Starts member `NAME.npy` holding an already encoded `.npy` stream of exactly `npy_len`

@@ -120,7 +120,7 @@ fn add_npy_member<R: Read>(
         // Small enough to hold: deflated on all cores, at a level chosen from the data.
         let mut bytes = Vec::with_capacity(len as usize);
         npio::transcode(reader, &mut bytes, &settings.write)?;
-        npz.add_raw(stored_name, &bytes)?;
+        npz.add_raw(stored_name, bytes)?;
         return Ok(len);
     }
     let mut member = npz.start_member(stored_name, len)?;
