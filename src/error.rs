@@ -20,7 +20,7 @@ pub enum Error {
     Io(#[from] io::Error),
 
     /// The file does not start with `\x93NUMPY`.
-    #[error("not a .npy file: bad magic string {found:?} at offset 0 (expected b\"\\x93NUMPY\")")]
+    #[error("{}", bad_magic_message(found))]
     BadMagic {
         /// The bytes found where the magic string should be (fewer if the file is shorter).
         found: Vec<u8>,
@@ -212,6 +212,26 @@ pub enum Error {
         available: Vec<String>,
     },
 
+    /// An archive member name that could reach outside the folder it is extracted into
+    /// (see [`crate::npz::member_path`]).
+    #[error("member name {name:?} is unsafe to extract ({reason}); refusing it")]
+    UnsafeName {
+        /// The member name as stored.
+        name: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+
+    /// An error while reading or writing a named file: the path and what went wrong there.
+    #[error("{}: {source}", path.display())]
+    Path {
+        /// The file's path, as given.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// A member name is already used in the archive being written.
     #[error("the archive already has a member named {name:?}")]
     DuplicateMember {
@@ -264,7 +284,19 @@ impl Error {
         }
     }
 
-    /// For an error inside an archive member, the error itself; otherwise `self`.
+    /// Attaches the path of the file the error happened in.
+    pub(crate) fn at_path(self, path: &std::path::Path) -> Error {
+        match self {
+            already @ Error::Path { .. } => already,
+            other => Error::Path {
+                path: path.to_path_buf(),
+                source: Box::new(other),
+            },
+        }
+    }
+
+    /// For an error inside an archive member or a named file, the error itself; otherwise
+    /// `self`.
     ///
     /// ```
     /// let err = npio::Error::InvalidHeader("x".into());
@@ -272,8 +304,38 @@ impl Error {
     /// ```
     pub fn root(&self) -> &Error {
         match self {
-            Error::Member { source, .. } => source.root(),
+            Error::Member { source, .. } | Error::Path { source, .. } => source.root(),
             other => other,
         }
     }
+}
+
+/// Bytes as escaped text (`b"PK\x03\x04"`), as Python shows them.
+pub(crate) fn escaped(bytes: &[u8]) -> String {
+    let mut out = String::from("b\"");
+    for &b in bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// What a file with the wrong magic string is, and what to use instead.
+fn bad_magic_message(found: &[u8]) -> String {
+    let hint = if found.starts_with(b"PK\x03\x04") || found.starts_with(b"PK\x05\x06") {
+        ": this is a zip archive (an .npz file?); read it with npio::NpzReader (CLI: npio info)"
+    } else if found.is_empty() {
+        ": the file is empty"
+    } else {
+        ""
+    };
+    format!(
+        "not a .npy file: it starts with {} where b\"\\x93NUMPY\" was expected{hint}",
+        escaped(found)
+    )
 }

@@ -405,3 +405,62 @@ fn background_compression_errors_name_their_member() {
         other => panic!("{other}"),
     }
 }
+
+/// Members `a`, `b`, `c` added, then the writer dropped without `finish` (as an early `?`
+/// return does).
+fn dropped_writer(compression: Compression) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    {
+        let mut w = NpzWriter::with_compression(&mut out, compression);
+        w.add_array("a", &arr1(&[1.0f64, 2.0])).unwrap();
+        w.add_array("b", &Array1::<f32>::linspace(0.0, 1.0, 100_000))
+            .unwrap();
+        w.add_raw("c.npy", npio::to_bytes(&arr1(&[7u8])).unwrap())
+            .unwrap();
+    }
+    out.into_inner()
+}
+
+#[test]
+fn a_dropped_writer_keeps_every_accepted_member() {
+    for compression in [
+        Compression::Stored,
+        Compression::Auto,
+        Compression::Deflated { level: 1 },
+    ] {
+        let mut npz = NpzReader::new(Cursor::new(dropped_writer(compression))).unwrap();
+        assert_eq!(npz.names(), ["a", "b", "c"], "{compression:?}");
+        let b: Array1<f32> = npz.read_array("b").unwrap();
+        assert_eq!(b, Array1::<f32>::linspace(0.0, 1.0, 100_000));
+        let c: Array1<u8> = npz.read_array("c").unwrap();
+        assert_eq!(c, arr1(&[7u8]));
+    }
+}
+
+#[test]
+fn a_dropped_writer_leaves_out_a_member_it_never_finished() {
+    use std::io::Write;
+    let mut out = Cursor::new(Vec::new());
+    {
+        let mut w = NpzWriter::new(&mut out);
+        w.add_array("a", &arr1(&[1i32])).unwrap();
+        let mut half = w.start_member("half.bin", 100).unwrap();
+        half.write_all(&[1; 50]).unwrap();
+    }
+    let npz = NpzReader::new(Cursor::new(out.into_inner())).unwrap();
+    assert_eq!(npz.names(), ["a"]);
+}
+
+#[test]
+fn after_an_output_error_every_call_fails() {
+    // Room for the first member only: the second fails, and so does everything after it
+    // (nothing is silently dropped from then on).
+    let mut room = vec![0u8; 300];
+    let mut w = NpzWriter::new(Cursor::new(&mut room[..]));
+    w.add_array("a", &arr1(&[1u8])).unwrap();
+    let err = w.add_array("b", &Array1::<u8>::zeros(1000)).unwrap_err();
+    assert!(matches!(err.root(), npio::Error::Io(_)), "{err:?}");
+    let again = w.add_array("c", &arr1(&[1u8])).unwrap_err();
+    assert!(matches!(again.root(), npio::Error::Io(_)), "{again:?}");
+    assert!(matches!(w.finish().unwrap_err().root(), npio::Error::Io(_)));
+}

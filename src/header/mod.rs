@@ -224,6 +224,32 @@ pub struct HeaderInfo {
     pub data_offset: u64,
 }
 
+impl HeaderInfo {
+    /// Checks, without reading any data, that a file (or archive member) of `len` bytes holds
+    /// all the data this header describes: a truncated file fails here with
+    /// [`Error::TruncatedData`].
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u32, 2])).unwrap();
+    /// let info = npio::read_header(&mut &bytes[..], &Default::default()).unwrap();
+    /// assert!(info.check_len(bytes.len() as u64).is_ok());
+    /// let err = info.check_len(bytes.len() as u64 - 1).unwrap_err();
+    /// assert!(matches!(err, npio::Error::TruncatedData { expected: 8, found: 7, .. }));
+    /// ```
+    pub fn check_len(&self, len: u64) -> Result<()> {
+        let expected = self.header.data_len()? as u64;
+        let found = len.saturating_sub(self.data_offset);
+        if found < expected {
+            return Err(Error::TruncatedData {
+                offset: self.data_offset,
+                expected,
+                found,
+            });
+        }
+        Ok(())
+    }
+}
+
 impl Header {
     /// A header for an array of `dtype` with `shape`, in Fortran order if `fortran_order`.
     /// A sub-array dtype is folded into the shape, as NumPy does.
@@ -268,11 +294,24 @@ impl Header {
     /// let h = npio::Header::new(npio::DType::parse("<U2").unwrap(), vec![3], false);
     /// assert_eq!(h.data_len().unwrap(), 24);
     /// ```
+    ///
+    /// NumPy's rule applies even when a dimension is 0: the product of the other dimensions
+    /// times the item size must fit in an `isize` (NumPy calls shape `(0, 2**62)` of `<i8`
+    /// "too big", and so does npio).
+    ///
+    /// ```
+    /// let h = npio::Header::new(npio::DType::parse("<i8").unwrap(), vec![0, 1 << 62], false);
+    /// assert!(matches!(h.data_len(), Err(npio::Error::SizeOverflow { .. })));
+    /// ```
     pub fn data_len(&self) -> Result<usize> {
-        self.element_count()?
-            .checked_mul(self.dtype.itemsize())
+        let itemsize = self.dtype.itemsize();
+        self.shape
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(itemsize.max(1), |acc, &d| acc.checked_mul(d))
             .filter(|&n| n <= isize::MAX as usize)
-            .ok_or_else(|| self.overflow())
+            .ok_or_else(|| self.overflow())?;
+        Ok(self.element_count()? * itemsize)
     }
 
     fn overflow(&self) -> Error {

@@ -1,0 +1,107 @@
+//! [`NpzRowsWriter`]: a member whose number of rows is known only at the end.
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, Write};
+
+use ndarray::{ArrayBase, Data, Dimension};
+
+use super::NpzWriter;
+use crate::element::Element;
+use crate::error::Result;
+
+/// A temporary file removed when dropped.
+pub(super) struct SpillFile {
+    path: std::path::PathBuf,
+    pub(super) file: File,
+}
+
+impl SpillFile {
+    pub(super) fn create() -> Result<SpillFile> {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("npio-rows-{}-{n}.npy", std::process::id()));
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(SpillFile { path, file })
+    }
+}
+
+impl Drop for SpillFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Writes rows of unknown final number into one `.npz` member; see
+/// [`NpzWriter::start_rows`].
+///
+/// ```
+/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+/// let rows = w.start_rows::<f32>("empty", &[3]).unwrap();
+/// rows.finish().unwrap();
+/// # w.finish().unwrap();
+/// ```
+#[must_use = "the rows are only added to the archive by finish()"]
+pub struct NpzRowsWriter<'a, W: Write + Seek, T: Element> {
+    pub(super) npz: &'a mut NpzWriter<W>,
+    pub(super) name: String,
+    pub(super) rows: crate::stream::NpyRowWriter<BufWriter<File>, T>,
+    pub(super) spill: SpillFile,
+}
+
+impl<W: Write + Seek, T: Element> NpzRowsWriter<'_, W, T> {
+    /// Appends a block of rows (see [`crate::NpyRowWriter::write_rows`]).
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut rows = w.start_rows::<i8>("a", &[]).unwrap();
+    /// rows.write_rows(&ndarray::arr1(&[1i8, 2, 3])).unwrap();
+    /// assert_eq!(rows.rows(), 3);
+    /// ```
+    pub fn write_rows<S: Data<Elem = T>, D: Dimension>(
+        &mut self,
+        block: &ArrayBase<S, D>,
+    ) -> Result<()> {
+        self.rows.write_rows(block)
+    }
+
+    /// Rows written so far.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// assert_eq!(w.start_rows::<i8>("a", &[]).unwrap().rows(), 0);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.rows.rows()
+    }
+
+    /// Completes the array and copies it into the archive as member `NAME.npy`.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut rows = w.start_rows::<u8>("a", &[]).unwrap();
+    /// rows.write_rows(&ndarray::arr1(&[7u8])).unwrap();
+    /// rows.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().names(), vec!["a"]);
+    /// ```
+    pub fn finish(self) -> Result<()> {
+        let NpzRowsWriter {
+            npz,
+            name,
+            rows,
+            mut spill,
+        } = self;
+        let buffered = rows.finish()?;
+        buffered.into_inner().map_err(|e| e.into_error())?;
+        let len = spill.file.seek(std::io::SeekFrom::End(0))?;
+        spill.file.seek(std::io::SeekFrom::Start(0))?;
+        npz.member_done();
+        let mut member = npz.start_npy(&name, len)?;
+        std::io::copy(&mut spill.file, &mut member)?;
+        member.finish()
+    }
+}

@@ -1,0 +1,63 @@
+//! A one-member zip around a stream deflated elsewhere.
+
+#[cfg(doc)]
+use super::PARALLEL_DEFLATE_MAX;
+
+/// A one-member zip archive around an already deflated stream, so that the zip writer can
+/// copy the member into the real archive as it is (`raw_copy_file_rename`). Same metadata as
+/// members the writer compresses itself: 1980-01-01 00:00, Unix mode 0644. Sizes must fit in
+/// 32 bits (members up to [`PARALLEL_DEFLATE_MAX`]).
+pub(super) fn one_deflated_member_zip(raw: &[u8], crc: u32, uncompressed: u64) -> Vec<u8> {
+    const NAME: &[u8] = b"m";
+    const DOS_DATE_1980_01_01: u16 = (1 << 5) | 1;
+    const VERSION_NEEDED: u16 = 20;
+    const MADE_BY_UNIX: u16 = (3 << 8) | VERSION_NEEDED;
+    let unix_mode_0644: u32 = (0o100644) << 16;
+    let (compressed, uncompressed) = (raw.len() as u32, uncompressed as u32);
+    let mut out = Vec::with_capacity(raw.len() + 128);
+    let put16 = |out: &mut Vec<u8>, v: u16| out.extend_from_slice(&v.to_le_bytes());
+    // Local file header.
+    out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    put16(&mut out, VERSION_NEEDED);
+    put16(&mut out, 0); // flags
+    put16(&mut out, 8); // deflate
+    put16(&mut out, 0); // time
+    put16(&mut out, DOS_DATE_1980_01_01);
+    for v in [crc, compressed, uncompressed] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    put16(&mut out, NAME.len() as u16);
+    put16(&mut out, 0); // extra length
+    out.extend_from_slice(NAME);
+    out.extend_from_slice(raw);
+    // Central directory.
+    let directory_start = out.len() as u32;
+    out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    put16(&mut out, MADE_BY_UNIX);
+    put16(&mut out, VERSION_NEEDED);
+    put16(&mut out, 0);
+    put16(&mut out, 8);
+    put16(&mut out, 0);
+    put16(&mut out, DOS_DATE_1980_01_01);
+    for v in [crc, compressed, uncompressed] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    put16(&mut out, NAME.len() as u16);
+    for _ in 0..4 {
+        put16(&mut out, 0); // extra, comment, disk, internal attributes
+    }
+    out.extend_from_slice(&unix_mode_0644.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+    out.extend_from_slice(NAME);
+    let directory_len = out.len() as u32 - directory_start;
+    // End of central directory.
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    put16(&mut out, 0);
+    put16(&mut out, 0);
+    put16(&mut out, 1);
+    put16(&mut out, 1);
+    out.extend_from_slice(&directory_len.to_le_bytes());
+    out.extend_from_slice(&directory_start.to_le_bytes());
+    put16(&mut out, 0);
+    out
+}

@@ -1,0 +1,740 @@
+//! [`NpzWriter`] and the writers of single members.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use ndarray::{ArrayBase, Data, Dimension};
+use zip::{ZipArchive, ZipWriter};
+
+use super::rows::{NpzRowsWriter, SpillFile};
+use super::single::one_deflated_member_zip;
+use super::{Compression, Plan, PARALLEL_DEFLATE_MAX};
+use crate::array::DynArray;
+use crate::deflate;
+use crate::dtype::Endian;
+use crate::element::Element;
+use crate::error::{Error, Result};
+use crate::header::Header;
+use crate::write::{array_npy_len, dyn_npy_len, write_array, write_dyn, WriteOptions};
+
+/// The archive's output. After its first I/O error it stops writing and remembers the error
+/// in `failed`: the archive is broken from then on, the [`NpzWriter`] reports that error from
+/// every later call, and the zip writer's own clean-up on drop (which prints to stderr when it
+/// fails) finds nothing left to fail on. Positions are tracked so that seeks stay consistent
+/// after a failure.
+struct Sink<W> {
+    inner: W,
+    failed: Arc<OnceLock<(io::ErrorKind, String)>>,
+    pos: u64,
+    len: u64,
+}
+
+impl<W: Write + Seek> Sink<W> {
+    /// Runs `op` unless the sink failed before; records a new failure.
+    fn guard<T>(&mut self, op: impl FnOnce(&mut W) -> io::Result<T>) -> Option<io::Result<T>> {
+        if self.failed.get().is_some() {
+            return None;
+        }
+        let result = op(&mut self.inner);
+        if let Err(e) = &result {
+            let _ = self.failed.set((e.kind(), e.to_string()));
+        }
+        Some(result)
+    }
+}
+
+impl<W: Write + Seek> Write for Sink<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // A writer that takes nothing is full (`write_all` turns that into `WriteZero`).
+        let write = |w: &mut W| match w.write(buf)? {
+            0 if !buf.is_empty() => Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "the output accepts no more bytes",
+            )),
+            n => Ok(n),
+        };
+        let n = self.guard(write).unwrap_or(Ok(buf.len()))?;
+        self.pos += n as u64;
+        self.len = self.len.max(self.pos);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.guard(|w| w.flush()).unwrap_or(Ok(()))
+    }
+}
+
+impl<W: Write + Seek> Seek for Sink<W> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let (pos, len) = (self.pos, self.len);
+        let virtual_pos = || {
+            let target = match to {
+                SeekFrom::Start(p) => Some(p),
+                SeekFrom::End(d) => len.checked_add_signed(d),
+                SeekFrom::Current(d) => pos.checked_add_signed(d),
+            };
+            target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek out of range"))
+        };
+        let p = match self.guard(|w| w.seek(to)) {
+            Some(result) => result?,
+            None => virtual_pos()?,
+        };
+        self.pos = p;
+        self.len = self.len.max(p);
+        Ok(p)
+    }
+}
+
+/// Writes `.npz` archives.
+///
+/// Arrays are added under `NAME.npy` (NumPy's naming); members that are not arrays can be
+/// added under their own names. Stored members have their data 64-byte aligned.
+///
+/// Deflated members added whole (`add_array`, `add_dyn`, `add_raw`, up to
+/// [`PARALLEL_DEFLATE_MAX`]) are compressed on a background thread, on all cores, while the
+/// caller prepares the next member; an error writing such a member (an I/O error of the
+/// output, in practice) is reported by the next call or by [`NpzWriter::finish`], and names
+/// the member. Members appear in the archive in the order they were added.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join("npio-doc-npz-writer");
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let mut w = npio::NpzWriter::create_compressed(dir.join("b.npz")).unwrap();
+/// w.add_array("weights", &ndarray::Array2::<f32>::zeros((3, 4))).unwrap();
+/// assert!(w.add_array("weights", &ndarray::arr1(&[1u8])).is_err()); // duplicate name
+/// w.finish().unwrap();
+/// ```
+///
+/// # Dropping without `finish`
+///
+/// Every member an `add_*` call accepted ends up in the archive even when the writer is
+/// dropped without [`NpzWriter::finish`] (an early `?` return, a panic): dropping waits for
+/// members still compressing in the background and writes the zip directory, as Python's
+/// `zipfile` and the zip crate do. A member started with `start_*` and never finished is left
+/// out. Errors during a drop cannot be reported (and are never printed): call
+/// [`NpzWriter::finish`] to learn whether the archive was written.
+///
+/// ```
+/// use std::io::Cursor;
+/// let mut out = Cursor::new(Vec::new());
+/// {
+///     let mut w = npio::NpzWriter::new_compressed(&mut out);
+///     w.add_array("a", &ndarray::arr1(&[1.0f64, 2.0])).unwrap();
+///     w.add_array("b", &ndarray::arr1(&[3u8])).unwrap();
+///     // dropped here without finish()
+/// }
+/// let npz = npio::NpzReader::new(Cursor::new(out.into_inner())).unwrap();
+/// assert_eq!(npz.names(), ["a", "b"]);
+/// ```
+#[must_use = "an archive is only known to be complete once finish() returned Ok"]
+pub struct NpzWriter<W: Write + Seek> {
+    /// `None` only once `finish` has taken it.
+    zip: Option<ZipWriter<Sink<W>>>,
+    /// The first I/O error of the output, shared with the [`Sink`].
+    failed: Arc<OnceLock<(io::ErrorKind, String)>>,
+    compression: Compression,
+    names: HashSet<String>,
+    unfinished: Option<String>,
+    /// True while a `start_member`/`start_array` member is open in the zip writer.
+    member_open: bool,
+    pending: Option<PendingMember>,
+}
+
+/// A member being deflated on a background thread: the one-member zip it will be copied from.
+struct PendingMember {
+    stored: String,
+    job: std::thread::JoinHandle<Result<Vec<u8>>>,
+}
+
+impl NpzWriter<BufWriter<File>> {
+    /// Creates (or truncates) an archive file with stored members, like `np.savez`.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join("npio-doc-npz-create.npz");
+    /// npio::NpzWriter::create(&path).unwrap().finish().unwrap();
+    /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 22); // an empty zip
+    /// ```
+    pub fn create<P: AsRef<Path>>(path: P) -> Result<Self> {
+        Ok(Self::new(BufWriter::new(File::create(path)?)))
+    }
+
+    /// Creates (or truncates) an archive file with deflated members, like
+    /// `np.savez_compressed`.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join("npio-doc-npz-create-c.npz");
+    /// npio::NpzWriter::create_compressed(&path).unwrap().finish().unwrap();
+    /// ```
+    pub fn create_compressed<P: AsRef<Path>>(path: P) -> Result<Self> {
+        Ok(Self::new_compressed(BufWriter::new(File::create(path)?)))
+    }
+}
+
+impl<W: Write + Seek> NpzWriter<W> {
+    /// An archive with stored members, like `np.savez`.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # let _ = w;
+    /// ```
+    pub fn new(writer: W) -> Self {
+        Self::with_compression(writer, Compression::Stored)
+    }
+
+    /// An archive with deflated members, like `np.savez_compressed`, with the encoder chosen
+    /// per member (see [`Compression::Auto`]).
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// # let _ = w;
+    /// ```
+    pub fn new_compressed(writer: W) -> Self {
+        Self::with_compression(writer, Compression::Auto)
+    }
+
+    /// An archive whose members are compressed as given.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::with_compression(std::io::Cursor::new(Vec::new()), npio::Compression::Deflated { level: 1 });
+    /// # let _ = w;
+    /// ```
+    pub fn with_compression(writer: W, compression: Compression) -> Self {
+        let failed = Arc::new(OnceLock::new());
+        let sink = Sink {
+            inner: writer,
+            failed: failed.clone(),
+            pos: 0,
+            len: 0,
+        };
+        NpzWriter {
+            zip: Some(ZipWriter::new(sink)),
+            failed,
+            compression,
+            names: HashSet::new(),
+            unfinished: None,
+            member_open: false,
+            pending: None,
+        }
+    }
+
+    /// The zip writer, unless the output failed before (then that error, again).
+    fn zip(&mut self) -> Result<&mut ZipWriter<Sink<W>>> {
+        if let Some((kind, message)) = self.failed.get() {
+            return Err(Error::Io(io::Error::new(
+                *kind,
+                format!("the archive's output failed earlier: {message}"),
+            )));
+        }
+        self.zip
+            .as_mut()
+            .ok_or_else(|| Error::Usage("the archive was already finished".into()))
+    }
+
+    /// Changes the compression of the members added from now on.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.set_compression(npio::Compression::deflated());
+    /// ```
+    pub fn set_compression(&mut self, compression: Compression) {
+        self.compression = compression;
+    }
+
+    /// The compression of members added from now on.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// assert_eq!(w.compression(), npio::Compression::Auto);
+    /// ```
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Reserves `stored_name` for a new member.
+    fn claim_name(&mut self, stored_name: &str) -> Result<()> {
+        if let Some(open) = &self.unfinished {
+            return Err(Error::Usage(format!(
+                "member {open:?} was started but not finished"
+            )));
+        }
+        if !self.names.insert(stored_name.to_string()) {
+            return Err(Error::DuplicateMember {
+                name: stored_name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Opens a member under `stored_name`, sized `len` bytes.
+    fn open_member(&mut self, stored_name: String, len: u64) -> Result<()> {
+        self.claim_name(&stored_name)?;
+        self.flush_pending()?;
+        let options = self.compression.file_options(len)?;
+        self.zip()?.start_file(stored_name, options)?;
+        Ok(())
+    }
+
+    /// Whether a member of `len` bytes is encoded in memory first, to be deflated in parallel.
+    fn buffers(&self, len: u64) -> bool {
+        self.compression != Compression::Stored && len <= PARALLEL_DEFLATE_MAX
+    }
+
+    /// Adds a member whose bytes are all at hand. Deflated members are compressed on all
+    /// cores (see [`crate::deflate`]) on a background thread while the caller prepares the
+    /// next member, then copied into the archive as they are.
+    fn add_whole(&mut self, stored_name: &str, bytes: Cow<'_, [u8]>) -> Result<()> {
+        let plan = self.compression.plan()?;
+        if matches!(plan, Plan::Store) || bytes.len() as u64 > PARALLEL_DEFLATE_MAX {
+            self.open_member(stored_name.to_string(), bytes.len() as u64)?;
+            return self
+                .zip()?
+                .write_all(&bytes)
+                .map_err(|e| Error::from(e).in_member(stored_name));
+        }
+        self.claim_name(stored_name)?;
+        let bytes = bytes.into_owned(); // the background thread owns what it compresses
+        let job = std::thread::spawn(move || {
+            let encoder = match plan {
+                Plan::Level(level) => deflate::Encoder::Zlib(level),
+                _ => deflate::choose_encoder(&bytes),
+            };
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let crc = crc32fast::hash(&bytes);
+            let raw = deflate::compress(&bytes, encoder, threads)?;
+            Ok(one_deflated_member_zip(&raw, crc, bytes.len() as u64))
+        });
+        // The previous member finishes compressing while this one starts.
+        let previous = self.pending.replace(PendingMember {
+            stored: stored_name.to_string(),
+            job,
+        });
+        self.write_pending(previous)
+    }
+
+    /// Waits for a member compressed in the background and copies it into the archive.
+    fn write_pending(&mut self, pending: Option<PendingMember>) -> Result<()> {
+        let Some(PendingMember { stored, job }) = pending else {
+            return Ok(());
+        };
+        let result = (|| {
+            let single = job
+                .join()
+                .map_err(|_| Error::Usage("a compression thread panicked".into()))??;
+            let mut archive = ZipArchive::new(std::io::Cursor::new(single))?;
+            let file = archive.by_index_raw(0)?;
+            self.zip()?.raw_copy_file_rename(file, &stored)?;
+            Ok(())
+        })();
+        result.map_err(|e: Error| e.in_member(&stored))
+    }
+
+    /// Writes the member still compressing in the background, if any.
+    fn flush_pending(&mut self) -> Result<()> {
+        let pending = self.pending.take();
+        self.write_pending(pending)
+    }
+
+    /// Adds a typed array as member `NAME.npy`, written as `np.save` writes it.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// ```
+    pub fn add_array<T, S, D>(&mut self, name: &str, array: &ArrayBase<S, D>) -> Result<()>
+    where
+        T: Element,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        self.add_array_with(name, array, &WriteOptions::default())
+    }
+
+    /// Adds a typed array with write options (byte order, memory order, version).
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_array_with("a", &ndarray::arr1(&[1u32]), &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+    /// ```
+    pub fn add_array_with<T, S, D>(
+        &mut self,
+        name: &str,
+        array: &ArrayBase<S, D>,
+        options: &WriteOptions,
+    ) -> Result<()>
+    where
+        T: Element,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        let stored = format!("{name}.npy");
+        let len = array_npy_len(array, options)?;
+        if self.buffers(len) {
+            let mut bytes = Vec::with_capacity(len as usize);
+            write_array(&mut bytes, array, options)?;
+            return self.add_whole(&stored, bytes.into());
+        }
+        self.open_member(stored.clone(), len)?;
+        write_array(self.zip()?, array, options).map_err(|e| e.in_member(&stored))
+    }
+
+    /// Adds a dynamic array as member `NAME.npy`.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_dyn("s", &npio::DynArray::from_strings(&ndarray::arr1(&["a"]))).unwrap();
+    /// ```
+    pub fn add_dyn(&mut self, name: &str, array: &DynArray) -> Result<()> {
+        self.add_dyn_with(name, array, &WriteOptions::default())
+    }
+
+    /// Adds a dynamic array with write options.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let a = npio::DynArray::from_array(ndarray::arr1(&[1i16]));
+    /// w.add_dyn_with("a", &a, &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+    /// ```
+    pub fn add_dyn_with(
+        &mut self,
+        name: &str,
+        array: &DynArray,
+        options: &WriteOptions,
+    ) -> Result<()> {
+        let stored = format!("{name}.npy");
+        let len = dyn_npy_len(array, options)?;
+        if self.buffers(len) {
+            let mut bytes = Vec::with_capacity(len as usize);
+            write_dyn(&mut bytes, array, options)?;
+            return self.add_whole(&stored, bytes.into());
+        }
+        self.open_member(stored.clone(), len)?;
+        write_dyn(self.zip()?, array, options).map_err(|e| e.in_member(&stored))
+    }
+
+    /// Adds a member that is not an array (or an already encoded `.npy`), under exactly
+    /// `stored_name`. Pass a `Vec<u8>` to hand it over without a copy when it is deflated.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_raw("README.txt", b"units: metres").unwrap();
+    /// w.add_raw("data.bin", vec![1u8, 2, 3]).unwrap();
+    /// ```
+    pub fn add_raw<'b>(
+        &mut self,
+        stored_name: &str,
+        bytes: impl Into<Cow<'b, [u8]>>,
+    ) -> Result<()> {
+        self.add_whole(stored_name, bytes.into())
+    }
+
+    /// Starts member `NAME.npy` holding an already encoded `.npy` stream of exactly `npy_len`
+    /// bytes, written through the returned writer (for example by [`crate::transcode`]), which
+    /// must be finished.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let npy = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut member = w.start_npy("a", npy.len() as u64).unwrap();
+    /// member.write_all(&npy).unwrap();
+    /// member.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read_raw("a").unwrap(), npy);
+    /// ```
+    pub fn start_npy(&mut self, name: &str, npy_len: u64) -> Result<NpzMemberWriter<'_, W>> {
+        self.start_member(&format!("{name}.npy"), npy_len)
+    }
+
+    /// Starts a member under exactly `stored_name` (no `.npy` added) holding `len` bytes,
+    /// written through the returned writer, which must be finished. Use it to copy members
+    /// of another archive as they are.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut m = w.start_member("notes.txt", 2).unwrap();
+    /// m.write_all(b"hi").unwrap();
+    /// m.finish().unwrap();
+    /// # w.finish().unwrap();
+    /// ```
+    pub fn start_member(&mut self, stored_name: &str, len: u64) -> Result<NpzMemberWriter<'_, W>> {
+        self.open_member(stored_name.to_string(), len)?;
+        self.unfinished = Some(stored_name.to_string());
+        self.member_open = true;
+        Ok(NpzMemberWriter {
+            npz: self,
+            stored: stored_name.to_string(),
+            remaining: len,
+        })
+    }
+
+    /// Starts member `NAME.npy` for an array whose rows arrive incrementally. The header
+    /// (dtype and full shape, C order) is written now; blocks of rows follow through the
+    /// returned writer, which must be finished.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// let mut member = w.start_array::<f64>("rows", &[4, 2]).unwrap();
+    /// member.write_rows(&ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]])).unwrap();
+    /// member.write_rows(&ndarray::arr2(&[[5.0, 6.0], [7.0, 8.0]])).unwrap();
+    /// member.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let a: ndarray::Array2<f64> = npz.read_array("rows").unwrap();
+    /// assert_eq!(a[[3, 1]], 8.0);
+    /// ```
+    pub fn start_array<T: Element>(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+    ) -> Result<NpzArrayWriter<'_, W, T>> {
+        let header = Header::new(T::dtype(Endian::NATIVE), shape.to_vec(), false);
+        let prefix = header.to_bytes()?;
+        let total = header.element_count()?;
+        let stored = format!("{name}.npy");
+        self.open_member(
+            stored.clone(),
+            prefix.len() as u64 + header.data_len()? as u64,
+        )?;
+        self.unfinished = Some(stored.clone());
+        self.member_open = true;
+        self.zip()?
+            .write_all(&prefix)
+            .map_err(|e| Error::from(e).in_member(&stored))?;
+        Ok(NpzArrayWriter {
+            npz: self,
+            stored,
+            row_shape: shape.get(1..).unwrap_or_default().to_vec(),
+            remaining: total,
+            _element: std::marker::PhantomData,
+        })
+    }
+
+    /// Starts member `NAME.npy` for rows whose final number is not known: they are written to
+    /// a temporary `.npy` file (bounded memory) and copied into the archive by
+    /// [`NpzRowsWriter::finish`], with the header `np.save` would write for the whole.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// let mut rows = w.start_rows::<u32>("log", &[2]).unwrap();
+    /// for k in 0..5u32 {
+    ///     rows.write_rows(&ndarray::arr1(&[k, k * k])).unwrap();
+    /// }
+    /// rows.finish().unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// let a: ndarray::Array2<u32> = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read_array("log").unwrap();
+    /// assert_eq!(a.shape(), &[5, 2]);
+    /// assert_eq!(a[[4, 1]], 16);
+    /// ```
+    pub fn start_rows<T: Element>(
+        &mut self,
+        name: &str,
+        row_shape: &[usize],
+    ) -> Result<NpzRowsWriter<'_, W, T>> {
+        if let Some(open) = &self.unfinished {
+            return Err(Error::Usage(format!(
+                "member {open:?} was started but not finished"
+            )));
+        }
+        let spill = SpillFile::create()?;
+        let file = spill.file.try_clone()?;
+        let rows = crate::stream::NpyRowWriter::new(std::io::BufWriter::new(file), row_shape)?;
+        let stored = format!("{name}.npy");
+        if self.names.contains(&stored) {
+            return Err(Error::DuplicateMember { name: stored });
+        }
+        self.unfinished = Some(stored.clone());
+        Ok(NpzRowsWriter {
+            npz: self,
+            name: name.to_string(),
+            rows,
+            spill,
+        })
+    }
+
+    /// Finishes the archive (writes the central directory) and gives back the writer.
+    ///
+    /// ```
+    /// let w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// assert_eq!(w.finish().unwrap().into_inner().len(), 22);
+    /// ```
+    pub fn finish(mut self) -> Result<W> {
+        if let Some(open) = &self.unfinished {
+            return Err(Error::Usage(format!(
+                "member {open:?} was started but not finished"
+            )));
+        }
+        self.flush_pending()?;
+        self.zip()?;
+        let zip = self
+            .zip
+            .take()
+            .ok_or_else(|| Error::Usage("the archive was already finished".into()))?;
+        let mut sink = zip.finish()?;
+        if let Some((kind, message)) = sink.failed.get() {
+            return Err(Error::Io(io::Error::new(*kind, message.clone())));
+        }
+        sink.inner.flush()?;
+        Ok(sink.inner)
+    }
+
+    /// Marks the open `start_*` member as complete.
+    pub(super) fn member_done(&mut self) {
+        self.unfinished = None;
+        self.member_open = false;
+    }
+}
+
+impl<W: Write + Seek> Drop for NpzWriter<W> {
+    /// Completes the archive with every member that was accepted (see the type's docs); a
+    /// member left open by `start_*` is removed. Errors are dropped silently: `finish`
+    /// reports them.
+    fn drop(&mut self) {
+        if self.zip.is_none() {
+            return;
+        }
+        if self.member_open {
+            if let Some(zip) = self.zip.as_mut() {
+                let _ = zip.abort_file();
+            }
+        }
+        let _ = self.flush_pending();
+        // The zip writer writes its directory when it is dropped, right after this; its
+        // output cannot fail loudly any more (see `Sink`).
+    }
+}
+
+/// Writes the bytes of one `.npz` member; see [`NpzWriter::start_npy`].
+///
+/// Writing more bytes than announced fails; [`NpzMemberWriter::finish`] checks that all of
+/// them were written.
+///
+/// ```
+/// use std::io::Write;
+/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+/// let mut m = w.start_npy("a", 4).unwrap();
+/// assert!(m.write_all(&[0; 5]).is_err());
+/// ```
+#[must_use = "a member is only complete once finish() returned Ok"]
+pub struct NpzMemberWriter<'a, W: Write + Seek> {
+    npz: &'a mut NpzWriter<W>,
+    stored: String,
+    remaining: u64,
+}
+
+impl<W: Write + Seek> Write for NpzMemberWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() as u64 > self.remaining {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("more bytes than announced for member {:?}", self.stored),
+            ));
+        }
+        let n = self.npz.zip().map_err(io::Error::other)?.write(buf)?;
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.npz.zip().map_err(io::Error::other)?.flush()
+    }
+}
+
+impl<W: Write + Seek> NpzMemberWriter<'_, W> {
+    /// Checks that every announced byte was written and closes the member.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// assert!(w.start_npy("a", 4).unwrap().finish().is_err());
+    /// ```
+    pub fn finish(self) -> Result<()> {
+        if self.remaining != 0 {
+            return Err(Error::InvalidArray(format!(
+                "member {:?} is missing {} bytes",
+                self.stored, self.remaining
+            )));
+        }
+        self.npz.member_done();
+        Ok(())
+    }
+}
+
+/// Writes one array member of an `.npz` row block by row block; see
+/// [`NpzWriter::start_array`].
+///
+/// ```
+/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+/// let mut m = w.start_array::<u8>("a", &[3]).unwrap();
+/// m.write_rows(&ndarray::arr1(&[1, 2])).unwrap();
+/// assert!(m.finish().is_err()); // one row missing
+/// ```
+#[must_use = "a member is only complete once finish() returned Ok"]
+pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
+    npz: &'a mut NpzWriter<W>,
+    stored: String,
+    row_shape: Vec<usize>,
+    remaining: usize,
+    _element: std::marker::PhantomData<T>,
+}
+
+impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
+    /// Appends a block of rows: an array whose first axis counts rows and whose other axes
+    /// match the member's shape.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut m = w.start_array::<i32>("a", &[2, 3]).unwrap();
+    /// assert!(m.write_rows(&ndarray::arr2(&[[1, 2]])).is_err()); // wrong row shape
+    /// ```
+    pub fn write_rows<S: Data<Elem = T>, D: Dimension>(
+        &mut self,
+        block: &ArrayBase<S, D>,
+    ) -> Result<()> {
+        let shape = block.shape();
+        if shape.is_empty() || shape[1..] != self.row_shape[..] {
+            return Err(Error::InvalidArray(format!(
+                "a block of shape {shape:?} does not fit rows of shape {:?}",
+                self.row_shape
+            )));
+        }
+        if block.len() > self.remaining {
+            return Err(Error::InvalidArray(format!(
+                "{} more elements than the member's shape holds",
+                block.len() - self.remaining
+            )));
+        }
+        let view = block.view().into_dyn();
+        let stored = self.stored.clone();
+        let zip = self.npz.zip().map_err(|e| e.in_member(&stored))?;
+        let result = match view.as_slice() {
+            Some(slice) => T::write_slice(zip, slice, Endian::NATIVE),
+            None => T::write_rows(zip, view.rows().into_iter(), Endian::NATIVE),
+        };
+        result.map_err(|e| Error::from(e).in_member(&stored))?;
+        self.remaining -= block.len();
+        Ok(())
+    }
+
+    /// Checks that every element was written and closes the member.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let mut m = w.start_array::<u8>("a", &[1]).unwrap();
+    /// m.write_rows(&ndarray::arr1(&[9])).unwrap();
+    /// m.finish().unwrap();
+    /// ```
+    pub fn finish(self) -> Result<()> {
+        if self.remaining != 0 {
+            return Err(Error::InvalidArray(format!(
+                "member {:?} is missing {} elements",
+                self.stored, self.remaining
+            )));
+        }
+        self.npz.member_done();
+        Ok(())
+    }
+}
