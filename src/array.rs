@@ -659,7 +659,10 @@ impl DynArray {
         })?;
         let raw = self.raw("a record array")?;
         let (base, sub_shape) = match &field.dtype {
-            DType::SubArray(base, shape) => ((**base).clone(), shape.clone()),
+            DType::SubArray(sub) => {
+                let (shape, base) = sub.element_shape();
+                (base.clone(), shape)
+            }
             other => (other.clone(), Vec::new()),
         };
         // A sub-array field extends each element with C-ordered axes: only C order keeps the

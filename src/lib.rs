@@ -47,7 +47,7 @@ pub mod stream;
 pub mod write;
 
 pub use array::{ArrayData, DynArray, RawArray};
-pub use dtype::{DType, Endian, Field, Record, Scalar, ScalarKind, TimeUnit};
+pub use dtype::{DType, Endian, Field, Record, Scalar, ScalarKind, SubArray, TimeUnit};
 pub use element::Element;
 pub use error::{Error, Result};
 pub use header::{read_header, Header, HeaderInfo, ReadOptions, Version};

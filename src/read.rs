@@ -545,8 +545,9 @@ fn read_dyn_data<R: Read>(
         }
         _ => {
             let nbytes = header.data_len()?;
+            // Record and void bytes are carried as they are: NumPy writes and loads records whose
+            // bool fields hold any byte, so only a typed bool result checks them.
             let bytes = data.read_pod_vec::<u8>(nbytes)?;
-            check_bools(&bytes, &header.dtype, data.data_offset())?;
             ArrayData::Raw(RawArray::new(
                 header.shape.clone(),
                 header.fortran_order,
@@ -555,26 +556,6 @@ fn read_dyn_data<R: Read>(
             )?)
         }
     })
-}
-
-/// Checks that every bool byte inside the items (record fields, sub-arrays) is 0 or 1.
-fn check_bools(bytes: &[u8], dtype: &DType, data_offset: u64) -> Result<()> {
-    let offsets = dtype.bool_offsets();
-    let itemsize = dtype.itemsize();
-    if offsets.is_empty() || itemsize == 0 {
-        return Ok(());
-    }
-    for (k, item) in bytes.chunks_exact(itemsize).enumerate() {
-        for &o in &offsets {
-            if item[o] > 1 {
-                return Err(Error::InvalidBool {
-                    offset: data_offset + (k * itemsize + o) as u64,
-                    value: item[o],
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Opens a file for reading with its real length known.

@@ -16,7 +16,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use ndarray::{ArrayBase, ArrayViewD, Data, Dimension, IxDyn};
 
-use crate::dtype::Endian;
+use crate::dtype::{Endian, ScalarKind};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
@@ -64,7 +64,12 @@ fn for_each_chunk<R: Read>(
     let total = header.data_len()?;
     let mut data = DataReader::new(&mut inner, info.data_offset, remaining);
     data.check_claim(total as u64)?;
-    let bools = header.dtype.bool_offsets();
+    // A bool array must hold 0s and 1s (its dynamic read is a Rust `bool` array); bool
+    // fields of records are carried as they are, as NumPy does.
+    let bools: &[usize] = match header.dtype.as_scalar().map(|s| s.kind()) {
+        Some(ScalarKind::Bool) => &[0],
+        _ => &[],
+    };
     // Whole items per chunk (zero-size items have no data to read).
     let chunk = CHUNK_BYTES
         .checked_div(itemsize)
@@ -78,7 +83,7 @@ fn for_each_chunk<R: Read>(
         let part = &mut buf[..];
         if !bools.is_empty() {
             for (k, item) in part.chunks_exact(itemsize).enumerate() {
-                for &offset in &bools {
+                for &offset in bools {
                     if item[offset] > 1 {
                         return Err(Error::InvalidBool {
                             offset: info.data_offset + (done + k * itemsize + offset) as u64,
@@ -651,17 +656,31 @@ mod tests {
     }
 
     #[test]
-    fn verify_checks_bools_inside_records_and_lengths() {
+    fn verify_carries_bools_inside_records_and_checks_lengths() {
+        // NumPy writes and loads records whose bool fields hold other bytes.
         let dt = DType::parse("[('a', '<i2'), ('flag', '|b1', (2,))]").unwrap();
         let raw = crate::RawArray::new(vec![2], false, vec![0, 0, 1, 0, 0, 0, 0, 2], 4).unwrap();
         let file =
             crate::to_bytes_dyn(&crate::DynArray::new(dt, crate::ArrayData::Raw(raw)).unwrap())
                 .unwrap();
-        let err = verify(NpyReader::new(&file[..]).unwrap()).unwrap_err();
-        assert!(matches!(err, Error::InvalidBool { value: 2, .. }), "{err}");
-        let mut file = file;
-        *file.last_mut().unwrap() = 1; // now valid: check the lengths
         verify(NpyReader::new(&file[..]).unwrap()).unwrap();
+        let mut rewritten = Vec::new();
+        transcode(NpyReader::new(&file[..]).unwrap(), &mut rewritten, &WriteOptions::default())
+            .unwrap();
+        assert_eq!(rewritten, file);
+        // Only a typed bool result refuses the byte.
+        let dyn_array = crate::from_bytes_dyn(&file).unwrap();
+        let err = dyn_array.field_array::<bool>("flag").unwrap_err();
+        assert!(matches!(err, Error::InvalidBool { value: 2, .. }), "{err}");
+        // A bool array itself must hold 0s and 1s.
+        let bools = crate::to_bytes(&ndarray::arr1(&[true, false])).unwrap();
+        let mut bad = bools.clone();
+        *bad.last_mut().unwrap() = 2;
+        assert!(matches!(
+            verify(NpyReader::new(&bad[..]).unwrap()),
+            Err(Error::InvalidBool { value: 2, .. })
+        ));
+        let file = bools;
         let short = &file[..file.len() - 1];
         assert!(matches!(
             verify(NpyReader::new(short).unwrap()),

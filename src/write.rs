@@ -23,7 +23,7 @@ use std::path::Path;
 use ndarray::{ArrayBase, ArrayViewD, Data, Dimension};
 
 use crate::array::{for_each_typed, numpy_fortran_order, ArrayData, DynArray, RawArray};
-use crate::dtype::{DType, Endian};
+use crate::dtype::{DType, Endian, SwapUnit};
 use crate::element::Element;
 use crate::error::Result;
 use crate::header::{Header, Version};
@@ -274,25 +274,25 @@ fn write_raw<W: Write + ?Sized>(
     Ok(())
 }
 
-/// The byte ranges `(offset, width)` inside one item that must be reversed to turn data of
-/// dtype `from` into data of dtype `to` (the same dtype in other byte orders).
-pub(crate) fn swap_plan(from: &DType, to: &DType) -> Vec<(usize, usize)> {
+/// The values inside one item that must be byte-reversed to turn data of dtype `from` into
+/// data of dtype `to` (the same dtype in other byte orders).
+pub(crate) fn swap_plan(from: &DType, to: &DType) -> Vec<SwapUnit> {
     from.swap_units()
-        .iter()
+        .into_iter()
         .zip(to.swap_units())
         .filter(|(a, b)| a.endian != b.endian)
-        .map(|(a, _)| (a.offset, a.width))
+        .map(|(a, _)| a)
         .collect()
 }
 
 /// Applies a [`swap_plan`] to every whole item in `buf`.
-pub(crate) fn apply_swaps(buf: &mut [u8], itemsize: usize, swaps: &[(usize, usize)]) {
+pub(crate) fn apply_swaps(buf: &mut [u8], itemsize: usize, swaps: &[SwapUnit]) {
     if swaps.is_empty() || itemsize == 0 {
         return;
     }
     for item in buf.chunks_exact_mut(itemsize) {
-        for &(offset, width) in swaps {
-            item[offset..offset + width].reverse();
+        for unit in swaps {
+            unit.for_each_offset(|offset| item[offset..offset + unit.width].reverse());
         }
     }
 }

@@ -261,10 +261,11 @@ impl Header {
     /// ```
     pub fn new(dtype: DType, shape: Vec<usize>, fortran_order: bool) -> Header {
         match dtype {
-            DType::SubArray(base, sub) => {
+            DType::SubArray(sub) => {
+                let (sub_shape, base) = sub.element_shape();
                 let mut shape = shape;
-                shape.extend(sub);
-                Header::new(*base, shape, fortran_order)
+                shape.extend(sub_shape);
+                Header::new(base.clone(), shape, fortran_order)
             }
             dtype => Header {
                 dtype,
