@@ -74,3 +74,167 @@ pub fn npz(data: &[u8]) {
         let _ = npz.read_raw(&stored);
     }
 }
+
+/// Reads little-endian integers off the fuzzer's bytes (zeros once they run out).
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        let n = N.min(self.0.len());
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        out
+    }
+    fn u8(&mut self) -> u8 {
+        self.take::<1>()[0]
+    }
+    /// Small values mostly, huge ones sometimes (to reach overflow paths).
+    fn size(&mut self) -> usize {
+        match self.u8() % 4 {
+            3 => u64::from_le_bytes(self.take::<8>()) as usize,
+            _ => self.u8() as usize,
+        }
+    }
+}
+
+/// Builds dtypes through the public constructors only (`Scalar::new`, `SubArray::new`,
+/// `Record::new`, `DType::sub_array`) from the fuzzer's bytes, and calls every public method
+/// on each one that was accepted: none may panic, a descr renders and parses back to the same
+/// dtype, and sizes agree with a header's data size.
+pub fn dtype(data: &[u8]) {
+    use npio::{Endian, Field, Record, Scalar, ScalarKind, SubArray, TimeUnit};
+    let mut bytes = Bytes(data);
+    let mut stack: Vec<DType> = Vec::new();
+    let endian = |b: u8| match b % 4 {
+        0 => Endian::Little,
+        1 => Endian::Big,
+        2 => Endian::NotApplicable,
+        _ => Endian::NATIVE,
+    };
+    while !bytes.0.is_empty() && stack.len() < 64 {
+        match bytes.u8() % 5 {
+            0 => {
+                let unit = [TimeUnit::Second, TimeUnit::Nanosecond, TimeUnit::Generic]
+                    [bytes.u8() as usize % 3];
+                let multiplier = u64::from(bytes.u8()) << (bytes.u8() % 40);
+                let kind = match bytes.u8() % 12 {
+                    0 => ScalarKind::Bool,
+                    1 => ScalarKind::Int,
+                    2 => ScalarKind::UInt,
+                    3 => ScalarKind::Float,
+                    4 => ScalarKind::Complex,
+                    5 => ScalarKind::Bytes,
+                    6 => ScalarKind::Unicode,
+                    7 => ScalarKind::Void,
+                    8 => ScalarKind::DateTime { unit, multiplier },
+                    9 => ScalarKind::TimeDelta { unit, multiplier },
+                    _ => ScalarKind::Object,
+                };
+                let e = endian(bytes.u8());
+                let pick = bytes.u8() as usize;
+                let size = match kind {
+                    _ if pick % 8 == 0 => bytes.size(),
+                    ScalarKind::Bool => 1,
+                    ScalarKind::Int | ScalarKind::UInt => [1, 2, 4, 8][pick % 4],
+                    ScalarKind::Float => [2, 4, 8, 16][pick % 4],
+                    ScalarKind::Complex => [8, 16, 32][pick % 3],
+                    ScalarKind::Unicode => bytes.size().saturating_mul(4),
+                    ScalarKind::Bytes | ScalarKind::Void => bytes.size(),
+                    _ => 8,
+                };
+                if let Ok(s) = Scalar::new(kind, e, size) {
+                    stack.push(DType::Scalar(s));
+                }
+            }
+            1 => {
+                if let Some(base) = stack.pop() {
+                    let shape = (0..bytes.u8() % 4).map(|_| bytes.size()).collect();
+                    if let Ok(s) = SubArray::new(base.clone(), shape) {
+                        stack.push(DType::SubArray(s));
+                    } else {
+                        stack.push(base);
+                    }
+                }
+            }
+            2 => {
+                let n = (bytes.u8() as usize % 4).min(stack.len());
+                let mut fields = Vec::new();
+                for (k, dtype) in stack.split_off(stack.len() - n).into_iter().enumerate() {
+                    let title = (bytes.u8() % 4 == 0).then(|| format!("t{k}"));
+                    fields.push(Field {
+                        name: format!("f{k}"),
+                        title,
+                        dtype,
+                        offset: bytes.size(),
+                    });
+                }
+                if let Ok(r) = Record::new(fields, bytes.size()) {
+                    stack.push(DType::Record(r));
+                }
+            }
+            3 => {
+                if let Some(top) = stack.pop() {
+                    stack.push(top.with_endian(endian(bytes.u8())));
+                }
+            }
+            _ => {
+                if let Some(top) = stack.pop() {
+                    if let Ok(d) = DType::sub_array(top, vec![bytes.size()]) {
+                        stack.push(d);
+                    }
+                }
+            }
+        }
+    }
+    for dtype in &stack {
+        let descr = dtype.descr();
+        let _ = dtype.descr_json();
+        let _ = dtype.to_string();
+        let _ = (
+            dtype.has_object(),
+            dtype.scalar_endian(),
+            dtype.as_scalar(),
+            dtype.as_record(),
+        );
+        for e in [Endian::Little, Endian::Big, Endian::NotApplicable] {
+            assert_eq!(dtype.with_endian(e).itemsize(), dtype.itemsize());
+        }
+        if let Some(r) = dtype.as_record() {
+            for f in r.fields() {
+                assert!(f.offset + f.dtype.itemsize() <= r.itemsize());
+                assert!(r.field(&f.name).is_some());
+            }
+        }
+        // Every accepted dtype is one NumPy can describe, and its description reads back.
+        let again = DType::parse(&descr).unwrap_or_else(|e| panic!("{descr}: {e}"));
+        assert_eq!(&again, dtype, "{descr}");
+        let header = npio::Header::new(dtype.clone(), vec![0, 3], false);
+        if let Ok(len) = header.data_len() {
+            assert_eq!(len, 0);
+            // An empty array of this dtype writes, in either byte order, and reads back.
+            if !dtype.has_object() {
+                if let Ok(raw) = npio::RawArray::new(
+                    header.shape.clone(),
+                    false,
+                    Vec::new(),
+                    header.dtype.itemsize(),
+                ) {
+                    if let Ok(array) =
+                        npio::DynArray::new(header.dtype.clone(), npio::ArrayData::Raw(raw))
+                    {
+                        for e in [Endian::Little, Endian::Big] {
+                            let opts = npio::WriteOptions::default().endian(e);
+                            let mut out = Vec::new();
+                            if npio::write_dyn(&mut out, &array, &opts).is_ok() {
+                                let back =
+                                    npio::from_bytes_dyn(&out).expect("an empty array reads back");
+                                assert_eq!(back.shape(), array.shape());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -32,7 +32,7 @@ seed npy ../fixtures/npy/*.npy ../fixtures/malformed/*.npy
 # The deflate bomb is left out: it is 1 MB, over the input size limit below.
 seed npz $(ls ../fixtures/npz/*.npz | grep -v deflate_bomb)
 
-for target in header npy npz; do
+for target in header npy npz dtype; do
   echo "fuzz: $target for ${seconds}s ($sanitizer)"
   # -malloc_limit_mb: a single allocation above this is reported as a crash, so a size that
   # a file merely claims can never be allocated (inputs are at most 128 KiB; a deflated

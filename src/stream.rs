@@ -665,8 +665,12 @@ mod tests {
                 .unwrap();
         verify(NpyReader::new(&file[..]).unwrap()).unwrap();
         let mut rewritten = Vec::new();
-        transcode(NpyReader::new(&file[..]).unwrap(), &mut rewritten, &WriteOptions::default())
-            .unwrap();
+        transcode(
+            NpyReader::new(&file[..]).unwrap(),
+            &mut rewritten,
+            &WriteOptions::default(),
+        )
+        .unwrap();
         assert_eq!(rewritten, file);
         // Only a typed bool result refuses the byte.
         let dyn_array = crate::from_bytes_dyn(&file).unwrap();

@@ -264,7 +264,8 @@ fn write_raw<W: Write + ?Sized>(
         return Ok(());
     }
     let items_per_chunk = ((1 << 16) / itemsize).max(1);
-    let mut buf = Vec::with_capacity(items_per_chunk * itemsize);
+    // Sized by the data at hand, never by the item size alone (an empty array may claim huge items).
+    let mut buf = Vec::with_capacity((items_per_chunk * itemsize).min(bytes.len()));
     for chunk in bytes.chunks(items_per_chunk * itemsize) {
         buf.clear();
         buf.extend_from_slice(chunk);

@@ -33,6 +33,26 @@ fn saved_fuzz_failures_stay_fixed() {
     replay("header", checks::header);
     replay("npy", checks::npy);
     replay("npz", checks::npz);
+    replay("dtype", checks::dtype);
+}
+
+/// The dtype target's checks on a fixed stream of pseudo-random inputs, so that `cargo test`
+/// covers what `fuzz/run.sh` explores further.
+#[test]
+fn dtypes_built_from_random_bytes_pass_the_fuzz_checks() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..50_000 {
+        let len = (state % 96) as usize;
+        let data: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        checks::dtype(&data);
+    }
 }
 
 #[test]

@@ -14,7 +14,6 @@
 //! assert_eq!(dt.descr(), "[('x', '<i4'), ('', '|V4'), ('y', '>f8', (2,))]");
 //! ```
 
-
 mod record;
 mod scalar;
 mod subarray;

@@ -208,8 +208,9 @@ impl Scalar {
             ScalarKind::Complex => matches!(size, 8 | 16 | 20 | 24 | 32),
             ScalarKind::Bytes | ScalarKind::Void => true,
             ScalarKind::Unicode => size.is_multiple_of(4),
-            ScalarKind::DateTime { multiplier, .. } | ScalarKind::TimeDelta { multiplier, .. } => {
-                size == 8 && multiplier >= 1 && multiplier <= i32::MAX as u64
+            ScalarKind::DateTime { unit, multiplier }
+            | ScalarKind::TimeDelta { unit, multiplier } => {
+                size == 8 && valid_time(unit, multiplier)
             }
             ScalarKind::Object => matches!(size, 4 | 8),
         };
@@ -477,12 +478,11 @@ fn parse_time_unit(suffix: &str) -> Option<(TimeUnit, u64)> {
         digits.parse().ok()?
     };
     let unit = TimeUnit::from_code(code)?;
-    // NumPy keeps the multiplier in a C int: larger ones are refused when it reads the dtype.
-    if multiplier == 0
-        || multiplier > i32::MAX as u64
-        || (unit == TimeUnit::Generic && multiplier != 1)
-    {
-        return None;
-    }
-    Some((unit, multiplier))
+    valid_time(unit, multiplier).then_some((unit, multiplier))
+}
+
+/// NumPy's limits on datetime metadata: the multiplier is a C int (larger ones are refused
+/// when NumPy reads the dtype), at least 1, and exactly 1 for the generic unit.
+fn valid_time(unit: TimeUnit, multiplier: u64) -> bool {
+    (1..=i32::MAX as u64).contains(&multiplier) && (unit != TimeUnit::Generic || multiplier == 1)
 }
