@@ -4,60 +4,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
+use common::cli::{assert_code, assert_no_temp_files, fixture, npio, scratch, text};
 use common::{fixtures_dir, manifest};
 use serde_json::Value;
-
-fn npio(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_npio"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run npio")
-}
-
-fn fixture(rel: &str) -> String {
-    fixtures_dir().join(rel).to_string_lossy().into_owned()
-}
-
-/// A fresh scratch folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("npio-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-/// No temporary files left anywhere under `dir`.
-fn assert_no_temp_files(dir: &Path) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        assert!(
-            !path.to_string_lossy().contains(".npio-tmp-"),
-            "temporary file left: {}",
-            path.display()
-        );
-        if path.is_dir() {
-            assert_no_temp_files(&path);
-        }
-    }
-}
 
 #[test]
 fn info_json_follows_the_contract() {
@@ -384,7 +336,7 @@ fn convert_every_kind_pair() {
     let out = npio(&["convert", "tree", "packed.npz"], &dir);
     assert_code(&out, 0);
     assert!(
-        text(&out.stderr).contains("leaving 1 other files out"),
+        text(&out.stderr).contains("leaving 1 other file out"),
         "{}",
         text(&out.stderr)
     );

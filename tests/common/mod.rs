@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod craft;
 
 /// The repository's fixtures folder.

@@ -118,7 +118,12 @@ fn joined_header(inputs: &[Input], headers: &[Header]) -> Result<Header, CliErro
     }
     let mut shape = vec![rows];
     shape.extend_from_slice(trailing);
-    Ok(Header::new(first.dtype.clone(), shape, false))
+    let header = Header::new(first.dtype.clone(), shape, false);
+    // The result must be an array NumPy (and npio) can read back.
+    header
+        .data_len()
+        .map_err(|e| CliError::data(format!("the concatenation is not a valid array: {e}")))?;
+    Ok(header)
 }
 
 fn write_all_inputs<W: Write>(
@@ -154,13 +159,10 @@ pub fn run(
     let header = joined_header(&inputs, &headers)?;
     match out {
         Some(path) => {
-            let guard = Guard {
-                force,
-                inputs: inputs
-                    .iter()
-                    .filter_map(|i| i.path.canonicalize().ok())
-                    .collect(),
-            };
+            let mut guard = Guard::new(force);
+            for input in &inputs {
+                guard.add_input(&input.path);
+            }
             let (tmp, mut file) = TempOutput::create(path, &guard)?;
             write_all_inputs(&mut file, &header, &inputs, &options)?;
             tmp.commit(file)?;

@@ -2,66 +2,17 @@
 //! Reads headers only, so it is fast whatever the size of the data.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 
 use serde_json::{json, Value};
 
+use crate::show::{cell, dtype_text, pad, shape_text};
+use crate::sniff::{sniff, FileKind};
 use crate::CliError;
-
-/// What a file is, from its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// Starts with `\x93NUMPY`.
-    Npy,
-    /// Starts with a zip signature.
-    Npz,
-}
-
-/// Tells a `.npy` file from an `.npz` archive by content.
-pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
-    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
-    let mut magic = Vec::with_capacity(6);
-    file.take(6)
-        .read_to_end(&mut magic)
-        .map_err(|e| CliError::io(path, e))?;
-    let got = magic.len();
-    if &magic[..got] == npio::header::MAGIC {
-        Ok(FileKind::Npy)
-    } else if magic[..got].starts_with(b"PK") {
-        Ok(FileKind::Npz)
-    } else {
-        Err(CliError::data(format!(
-            "{}: neither a .npy file (magic \\x93NUMPY) nor an .npz archive (zip)",
-            path.display()
-        )))
-    }
-}
 
 fn descr_value(dtype: &npio::DType) -> Value {
     serde_json::from_str(&dtype.descr_json()).unwrap_or(Value::Null)
-}
-
-/// The descr for the table: `<f8` for scalars, the Python literal for records.
-fn dtype_text(dtype: &npio::DType) -> String {
-    dtype
-        .as_scalar()
-        .map(|s| s.descr())
-        .unwrap_or_else(|| dtype.descr())
-}
-
-fn shape_text(shape: &[usize]) -> String {
-    match shape {
-        [one] => format!("({one},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 /// One file's description: JSON, and rows for the table.
@@ -73,8 +24,11 @@ fn describe(
     match sniff(path)? {
         FileKind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+            let len = file.metadata().map_err(|e| CliError::io(path, e))?.len();
             let info = npio::read_header(&mut BufReader::new(file), options)
                 .map_err(|e| CliError::npio(path, e))?;
+            // A truncated file is reported without reading its data.
+            info.check_len(len).map_err(|e| CliError::npio(path, e))?;
             let h = &info.header;
             let nbytes = h.data_len().map_err(|e| CliError::npio(path, e))?;
             let value = json!({
@@ -200,26 +154,25 @@ pub fn run(
 }
 
 fn print_table(rows: &[[String; 6]]) {
-    let titles = ["PATH", "FORMAT", "DTYPE", "SHAPE", "ORDER", "BYTES"];
-    let mut widths = titles.map(|t| t.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    let titles = ["PATH", "FORMAT", "DTYPE", "SHAPE", "ORDER", "BYTES"].map(String::from);
+    // Long cells (member names, dtypes of thousands of fields) are shortened; JSON keeps them.
+    let rows: Vec<[String; 6]> = rows.iter().map(|r| r.clone().map(|c| cell(&c))).collect();
+    let mut widths = [0usize; 6];
+    for row in std::iter::once(&titles).chain(&rows) {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
         }
     }
-    let line = |cells: [&str; 6]| {
-        let mut s = String::new();
-        for (k, (cell, w)) in cells.iter().zip(widths).enumerate() {
+    for row in std::iter::once(&titles).chain(&rows) {
+        let mut line = String::new();
+        for (k, (c, &w)) in row.iter().zip(&widths).enumerate() {
             if k == 5 {
-                s.push_str(&format!("{cell:>w$}"));
+                line.push_str(&pad(c, w, true));
             } else {
-                s.push_str(&format!("{cell:<w$}  "));
+                line.push_str(&pad(c, w, false));
+                line.push_str("  ");
             }
         }
-        println!("{}", s.trim_end());
-    };
-    line(titles);
-    for row in rows {
-        line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]]);
+        println!("{}", line.trim_end());
     }
 }

@@ -14,6 +14,9 @@ mod cat;
 mod convert;
 mod info;
 mod output;
+mod progress;
+mod show;
+mod sniff;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -181,6 +184,10 @@ struct ConvertArgs {
     /// Convert every INPUT into this folder, keeping file names.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
+    /// With --out-dir: write each .npz INPUT as a folder DIR/NAME/ of .npy files (NAME is the
+    /// archive's name without .npz; nested member names become folders).
+    #[arg(long, requires = "out_dir")]
+    unpack: bool,
     /// INPUT OUTPUT, or with --out-dir: INPUT...
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -218,11 +225,9 @@ impl ConvertArgs {
             compression,
             deflate,
             read: self.limits.read_options(),
-            guard: output::Guard {
-                force: self.force,
-                inputs: Vec::new(),
-            },
+            guard: output::Guard::new(self.force),
             quiet: self.quiet,
+            unpack: self.unpack,
         }
     }
 }

@@ -6,7 +6,8 @@ use std::io::BufReader;
 use std::path::Path;
 
 use crate::convert::member_error;
-use crate::info::{sniff, FileKind};
+use crate::show::{count, dtype_text, shape_text};
+use crate::sniff::{sniff, FileKind};
 use crate::CliError;
 
 /// Verifies one file; returns a summary of what was checked.
@@ -21,9 +22,9 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
             .map_err(|e| CliError::npio(path, e))?;
             let report = npio::verify(reader).map_err(|e| CliError::npio(path, e))?;
             Ok(format!(
-                "{} {:?}, {} bytes of data",
-                report.header.dtype.descr(),
-                report.header.shape,
+                "{} {}, {} bytes of data",
+                dtype_text(&report.header.dtype),
+                shape_text(&report.header.shape),
                 report.data_bytes
             ))
         }
@@ -56,7 +57,9 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
                 }
             }
             Ok(format!(
-                "{arrays} arrays, {others} other members, {bytes} bytes of data"
+                "{}, {}, {bytes} bytes of data",
+                count(arrays, "array", "arrays"),
+                count(others, "other member", "other members")
             ))
         }
     }

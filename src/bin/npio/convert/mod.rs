@@ -1,0 +1,159 @@
+//! `npio convert`: between `.npy` files, `.npz` archives and folders of `.npy` files, one
+//! pair at a time or many inputs in parallel into a folder.
+//!
+//! Arrays are re-encoded streaming (bounded memory) unless the memory order changes; every
+//! output is written under a temporary name and put in place whole (files and whole folders).
+//! A conversion that finds nothing to convert fails; so does an option that would be ignored.
+
+mod batch;
+mod inputs;
+mod pairs;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use npio::{Compression, ReadOptions, WriteOptions};
+
+pub use batch::run_batch;
+pub use inputs::Kind;
+
+use crate::output::Guard;
+use crate::show::{count, human_bytes};
+use crate::CliError;
+
+/// Everything the options decide.
+pub struct Settings {
+    /// Byte order and memory order of outputs.
+    pub write: WriteOptions,
+    /// npz compression: `None` keeps each member's (npz -> npz) or stores (new archives).
+    pub compression: Option<Compression>,
+    /// Compression of members that stay deflated (`--level N`, or npio's choice per member).
+    pub deflate: Compression,
+    /// Header size limit.
+    pub read: ReadOptions,
+    /// Overwrite rules.
+    pub guard: Guard,
+    /// No per-file messages or progress.
+    pub quiet: bool,
+    /// Batch mode: write each archive as a folder of `.npy` files.
+    pub unpack: bool,
+}
+
+impl Settings {
+    /// A usage error when compression options were given but no archive will be written.
+    fn check_compression_used(&self, writes_archive: bool) -> Result<(), CliError> {
+        if self.compression.is_some() && !writes_archive {
+            return Err(CliError::usage(
+                "--compress, --store and --level apply to .npz outputs, and this conversion \
+                 writes none",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What one conversion produced.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    arrays: usize,
+    others: usize,
+    bytes: u64,
+}
+
+impl Stats {
+    fn add(&mut self, other: Stats) {
+        self.arrays += other.arrays;
+        self.others += other.others;
+        self.bytes += other.bytes;
+    }
+
+    /// `3 arrays, 1 other member, 1.5 MiB`.
+    fn summary(&self) -> String {
+        format!(
+            "{}, {}, {}",
+            count(self.arrays, "array", "arrays"),
+            count(self.others, "other member", "other members"),
+            human_bytes(self.bytes)
+        )
+    }
+}
+
+/// An error inside an archive member, named once.
+pub fn member_error(path: &Path, member: &str, err: npio::Error) -> CliError {
+    match err {
+        npio::Error::Member { .. } => CliError::npio(path, err),
+        other => CliError::data(format!(
+            "{}: npz member {member:?}: {other}",
+            path.display()
+        )),
+    }
+}
+
+/// Converts `input` (of kind `from`) into `output` (of kind `to`).
+fn convert(
+    input: &Path,
+    from: Kind,
+    output: &Path,
+    to: Kind,
+    settings: &Settings,
+) -> Result<Stats, CliError> {
+    match (from, to) {
+        (Kind::Npy, Kind::Npy) => pairs::npy_to_npy(input, output, settings),
+        (Kind::Npy, Kind::Npz) => pairs::npy_to_npz(input, output, settings),
+        (Kind::Npy, Kind::Folder) => {
+            let name = input
+                .file_name()
+                .ok_or_else(|| CliError::usage(format!("{}: no file name", input.display())))?;
+            pairs::npy_to_npy(input, &output.join(name), settings)
+        }
+        (Kind::Npz, Kind::Npz) => pairs::npz_to_npz(input, output, settings),
+        (Kind::Npz, Kind::Folder) => pairs::npz_to_folder(input, output, settings),
+        (Kind::Folder, Kind::Npz) => pairs::folder_to_npz(input, output, settings),
+        (Kind::Folder, Kind::Folder) => pairs::folder_to_folder(input, output, settings),
+        (Kind::Npz, Kind::Npy) | (Kind::Folder, Kind::Npy) => Err(CliError::usage(format!(
+            "cannot convert {} into a single .npy file {}: convert it to a folder instead",
+            input.display(),
+            output.display()
+        ))),
+    }
+}
+
+/// The total size of the files a conversion reads (for the progress bar).
+fn input_bytes(input: &Path) -> u64 {
+    match inputs::npy_files(input, None) {
+        Ok(found) if input.is_dir() => found
+            .files
+            .iter()
+            .filter_map(|(_, p)| p.metadata().ok())
+            .map(|m| m.len())
+            .sum(),
+        _ => input.metadata().map_or(0, |m| m.len()),
+    }
+}
+
+/// `npio convert INPUT OUTPUT`.
+pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result<bool, CliError> {
+    if settings.unpack {
+        return Err(CliError::usage(
+            "--unpack goes with --out-dir (for one archive, name a folder: npio convert A.npz OUT/)",
+        ));
+    }
+    let to = inputs::output_kind(output)?;
+    settings.check_compression_used(to == Kind::Npz)?;
+    let from = inputs::input_kind(input)?;
+    inputs::register(&mut settings.guard, input);
+    let visible = !settings.quiet && std::io::stderr().is_terminal();
+    let bar = crate::progress::ByteBar::start(input_bytes(input), visible);
+    let result = convert(input, from, output, to, &settings);
+    bar.finish();
+    let stats = result?;
+    if !settings.quiet {
+        eprintln!(
+            "npio: {} -> {}: {}",
+            input.display(),
+            output.display(),
+            stats.summary()
+        );
+    }
+    Ok(true)
+}

@@ -1,0 +1,289 @@
+//! The conversions, one function per pair of kinds.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use npio::{Compression, NpyReader, NpzReader, NpzWriter};
+
+use super::inputs::folder_inputs;
+use super::{member_error, Settings, Stats};
+use crate::output::{OutputFile, StagedFolder, TempOutput};
+use crate::progress::Counting;
+use crate::CliError;
+
+/// Deflated members up to this size are converted in memory so that they can be compressed
+/// in parallel; larger ones stream through one compressor in bounded memory.
+const BUFFERED_MEMBER_MAX: u64 = 64 << 20;
+
+type Input = Counting<BufReader<File>>;
+type Archive = NpzReader<Counting<npio::ArchiveFile>>;
+
+fn open_npy(path: &Path, settings: &Settings) -> Result<NpyReader<Input>, CliError> {
+    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    NpyReader::new_seekable(
+        Counting(BufReader::with_capacity(1 << 20, file)),
+        settings.read.clone(),
+    )
+    .map_err(|e| CliError::npio(path, e))
+}
+
+/// Opens an archive with at least one member.
+fn open_npz(path: &Path, settings: &Settings) -> Result<Archive, CliError> {
+    let file = npio::ArchiveFile::open(path).map_err(|e| CliError::io(path, e))?;
+    let npz = NpzReader::with_options(Counting(file), settings.read.clone())
+        .map_err(|e| CliError::npio(path, e))?;
+    if npz.is_empty() {
+        return Err(CliError::data(format!(
+            "{}: nothing to convert: the archive has no members",
+            path.display()
+        )));
+    }
+    Ok(npz)
+}
+
+fn new_archive(file: OutputFile, settings: &Settings) -> NpzWriter<OutputFile> {
+    NpzWriter::with_compression(file, settings.compression.unwrap_or(Compression::Stored))
+}
+
+fn finish_archive(
+    npz: NpzWriter<OutputFile>,
+    tmp: TempOutput,
+    output: &Path,
+) -> Result<(), CliError> {
+    let file = npz.finish().map_err(|e| CliError::npio(output, e))?;
+    tmp.commit(file)
+}
+
+/// Writes one `.npy` stream as archive member `stored_name`, re-encoded as asked.
+fn add_npy_member<R: Read>(
+    npz: &mut NpzWriter<OutputFile>,
+    stored_name: &str,
+    reader: NpyReader<R>,
+    settings: &Settings,
+) -> npio::Result<u64> {
+    let len = npio::transcoded_len(reader.header(), &settings.write)?;
+    if npz.compression() != Compression::Stored && len <= BUFFERED_MEMBER_MAX {
+        // Small enough to hold: deflated on all cores, at a level chosen from the data.
+        let mut bytes = Vec::with_capacity(len as usize);
+        npio::transcode(reader, &mut bytes, &settings.write)?;
+        npz.add_raw(stored_name, bytes)?;
+        return Ok(len);
+    }
+    let mut member = npz.start_member(stored_name, len)?;
+    npio::transcode(reader, &mut member, &settings.write)?;
+    member.finish()?;
+    Ok(len)
+}
+
+fn one_array(bytes: u64) -> Stats {
+    Stats {
+        arrays: 1,
+        others: 0,
+        bytes,
+    }
+}
+
+pub fn npy_to_npy(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
+    let reader = open_npy(input, settings)?;
+    let (tmp, mut file) = TempOutput::create(output, &settings.guard)?;
+    let bytes = npio::transcode(reader, &mut file, &settings.write)
+        .map_err(|e| CliError::npio(input, e))?;
+    tmp.commit(file)?;
+    Ok(one_array(bytes))
+}
+
+/// A member name for a relative path of `.npy` file: `/`-separated text.
+fn member_name(relative: &Path, path: &Path) -> Result<String, CliError> {
+    let parts: Option<Vec<&str>> = relative.iter().map(|p| p.to_str()).collect();
+    parts.map(|p| p.join("/")).ok_or_else(|| {
+        CliError::data(format!(
+            "{}: the file name is not valid UTF-8, and an .npz member name must be text; \
+             rename the file",
+            path.display()
+        ))
+    })
+}
+
+pub fn npy_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
+    let name = input
+        .file_name()
+        .ok_or_else(|| CliError::usage(format!("{}: no file name", input.display())))?;
+    let stem = member_name(Path::new(name), input)?;
+    let stem = stem.strip_suffix(".npy").unwrap_or(&stem).to_string();
+    let reader = open_npy(input, settings)?;
+    let (tmp, file) = TempOutput::create(output, &settings.guard)?;
+    let mut npz = new_archive(file, settings);
+    let bytes = add_npy_member(&mut npz, &format!("{stem}.npy"), reader, settings)
+        .map_err(|e| CliError::npio(input, e))?;
+    finish_archive(npz, tmp, output)?;
+    Ok(one_array(bytes))
+}
+
+pub fn folder_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
+    let found = folder_inputs(input, None)?;
+    let names = found
+        .files
+        .iter()
+        .map(|(relative, path)| member_name(relative, path))
+        .collect::<Result<Vec<_>, _>>()?;
+    if found.skipped > 0 && !settings.quiet {
+        eprintln!(
+            "npio: {}: packing {}, leaving {} out",
+            input.display(),
+            crate::show::count(found.files.len(), ".npy file", ".npy files"),
+            crate::show::count(found.skipped, "other file", "other files"),
+        );
+    }
+    let (tmp, file) = TempOutput::create(output, &settings.guard)?;
+    let mut npz = new_archive(file, settings);
+    let mut stats = Stats::default();
+    for (name, (_, path)) in names.iter().zip(&found.files) {
+        let reader = open_npy(path, settings)?;
+        stats.bytes +=
+            add_npy_member(&mut npz, name, reader, settings).map_err(|e| CliError::npio(path, e))?;
+        stats.arrays += 1;
+    }
+    finish_archive(npz, tmp, output)?;
+    Ok(stats)
+}
+
+pub fn folder_to_folder(
+    input: &Path,
+    output: &Path,
+    settings: &Settings,
+) -> Result<Stats, CliError> {
+    let found = folder_inputs(input, Some(output))?;
+    // Every target is checked before anything is converted.
+    for (relative, _) in &found.files {
+        settings.guard.check(&output.join(relative))?;
+    }
+    let mut folder = StagedFolder::create(output, &settings.guard)?;
+    let mut stats = Stats::default();
+    for (relative, path) in &found.files {
+        let reader = open_npy(path, settings)?;
+        let what = path.display().to_string();
+        let mut file = folder.create_file(relative, &what, &settings.guard)?;
+        stats.bytes += npio::transcode(reader, &mut file, &settings.write)
+            .map_err(|e| CliError::npio(path, e))?;
+        file.into_file().map_err(|e| CliError::io(path, e))?;
+        stats.arrays += 1;
+    }
+    folder.commit()?;
+    Ok(stats)
+}
+
+/// The relative path of every member of an archive unpacked into a folder: `NAME.npy` for
+/// arrays (nested names become folders), the stored name for other members. Refuses unsafe
+/// names and members whose paths collide (`a.npy` and `a.npy/b.npy`, or two names for one
+/// path) before anything is written.
+fn unpacked_paths(input: &Path, members: &[npio::MemberInfo]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = HashSet::new();
+    let mut folders = HashSet::new();
+    let mut out = Vec::with_capacity(members.len());
+    for m in members {
+        let name = if m.npy.is_some() {
+            format!("{}.npy", m.name)
+        } else {
+            m.stored_name.clone()
+        };
+        let relative =
+            npio::npz::member_path(&name).map_err(|e| CliError::npio(input, e))?;
+        let collides = || {
+            CliError::data(format!(
+                "{}: member {:?} would be written to {}, which another member also needs; \
+                 nothing was extracted",
+                input.display(),
+                m.stored_name,
+                relative.display()
+            ))
+        };
+        if folders.contains(&relative) || !files.insert(relative.clone()) {
+            return Err(collides());
+        }
+        for parent in relative.ancestors().skip(1) {
+            if parent.as_os_str().is_empty() {
+                break;
+            }
+            if files.contains(parent) {
+                return Err(collides());
+            }
+            folders.insert(parent.to_path_buf());
+        }
+        out.push(relative);
+    }
+    Ok(out)
+}
+
+pub fn npz_to_folder(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
+    let mut npz = open_npz(input, settings)?;
+    let members = npz.members().map_err(|e| CliError::npio(input, e))?;
+    let paths = unpacked_paths(input, &members)?;
+    for relative in &paths {
+        settings.guard.check(&output.join(relative))?;
+    }
+    let mut folder = StagedFolder::create(output, &settings.guard)?;
+    let mut stats = Stats::default();
+    for (m, relative) in members.iter().zip(&paths) {
+        let name = &m.stored_name;
+        let what = format!("{}: member {name:?}", input.display());
+        let mut file = folder.create_file(relative, &what, &settings.guard)?;
+        if m.npy.is_some() {
+            let reader = npz
+                .member_reader(name)
+                .map_err(|e| member_error(input, name, e))?;
+            stats.bytes += npio::transcode(reader, &mut file, &settings.write)
+                .map_err(|e| member_error(input, name, e))?;
+            stats.arrays += 1;
+        } else {
+            let mut reader = npz
+                .raw_reader(name)
+                .map_err(|e| member_error(input, name, e))?;
+            stats.bytes += std::io::copy(&mut reader, &mut file)
+                .map_err(|e| member_error(input, name, e.into()))?;
+            stats.others += 1;
+        }
+        file.into_file().map_err(|e| CliError::io(output, e))?;
+    }
+    folder.commit()?;
+    Ok(stats)
+}
+
+pub fn npz_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
+    let mut src = open_npz(input, settings)?;
+    let members = src.members().map_err(|e| CliError::npio(input, e))?;
+    let (tmp, file) = TempOutput::create(output, &settings.guard)?;
+    let mut dst = NpzWriter::new(file);
+    let mut stats = Stats::default();
+    for m in &members {
+        let keep = if m.compressed {
+            settings.deflate
+        } else {
+            Compression::Stored
+        };
+        dst.set_compression(settings.compression.unwrap_or(keep));
+        let name = &m.stored_name;
+        if m.npy.is_some() {
+            let reader = src
+                .member_reader(name)
+                .map_err(|e| member_error(input, name, e))?;
+            stats.bytes += add_npy_member(&mut dst, name, reader, settings)
+                .map_err(|e| member_error(input, name, e))?;
+            stats.arrays += 1;
+        } else {
+            // Carried over unchanged, streaming.
+            let copied = (|| -> npio::Result<u64> {
+                let mut reader = src.raw_reader(name)?;
+                let mut member = dst.start_member(name, m.size)?;
+                let n = std::io::copy(&mut reader, &mut member)?;
+                member.finish()?;
+                Ok(n)
+            })();
+            stats.bytes += copied.map_err(|e| member_error(input, name, e))?;
+            stats.others += 1;
+        }
+    }
+    finish_archive(dst, tmp, output)?;
+    Ok(stats)
+}

@@ -1,0 +1,418 @@
+//! Safe outputs: everything is written under a temporary name next to its target and put in
+//! place whole (a file, or a whole folder of files), never half-written; inputs are never
+//! overwritten, whatever the path's spelling; existing outputs are kept without `--force`,
+//! even when they appear while npio runs; member names cannot escape the target folder;
+//! Ctrl-C cancels.
+
+mod place;
+mod staged;
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+pub use staged::StagedFolder;
+
+use crate::CliError;
+
+/// Set by the Ctrl-C handler; every output write checks it.
+pub static CANCELLED: AtomicBool = AtomicBool::new(false);
+
+/// Distinguishes temporary files made by one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary name next to `final_path`: `.NAME.npio-tmp-PID-N` in the same folder.
+fn temp_sibling(final_path: &Path) -> Result<PathBuf, CliError> {
+    let name = final_path
+        .file_name()
+        .ok_or_else(|| CliError::usage(format!("{}: not a file name", final_path.display())))?;
+    let mut temp = std::ffi::OsString::from(".");
+    temp.push(name);
+    temp.push(format!(
+        ".npio-tmp-{}-{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    Ok(parent_of(final_path).join(temp))
+}
+
+/// The folder holding `path` (`.` for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A file's identity: device and inode where there are such things, else its canonical
+/// path. Two spellings of one file (`./x`, a symlinked folder, a hard link) have one identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// Device and inode.
+    Inode(u64, u64),
+    /// Canonical path, where inodes are not available.
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+impl Identity {
+    /// The identity of what `path` names (through links when `follow`).
+    pub fn of(path: &Path, follow: bool) -> io::Result<Identity> {
+        let meta = if follow {
+            fs::metadata(path)?
+        } else {
+            fs::symlink_metadata(path)?
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = follow;
+            Ok(Identity::Inode(meta.dev(), meta.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            Ok(Identity::Path(path.canonicalize()?))
+        }
+    }
+}
+
+/// What outputs may and may not replace.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    /// Overwrite existing outputs.
+    pub force: bool,
+    /// Every input file: never overwritten, even with `--force`.
+    inputs: HashSet<Identity>,
+}
+
+impl Guard {
+    /// Rules for outputs: `force` allows replacing existing files other than inputs.
+    pub fn new(force: bool) -> Guard {
+        Guard {
+            force,
+            inputs: HashSet::new(),
+        }
+    }
+
+    /// Registers an input file (followed through links, as it is read).
+    pub fn add_input(&mut self, path: &Path) {
+        if let Ok(id) = Identity::of(path, true) {
+            self.inputs.insert(id);
+        }
+    }
+
+    /// Whether `path` is one of the inputs.
+    pub fn is_input(&self, path: &Path) -> bool {
+        Identity::of(path, false).is_ok_and(|id| self.inputs.contains(&id))
+    }
+
+    /// Checks that a file may be written at `path`.
+    pub fn check(&self, path: &Path) -> Result<(), CliError> {
+        if self.is_input(path) {
+            return Err(CliError::data(format!(
+                "{}: refusing to overwrite an input file",
+                path.display()
+            )));
+        }
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => Err(CliError::data(format!(
+                "{}: is a folder, not a file",
+                path.display()
+            ))),
+            Ok(_) if !self.force => Err(CliError::data(format!(
+                "{}: already exists (pass --force to overwrite it)",
+                path.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The error for an output that appeared at its target while npio was writing it.
+fn appeared(path: &Path) -> CliError {
+    CliError::data(format!(
+        "{}: already exists (it appeared while npio was writing; pass --force to overwrite it)",
+        path.display()
+    ))
+}
+
+/// Puts a finished temporary file or folder in place; see [`place::place`].
+fn put_in_place(temp: &Path, target: &Path, replace: bool) -> Result<(), CliError> {
+    place::place(temp, target, replace).map_err(|e| match e.kind() {
+        io::ErrorKind::AlreadyExists => appeared(target),
+        _ => CliError::io(target, e),
+    })
+}
+
+/// A file being written under a temporary name next to its final path. Dropped without
+/// [`TempOutput::commit`], the temporary file is removed.
+pub struct TempOutput {
+    final_path: PathBuf,
+    temp_path: PathBuf,
+    replace: bool,
+    committed: bool,
+}
+
+impl TempOutput {
+    /// Creates the temporary file for `final_path` (and its parent folders).
+    pub fn create(final_path: &Path, guard: &Guard) -> Result<(TempOutput, OutputFile), CliError> {
+        guard.check(final_path)?;
+        let parent = parent_of(final_path);
+        if !parent.is_dir() {
+            fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
+        }
+        let temp_path = temp_sibling(final_path)?;
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)
+            .map_err(|e| CliError::io(&temp_path, e))?;
+        let output = TempOutput {
+            final_path: final_path.to_path_buf(),
+            temp_path,
+            replace: guard.force,
+            committed: false,
+        };
+        Ok((output, OutputFile::new(file)))
+    }
+
+    /// Flushes and syncs the file, then puts it in place (never replacing a file that
+    /// appeared meanwhile, without `--force`); in batch mode (see [`defer_commits`]) the sync
+    /// and the move wait for [`commit_deferred`].
+    pub fn commit(mut self, file: OutputFile) -> Result<(), CliError> {
+        let path = self.final_path.clone();
+        let inner = file.into_file().map_err(|e| CliError::io(&path, e))?;
+        self.committed = true;
+        let pending = Pending::File {
+            temp: self.temp_path.clone(),
+            target: self.final_path.clone(),
+            replace: self.replace,
+        };
+        if let Some(waiting) = lock_deferred().as_mut() {
+            drop(inner);
+            waiting.push(pending);
+            return Ok(());
+        }
+        let synced = inner.sync_all();
+        drop(inner);
+        if let Err(e) = synced {
+            pending.discard();
+            return Err(CliError::io(&path, e));
+        }
+        pending.place()
+    }
+}
+
+impl Drop for TempOutput {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp_path);
+        }
+    }
+}
+
+/// An output written completely, waiting to be put in place.
+enum Pending {
+    /// A file under its temporary name.
+    File {
+        temp: PathBuf,
+        target: PathBuf,
+        replace: bool,
+    },
+    /// A staged folder.
+    Folder(StagedFolder),
+}
+
+impl Pending {
+    /// What to sync before placing.
+    fn temp_path(&self) -> PathBuf {
+        match self {
+            Pending::File { temp, .. } => temp.clone(),
+            Pending::Folder(f) => f.staging().join("."),
+        }
+    }
+
+    fn place(self) -> Result<(), CliError> {
+        match self {
+            Pending::File {
+                temp,
+                target,
+                replace,
+            } => {
+                let result = put_in_place(&temp, &target, replace);
+                if result.is_err() {
+                    let _ = fs::remove_file(&temp);
+                }
+                result
+            }
+            Pending::Folder(f) => f.place(),
+        }
+    }
+
+    fn discard(self) {
+        match self {
+            Pending::File { temp, .. } => {
+                let _ = fs::remove_file(temp);
+            }
+            Pending::Folder(f) => drop(f),
+        }
+    }
+}
+
+/// Outputs written completely but not yet synced and put in place, in batch mode: one
+/// file-system sync then covers them all (syncing a thousand small files one by one takes
+/// longer than converting them).
+static DEFERRED: Mutex<Option<Vec<Pending>>> = Mutex::new(None);
+
+fn lock_deferred() -> std::sync::MutexGuard<'static, Option<Vec<Pending>>> {
+    DEFERRED.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// From now on, committed outputs wait under their temporary names until
+/// [`commit_deferred`].
+pub fn defer_commits() {
+    *lock_deferred() = Some(Vec::new());
+}
+
+/// Syncs the file systems holding the deferred outputs once, then puts each in place. After
+/// Ctrl-C, or if the sync fails, the temporary files are removed instead. Returns one error
+/// per output that could not be put in place.
+pub fn commit_deferred() -> Vec<CliError> {
+    let Some(waiting) = lock_deferred().take() else {
+        return Vec::new();
+    };
+    if CANCELLED.load(Ordering::Relaxed) {
+        waiting.into_iter().for_each(Pending::discard);
+        return Vec::new();
+    }
+    let paths: Vec<PathBuf> = waiting.iter().map(Pending::temp_path).collect();
+    if let Err((path, e)) = place::sync_file_systems(&paths) {
+        waiting.into_iter().for_each(Pending::discard);
+        return vec![CliError::io(&path, e)];
+    }
+    waiting
+        .into_iter()
+        .filter_map(|p| p.place().err())
+        .collect()
+}
+
+/// The output file; every write fails once Ctrl-C was pressed, so the conversion stops and its
+/// temporary file is removed. Small outputs are assembled in memory and written in one go
+/// (the zip writer seeks back to patch each member's header: a thousand small archives would
+/// otherwise cost tens of system calls each); past [`MEMORY_OUTPUT_MAX`] they move to a
+/// buffered file.
+pub enum OutputFile {
+    /// Still in memory, with the file it will go to.
+    Memory(io::Cursor<Vec<u8>>, File),
+    /// Spilled to the file.
+    Disk(BufWriter<File>),
+}
+
+/// Largest output kept in memory until it is finished.
+const MEMORY_OUTPUT_MAX: usize = 4 << 20;
+
+impl OutputFile {
+    /// An output that will go to `file`.
+    pub fn new(file: File) -> OutputFile {
+        OutputFile::Memory(io::Cursor::new(Vec::new()), file)
+    }
+
+    /// Moves an in-memory output to its file, keeping the position.
+    fn spill(&mut self) -> io::Result<()> {
+        if let OutputFile::Memory(cursor, file) = self {
+            let mut file = BufWriter::with_capacity(1 << 20, file.try_clone()?);
+            file.write_all(cursor.get_ref())?;
+            file.seek(SeekFrom::Start(cursor.position()))?;
+            *self = OutputFile::Disk(file);
+        }
+        Ok(())
+    }
+
+    /// Writes everything out and gives back the file.
+    pub fn into_file(mut self) -> io::Result<File> {
+        self.spill()?;
+        match self {
+            OutputFile::Disk(file) => file.into_inner().map_err(|e| e.into_error()),
+            OutputFile::Memory(..) => Err(io::Error::other("output was not spilled")),
+        }
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if CANCELLED.load(Ordering::Relaxed) {
+            return Err(io::Error::other("interrupted by Ctrl-C"));
+        }
+        if let OutputFile::Memory(cursor, _) = self {
+            if cursor.get_ref().len() + buf.len() > MEMORY_OUTPUT_MAX {
+                self.spill()?;
+            }
+        }
+        match self {
+            OutputFile::Memory(cursor, _) => cursor.write(buf),
+            OutputFile::Disk(file) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            OutputFile::Memory(..) => Ok(()),
+            OutputFile::Disk(file) => file.flush(),
+        }
+    }
+}
+
+impl Seek for OutputFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match self {
+            OutputFile::Memory(cursor, _) => cursor.seek(pos),
+            OutputFile::Disk(file) => file.seek(pos),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_spill_from_memory_to_the_file_keeping_seeks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.bin");
+        let file = File::create(&path).unwrap();
+        let mut out = OutputFile::new(file);
+        let big = vec![7u8; MEMORY_OUTPUT_MAX - 10];
+        out.write_all(&big).unwrap();
+        out.seek(SeekFrom::Start(3)).unwrap();
+        out.write_all(b"abc").unwrap(); // patched in memory
+        out.seek(SeekFrom::End(0)).unwrap();
+        out.write_all(&[9u8; 100]).unwrap(); // crosses the limit: spills
+        assert!(matches!(out, OutputFile::Disk(_)));
+        out.seek(SeekFrom::Start(0)).unwrap();
+        out.write_all(b"Z").unwrap(); // patched on disk
+        drop(out.into_file().unwrap());
+        let written = fs::read(&path).unwrap();
+        assert_eq!(written.len(), MEMORY_OUTPUT_MAX + 90);
+        assert_eq!(&written[..7], &[b'Z', 7, 7, b'a', b'b', b'c', 7]);
+        assert!(written[MEMORY_OUTPUT_MAX - 10..].iter().all(|&b| b == 9));
+    }
+
+    #[test]
+    fn inputs_are_known_by_identity_whatever_the_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.npy");
+        fs::write(&a, b"x").unwrap();
+        fs::hard_link(&a, dir.path().join("hard.npy")).unwrap();
+        let mut guard = Guard::new(true);
+        guard.add_input(&a);
+        assert!(guard.is_input(&dir.path().join("./a.npy")));
+        assert!(guard.is_input(&dir.path().join("hard.npy")));
+        assert!(guard.check(&dir.path().join("hard.npy")).is_err());
+        fs::write(dir.path().join("b.npy"), b"y").unwrap();
+        assert!(guard.check(&dir.path().join("b.npy")).is_ok()); // --force
+    }
+}

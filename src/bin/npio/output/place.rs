@@ -1,0 +1,149 @@
+//! Putting a finished output in place: a rename that never replaces what appeared at the
+//! target meanwhile (unless `--force`), and the syncs that come first.
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Moves `from` (a file or a folder) to `to`. With `replace` an existing file at `to` is
+/// replaced atomically (`rename`). Without it the move fails with `AlreadyExists` if `to`
+/// exists, decided atomically by the file system: `renameat2(RENAME_NOREPLACE)` on Linux, or
+/// for files a hard link then unlink where that is not supported. Only for folders on file
+/// systems with neither is the check separate from the rename (SECURITY.md says so).
+pub fn place(from: &Path, to: &Path, replace: bool) -> io::Result<()> {
+    if replace {
+        return fs::rename(from, to);
+    }
+    match rename_noreplace(from, to) {
+        Err(e) if unsupported(&e) => {}
+        other => return other,
+    }
+    if fs::symlink_metadata(from)?.is_dir() {
+        if fs::symlink_metadata(to).is_ok() {
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
+        return fs::rename(from, to);
+    }
+    fs::hard_link(from, to)?;
+    fs::remove_file(from)
+}
+
+/// Errors saying that the file system (or kernel) cannot rename without replacing.
+fn unsupported(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(code) if code == libc_codes::EINVAL || code == libc_codes::ENOSYS || code == libc_codes::EOPNOTSUPP)
+}
+
+#[cfg(target_os = "linux")]
+mod libc_codes {
+    pub const EINVAL: i32 = libc::EINVAL;
+    pub const ENOSYS: i32 = libc::ENOSYS;
+    pub const EOPNOTSUPP: i32 = libc::EOPNOTSUPP;
+}
+
+#[cfg(not(target_os = "linux"))]
+mod libc_codes {
+    pub const EINVAL: i32 = 22;
+    pub const ENOSYS: i32 = 38;
+    pub const EOPNOTSUPP: i32 = 95;
+}
+
+#[cfg(target_os = "linux")]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains NUL"))
+    };
+    let (from, to) = (c(from)?, c(to)?);
+    // SAFETY: both arguments are valid NUL-terminated strings that live across the call;
+    // AT_FDCWD resolves them like rename(2). renameat2 reads the two paths and touches no
+    // other memory of ours.
+    #[allow(unsafe_code)]
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_noreplace(_from: &Path, _to: &Path) -> io::Result<()> {
+    Err(io::Error::from_raw_os_error(libc_codes::ENOSYS))
+}
+
+/// Makes the data of files under `paths` durable: one `syncfs` per folder on Linux, else one
+/// `fsync` per file.
+#[cfg(target_os = "linux")]
+pub fn sync_file_systems(paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
+    use std::os::fd::AsRawFd;
+    let mut folders: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| p.parent().unwrap_or(Path::new(".")).to_path_buf())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for folder in folders {
+        let dir = File::open(&folder).map_err(|e| (folder.clone(), e))?;
+        // SAFETY: `dir` is an open file for the whole call, so its descriptor is valid;
+        // syncfs only flushes the file system holding it and touches no memory of ours.
+        #[allow(unsafe_code)]
+        let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
+        if rc != 0 {
+            return Err((folder, io::Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn sync_file_systems(paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
+    fn sync_tree(path: &Path) -> io::Result<()> {
+        if fs::symlink_metadata(path)?.is_dir() {
+            for entry in fs::read_dir(path)? {
+                sync_tree(&entry?.path())?;
+            }
+            Ok(())
+        } else {
+            File::open(path)?.sync_all()
+        }
+    }
+    for path in paths {
+        sync_tree(path).map_err(|e| (path.clone(), e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placing_never_replaces_without_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::write(&a, b"new").unwrap();
+        fs::write(&b, b"old").unwrap();
+        let err = place(&a, &b, false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&b).unwrap(), b"old");
+        place(&a, &b, true).unwrap();
+        assert_eq!(fs::read(&b).unwrap(), b"new");
+        // Folders too.
+        let (d, e) = (dir.path().join("d"), dir.path().join("e"));
+        fs::create_dir(&d).unwrap();
+        fs::create_dir(&e).unwrap();
+        assert_eq!(place(&d, &e, false).unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+        place(&d, &dir.path().join("f"), false).unwrap();
+        assert!(dir.path().join("f").is_dir());
+    }
+}

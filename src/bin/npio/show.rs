@@ -1,0 +1,89 @@
+//! How the commands print things: dtypes, shapes, counts, sizes and table cells, the same
+//! way everywhere.
+
+/// The dtype as NumPy's `dtype.str` for scalars (`<f8`), the descr literal for records.
+pub fn dtype_text(dtype: &npio::DType) -> String {
+    dtype
+        .as_scalar()
+        .map(|s| s.descr())
+        .unwrap_or_else(|| dtype.descr())
+}
+
+/// A shape as Python writes a tuple: `(3,)`, `(2, 3)`, `()`.
+pub fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [one] => format!("({one},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `1 array`, `2 arrays`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// A byte count for people: `512 B`, `1.5 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Longest table cell printed whole; longer ones keep their start and end.
+pub const CELL_MAX: usize = 120;
+
+/// A table cell of at most [`CELL_MAX`] characters: a longer text keeps its first and last
+/// characters around `…(N chars)…`. JSON output keeps texts whole.
+pub fn cell(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= CELL_MAX {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(80).collect();
+    let tail: String = text.chars().skip(n - 24).collect();
+    format!("{head}…({n} chars)…{tail}")
+}
+
+/// `text` padded with spaces to `width` characters (no formatting width, which has limits).
+pub fn pad(text: &str, width: usize, right_align: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(text.chars().count()));
+    if right_align {
+        fill + text
+    } else {
+        format!("{text}{fill}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_shortened_and_padding_never_panics() {
+        let long = "x".repeat(70_000);
+        let short = cell(&long);
+        assert!(short.chars().count() < CELL_MAX);
+        assert!(short.contains("(70000 chars)"));
+        assert_eq!(pad("ab", 4, false), "ab  ");
+        assert_eq!(pad("ab", 4, true), "  ab");
+        assert_eq!(pad(&long, 100_000, false).len(), 100_000);
+        assert_eq!(count(1, "array", "arrays"), "1 array");
+        assert_eq!(count(0, "array", "arrays"), "0 arrays");
+    }
+}

@@ -1,0 +1,37 @@
+//! Telling a `.npy` file from an `.npz` archive by its first bytes.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::CliError;
+
+/// What a file is, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Starts with `\x93NUMPY`.
+    Npy,
+    /// Starts with a zip signature.
+    Npz,
+}
+
+/// Tells a `.npy` file from an `.npz` archive by content.
+pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
+    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    let mut magic = Vec::with_capacity(6);
+    file.take(6)
+        .read_to_end(&mut magic)
+        .map_err(|e| CliError::io(path, e))?;
+    if magic == npio::header::MAGIC {
+        Ok(FileKind::Npy)
+    } else if magic.starts_with(b"PK") {
+        Ok(FileKind::Npz)
+    } else if magic.is_empty() {
+        Err(CliError::data(format!("{}: the file is empty", path.display())))
+    } else {
+        Err(CliError::data(format!(
+            "{}: neither a .npy file (magic \\x93NUMPY) nor an .npz archive (zip)",
+            path.display()
+        )))
+    }
+}

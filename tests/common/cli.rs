@@ -1,0 +1,74 @@
+//! Running the `npio` binary in tests.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::fixtures_dir;
+
+pub fn npio(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_npio"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run npio")
+}
+
+pub fn fixture(rel: &str) -> String {
+    fixtures_dir().join(rel).to_string_lossy().into_owned()
+}
+
+/// A scratch folder for one test, removed when dropped; usable wherever a `&Path` is.
+pub struct Scratch(tempfile::TempDir);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A fresh scratch folder for one test (`name` only helps when reading a listing).
+pub fn scratch(name: &str) -> Scratch {
+    Scratch(
+        tempfile::Builder::new()
+            .prefix(&format!("npio-cli-{name}-"))
+            .tempdir()
+            .unwrap(),
+    )
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn assert_code(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// No temporary files left anywhere under `dir`.
+pub fn assert_no_temp_files(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert!(
+            !path.to_string_lossy().contains(".npio-tmp-"),
+            "temporary file left: {}",
+            path.display()
+        );
+        if path.is_dir() {
+            assert_no_temp_files(&path);
+        }
+    }
+}
+
