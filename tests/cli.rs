@@ -5,9 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::cli::{assert_code, assert_no_temp_files, fixture, npio, scratch, text};
+use common::cli::{assert_code, assert_no_temp_files, fixture, npio, npio_limited, scratch, text};
 use common::{fixtures_dir, manifest};
 use serde_json::Value;
 
@@ -770,16 +770,6 @@ fn cat_concatenates_files_and_members() {
 
 /// Runs npio with its address space limited to `mib` MiB (`ulimit -v`), so that believing a
 /// claimed size would make an allocation fail and the process abort.
-fn npio_limited(mib: u64, args: &[&str], cwd: &Path) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
-        .arg(env!("CARGO_BIN_EXE_npio"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run npio under sh")
-}
 
 #[test]
 fn hostile_files_are_refused_in_bounded_memory() {

@@ -72,3 +72,14 @@ pub fn assert_no_temp_files(dir: &Path) {
     }
 }
 
+/// Runs npio with its address space limited to `mib` MiB (`ulimit -v`).
+pub fn npio_limited(mib: u64, args: &[&str], cwd: &Path) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
+        .arg(env!("CARGO_BIN_EXE_npio"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run npio under sh")
+}

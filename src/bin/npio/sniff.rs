@@ -27,7 +27,10 @@ pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
     } else if magic.starts_with(b"PK") {
         Ok(FileKind::Npz)
     } else if magic.is_empty() {
-        Err(CliError::data(format!("{}: the file is empty", path.display())))
+        Err(CliError::data(format!(
+            "{}: the file is empty",
+            path.display()
+        )))
     } else {
         Err(CliError::data(format!(
             "{}: neither a .npy file (magic \\x93NUMPY) nor an .npz archive (zip)",

@@ -23,7 +23,12 @@ struct Task {
 
 /// The output of `input` (of kind `from`) in `out_dir`: the same kind under the same name, or
 /// with `unpack` an archive's folder named after it without `.npz`.
-fn target_of(input: &Path, from: Kind, out_dir: &Path, unpack: bool) -> Result<(PathBuf, Kind), CliError> {
+fn target_of(
+    input: &Path,
+    from: Kind,
+    out_dir: &Path,
+    unpack: bool,
+) -> Result<(PathBuf, Kind), CliError> {
     let name = input
         .file_name()
         .ok_or_else(|| CliError::usage(format!("{}: no file name", input.display())))?;

@@ -141,8 +141,8 @@ pub fn folder_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result
     let mut stats = Stats::default();
     for (name, (_, path)) in names.iter().zip(&found.files) {
         let reader = open_npy(path, settings)?;
-        stats.bytes +=
-            add_npy_member(&mut npz, name, reader, settings).map_err(|e| CliError::npio(path, e))?;
+        stats.bytes += add_npy_member(&mut npz, name, reader, settings)
+            .map_err(|e| CliError::npio(path, e))?;
         stats.arrays += 1;
     }
     finish_archive(npz, tmp, output)?;
@@ -188,8 +188,7 @@ fn unpacked_paths(input: &Path, members: &[npio::MemberInfo]) -> Result<Vec<Path
         } else {
             m.stored_name.clone()
         };
-        let relative =
-            npio::npz::member_path(&name).map_err(|e| CliError::npio(input, e))?;
+        let relative = npio::npz::member_path(&name).map_err(|e| CliError::npio(input, e))?;
         let collides = || {
             CliError::data(format!(
                 "{}: member {:?} would be written to {}, which another member also needs; \

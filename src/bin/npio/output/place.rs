@@ -142,7 +142,10 @@ mod tests {
         let (d, e) = (dir.path().join("d"), dir.path().join("e"));
         fs::create_dir(&d).unwrap();
         fs::create_dir(&e).unwrap();
-        assert_eq!(place(&d, &e, false).unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(
+            place(&d, &e, false).unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
         place(&d, &dir.path().join("f"), false).unwrap();
         assert!(dir.path().join("f").is_dir());
     }
