@@ -65,7 +65,7 @@ def make_inputs(work, mib):
 
     rng = np.random.default_rng(20261122)
     work.mkdir(parents=True, exist_ok=True)
-    stamp = work / f"inputs-{mib}.done"
+    stamp = work / f"inputs-v2-{mib}.done"
     if stamp.exists():
         return
     cols = 512
@@ -85,6 +85,7 @@ def make_inputs(work, mib):
     np.savez_compressed(work / "mixed_deflated.npz", **mixed)
     np.savez(work / "mixed_stored.npz", **mixed)
     np.savez_compressed(work / "one_deflated.npz", walk=np.cumsum(rng.standard_normal(8 << 20)))
+    np.savez(work / "many_members.npz", *[rng.standard_normal(3) for _ in range(20_000)])
     small = work / "small"
     shutil.rmtree(small, ignore_errors=True)
     small.mkdir()
@@ -134,6 +135,37 @@ def cli_row(work, runs, npio_bin):
                 times[tool].append(float(proc.stdout))
     shutil.rmtree(out, ignore_errors=True)
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+def many_members_rows(work, runs, npio_bin):
+    """`npio info --json` and `npio verify` of a 20,000-member np.savez archive (whole
+    commands) against NumPy reading every member (interpreter start-up and import excluded)."""
+    archive = work / "many_members.npz"
+    py_read = (
+        "import numpy as np, sys, time\n"
+        "start = time.perf_counter()\n"
+        "with np.load(sys.argv[1]) as d:\n"
+        "    arrays = [d[k] for k in d.files]\n"
+        "assert len(arrays) == 20000\n"
+        "print(f'{time.perf_counter() - start:.6f}')\n"
+    )
+    times = {"info": [], "verify": [], "numpy": []}
+    for _ in range(runs):
+        for cmd in ("info", "verify"):
+            args = [str(npio_bin), cmd, *(["--json"] if cmd == "info" else []), str(archive)]
+            start = time.perf_counter()
+            subprocess.run(args, check=True, capture_output=True)
+            times[cmd].append(time.perf_counter() - start)
+        proc = subprocess.run([sys.executable, "-c", py_read, str(archive)],
+                              capture_output=True, text=True, check=True)
+        times["numpy"].append(float(proc.stdout))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return [
+        ("CLI: info --json, 20,000-member npz vs np.load of every member",
+         {"npio": med["info"], "numpy": med["numpy"], "ndarray-npy": None, "npyz": None}, {}),
+        ("CLI: verify, 20,000-member npz vs np.load of every member",
+         {"npio": med["verify"], "numpy": med["numpy"], "ndarray-npy": None, "npyz": None}, {}),
+    ]
 
 
 def main():
@@ -197,6 +229,7 @@ def main():
     if not args.only or "CLI" in args.only:
         cli = cli_row(work, args.runs, npio_bin)
         table.append(("CLI: 1,000 small npz, convert --out-dir vs Python loop", {**cli, "ndarray-npy": None, "npyz": None}, {}))
+        table.extend(many_members_rows(work, args.runs, npio_bin))
 
     print(f"\nmedians of {args.runs} fresh-process runs; x = tool's time / npio's time\n")
     print("| operation | npio | NumPy | ndarray-npy | npyz | NumPy x | ndarray-npy x | npyz x |")

@@ -120,7 +120,8 @@ fn write(c: &mut Criterion) {
 fn read_file(c: &mut Criterion) {
     const FILE_N: usize = 16 << 20; // 16 Mi f64 = 128 MiB
     let a = Array1::from_iter((0..FILE_N).map(|i| i as f64 * 0.25));
-    let dir = std::env::temp_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let mut g = c.benchmark_group("read_file_f64_128MiB");
     g.throughput(Throughput::Bytes((FILE_N * 8) as u64));
     g.sample_size(10);

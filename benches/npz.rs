@@ -1,6 +1,7 @@
 //! Criterion benchmarks of `.npz` archives: one 16 MiB float64 member stored and deflated
 //! (fixed levels and npio's per-member choice), and a mixed archive of four kinds of data
-//! written with the chosen encoders and read back on all cores. Run with
+//! written with the chosen encoders and read back on all cores, and an archive of 20,000 small
+//! members (listing and lookups must scale linearly). Run with
 //! `cargo bench --bench npz`; `benches/compare.py` compares with NumPy and ndarray-npy.
 
 use std::hint::black_box;
@@ -139,5 +140,36 @@ fn npz_mixed(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, npz, npz_mixed);
+/// An archive like `np.savez` of 20,000 three-element arrays: the cost of listing and
+/// looking up members must grow linearly with their number.
+fn npz_many_members(c: &mut Criterion) {
+    const MEMBERS: usize = 20_000;
+    let mut w = NpzWriter::new(Cursor::new(Vec::new()));
+    for k in 0..MEMBERS {
+        w.add_array(&format!("arr_{k}"), &ndarray::arr1(&[k as f64, 1.0, 2.0]))
+            .unwrap();
+    }
+    let bytes = w.finish().unwrap().into_inner();
+    let mut g = c.benchmark_group("npz_20000_members");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(MEMBERS as u64));
+    g.bench_function("open_and_members", |b| {
+        b.iter(|| {
+            let mut npz = NpzReader::new(Cursor::new(&bytes[..])).unwrap();
+            black_box(npz.members().unwrap().len())
+        })
+    });
+    g.bench_function("read_every_member_by_name", |b| {
+        let names: Vec<String> = NpzReader::new(Cursor::new(&bytes[..])).unwrap().names();
+        b.iter(|| {
+            let mut npz = NpzReader::new(Cursor::new(&bytes[..])).unwrap();
+            for name in &names {
+                black_box(npz.read_array::<f64, Ix1>(name).unwrap());
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, npz, npz_mixed, npz_many_members);
 criterion_main!(benches);

@@ -211,11 +211,13 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn temp_file(name: &str, bytes: &[u8]) -> (std::path::PathBuf, File) {
-        let path = std::env::temp_dir().join(format!("npio-bulk-{}-{name}", std::process::id()));
+    /// A file holding `bytes`; removed when the returned folder is dropped.
+    fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, File) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
         File::create(&path).unwrap().write_all(bytes).unwrap();
         let file = File::open(&path).unwrap();
-        (path, file)
+        (dir, file)
     }
 
     fn pattern(len: usize) -> Vec<u8> {
@@ -236,7 +238,7 @@ mod tests {
     #[test]
     fn parallel_fill_matches_a_plain_read_and_moves_the_position() {
         let data = pattern(PARALLEL_MIN_BYTES * 2 + 12_345);
-        let (path, mut file) = temp_file("parallel", &data);
+        let (_dir, mut file) = temp_file("parallel", &data);
         file.seek(SeekFrom::Start(100)).unwrap();
         let mut buf = vec![0u8; data.len() - 100 - 45];
         let got = fill_file(&mut file, &mut buf, 8, None).unwrap();
@@ -245,25 +247,23 @@ mod tests {
         let mut rest = Vec::new();
         file.read_to_end(&mut rest).unwrap();
         assert_eq!(rest, data[data.len() - 45..]);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
     fn parallel_fill_reports_the_filled_prefix_of_a_short_file() {
         let data = pattern(PARALLEL_MIN_BYTES + 1000);
-        let (path, mut file) = temp_file("short", &data);
+        let (_dir, mut file) = temp_file("short", &data);
         let mut buf = vec![0u8; PARALLEL_MIN_BYTES * 3];
         let got = fill_file(&mut file, &mut buf, 4, None).unwrap();
         assert_eq!(got, data.len());
         assert_eq!(buf[..got], data[..]);
         assert_eq!(file.stream_position().unwrap(), data.len() as u64);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
     fn post_processing_sees_every_whole_item_once() {
         let data = pattern(PARALLEL_MIN_BYTES + 4 * 1001);
-        let (path, mut file) = temp_file("post", &data);
+        let (_dir, mut file) = temp_file("post", &data);
         let reverse = |b: &mut [u8]| b.chunks_exact_mut(4).for_each(|c| c.reverse());
         let mut expected = data.clone();
         reverse(&mut expected);
@@ -278,6 +278,5 @@ mod tests {
             assert_eq!(got, data.len());
             assert!(buf == expected, "parallel: {parallel}");
         }
-        std::fs::remove_file(path).unwrap();
     }
 }

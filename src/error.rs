@@ -310,6 +310,11 @@ impl Error {
     }
 }
 
+/// Runs `f` on a named file, attaching the path to its error.
+pub(crate) fn with_path<T>(path: &std::path::Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    f().map_err(|e| e.at_path(path))
+}
+
 /// Bytes as escaped text (`b"PK\x03\x04"`), as Python shows them.
 pub(crate) fn escaped(bytes: &[u8]) -> String {
     let mut out = String::from("b\"");

@@ -9,8 +9,8 @@
 //!
 //! ```
 //! use ndarray::array;
-//! # let dir = std::env::temp_dir().join("npio-doc-lib");
-//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let tmp = tempfile::tempdir().unwrap();
+//! # let dir = tmp.path();
 //! let path = dir.join("example.npy");
 //! let a = array![[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]];
 //! npio::write_npy(&path, &a).unwrap();

@@ -195,7 +195,8 @@ fn view_data_mut<'a, T: Element, D: Dimension>(
 /// A read-only memory map of a `.npy` file.
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-npymap.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("npymap.npy");
 /// npio::write_npy(&path, &ndarray::arr2(&[[1i32, 2], [3, 4]])).unwrap();
 /// // SAFETY: nothing modifies the file while it is mapped.
 /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
@@ -225,19 +226,23 @@ impl NpyMap {
     ///
     /// As for [`NpyMap::open`].
     pub unsafe fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<NpyMap> {
-        let file = File::open(path)?;
-        // SAFETY: the caller guarantees the file is not changed while mapped (this function's
-        // contract, which is memmap2's).
-        let map = unsafe { Mmap::map(&file)? };
-        let info = read_header(&mut &map[..], options)?;
-        data_range(&info, map.len())?;
-        Ok(NpyMap { map, info })
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = File::open(path)?;
+            // SAFETY: the caller guarantees the file is not changed while mapped (this
+            // function's contract, which is memmap2's).
+            let map = unsafe { Mmap::map(&file)? };
+            let info = read_header(&mut &map[..], options)?;
+            data_range(&info, map.len())?;
+            Ok(NpyMap { map, info })
+        })
     }
 
     /// The array description.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymap-h.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-h.npy");
     /// # npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
     /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
     /// assert_eq!(map.header().shape, vec![1]);
@@ -249,7 +254,8 @@ impl NpyMap {
     /// The header with version and data offset.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymap-i.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-i.npy");
     /// # npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
     /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
     /// assert_eq!(map.info().data_offset, 128);
@@ -261,7 +267,8 @@ impl NpyMap {
     /// Views the data as `T`, without copying.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymap-v.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-v.npy");
     /// npio::write_array(&mut std::fs::File::create(&path).unwrap(), &ndarray::arr1(&[1u16]),
     ///     &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
     /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
@@ -276,7 +283,8 @@ impl NpyMap {
     /// The mapped bytes of the whole file.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymap-b.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-b.npy");
     /// # npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
     /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
     /// assert_eq!(map.bytes().len(), 129);
@@ -290,7 +298,8 @@ impl NpyMap {
 /// of a given dtype and shape (NumPy's `open_memmap(mode='w+')`).
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-npymapmut.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("npymapmut.npy");
 /// # let _ = std::fs::remove_file(&path);
 /// // SAFETY: nothing else touches the file while it is mapped.
 /// let mut map = unsafe { npio::NpyMapMut::create::<f32, _>(&path, &[2, 3], npio::Order::C) }.unwrap();
@@ -313,12 +322,15 @@ impl NpyMapMut {
     /// The file must not be modified or truncated by anything but this map while the map or a
     /// view of it is alive (see the [module documentation](self)).
     pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpyMapMut> {
-        let file = OpenOptions::new().read(true).write(true).open(path)?;
-        // SAFETY: forwarded to the caller (memmap2's contract).
-        let map = unsafe { MmapMut::map_mut(&file)? };
-        let info = read_header(&mut &map[..], &ReadOptions::default())?;
-        data_range(&info, map.len())?;
-        Ok(NpyMapMut { map, info })
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = OpenOptions::new().read(true).write(true).open(path)?;
+            // SAFETY: forwarded to the caller (memmap2's contract).
+            let map = unsafe { MmapMut::map_mut(&file)? };
+            let info = read_header(&mut &map[..], &ReadOptions::default())?;
+            data_range(&info, map.len())?;
+            Ok(NpyMapMut { map, info })
+        })
     }
 
     /// Creates a new `.npy` file for an array of `T` with `shape` (zero-filled, the header what
@@ -347,29 +359,33 @@ impl NpyMapMut {
         path: P,
         header: &Header,
     ) -> Result<NpyMapMut> {
-        let prefix = header.to_bytes()?;
-        let total = prefix.len() as u64 + header.data_len()? as u64;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)?;
-        file.write_all(&prefix)?;
-        // Extending the file leaves a sparse, zero-filled hole: no data is written here.
-        file.set_len(total)?;
-        // SAFETY: forwarded to the caller (memmap2's contract).
-        let map = unsafe { MmapMut::map_mut(&file)? };
-        let info = read_header(
-            &mut &map[..],
-            &ReadOptions::default().max_header_size(prefix.len()),
-        )?;
-        Ok(NpyMapMut { map, info })
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let prefix = header.to_bytes()?;
+            let total = prefix.len() as u64 + header.data_len()? as u64;
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            file.write_all(&prefix)?;
+            // Extending the file leaves a sparse, zero-filled hole: no data is written here.
+            file.set_len(total)?;
+            // SAFETY: forwarded to the caller (memmap2's contract).
+            let map = unsafe { MmapMut::map_mut(&file)? };
+            let info = read_header(
+                &mut &map[..],
+                &ReadOptions::default().max_header_size(prefix.len()),
+            )?;
+            Ok(NpyMapMut { map, info })
+        })
     }
 
     /// The array description.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymapmut-h.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-h.npy");
     /// # let _ = std::fs::remove_file(&path);
     /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::Order::C) }.unwrap();
     /// assert_eq!(map.header().shape, vec![4]);
@@ -381,7 +397,8 @@ impl NpyMapMut {
     /// Views the data as `T`, read-only.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymapmut-v.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-v.npy");
     /// # let _ = std::fs::remove_file(&path);
     /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::Order::C) }.unwrap();
     /// assert_eq!(map.view::<u8, ndarray::Ix1>().unwrap().sum(), 0);
@@ -394,7 +411,8 @@ impl NpyMapMut {
     /// Views the data as `T` for editing in place.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymapmut-m.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-m.npy");
     /// # let _ = std::fs::remove_file(&path);
     /// let mut map = unsafe { npio::NpyMapMut::create::<i64, _>(&path, &[3], npio::Order::C) }.unwrap();
     /// map.view_mut::<i64, ndarray::Ix1>().unwrap()[2] = -1;
@@ -412,7 +430,8 @@ impl NpyMapMut {
     /// Writes changes back to the file.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npymapmut-f.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-f.npy");
     /// # let _ = std::fs::remove_file(&path);
     /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[1], npio::Order::C) }.unwrap();
     /// map.flush().unwrap();
@@ -429,7 +448,8 @@ impl NpyMapMut {
 /// [`Error::NotViewable`] (read them with [`NpzReader`] instead).
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-npzmap.npz");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("npzmap.npz");
 /// let mut w = npio::NpzWriter::create(&path).unwrap();
 /// w.add_array("a", &ndarray::arr1(&[1.0f64, 2.0, 3.0])).unwrap();
 /// w.finish().unwrap();
@@ -461,17 +481,22 @@ impl NpzMap {
     ///
     /// As for [`NpzMap::open`].
     pub unsafe fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<NpzMap> {
-        let file = File::open(path)?;
-        // SAFETY: the caller guarantees the file is not changed while mapped.
-        let map = unsafe { Mmap::map(&file)? };
-        let members = NpzReader::with_options(Cursor::new(&map[..]), options.clone())?.members()?;
-        Ok(NpzMap { map, members })
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = File::open(path)?;
+            // SAFETY: the caller guarantees the file is not changed while mapped.
+            let map = unsafe { Mmap::map(&file)? };
+            let members =
+                NpzReader::with_options(Cursor::new(&map[..]), options.clone())?.members()?;
+            Ok(NpzMap { map, members })
+        })
     }
 
     /// Member names as NumPy lists them.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npzmap-n.npz");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npzmap-n.npz");
     /// # let mut w = npio::NpzWriter::create(&path).unwrap();
     /// # w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
     /// # w.finish().unwrap();
@@ -485,7 +510,8 @@ impl NpzMap {
     /// Every member's description.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npzmap-m.npz");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npzmap-m.npz");
     /// # let mut w = npio::NpzWriter::create(&path).unwrap();
     /// # w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
     /// # w.finish().unwrap();
@@ -499,7 +525,8 @@ impl NpzMap {
     /// Views a stored member's array in place (name with or without `.npy`).
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npzmap-c.npz");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npzmap-c.npz");
     /// let mut w = npio::NpzWriter::create_compressed(&path).unwrap();
     /// w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
     /// w.finish().unwrap();

@@ -25,7 +25,7 @@ use crate::array::{ArrayData, DynArray, RawArray};
 use crate::bulk::{fill_sequential, PostProcess};
 use crate::dtype::{DType, ScalarKind};
 use crate::element::Element;
-use crate::error::{Error, Result};
+use crate::error::{with_path, Error, Result};
 use crate::header::{read_header, read_up_to, Header, HeaderInfo, ReadOptions};
 
 /// Largest single read ahead of the data while filling a buffer from a source of unknown
@@ -588,21 +588,23 @@ fn open(path: &Path, options: ReadOptions) -> Result<NpyReader<File>> {
 /// Reads a typed array from a `.npy` file.
 ///
 /// ```
-/// # let dir = std::env::temp_dir().join("npio-doc-read-npy");
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("a.npy");
 /// npio::write_npy(&path, &ndarray::arr2(&[[1i32, 2], [3, 4]])).unwrap();
 /// let a: ndarray::Array2<i32> = npio::read_npy(&path).unwrap();
 /// assert_eq!(a.sum(), 10);
 /// ```
 pub fn read_npy<T: Element, D: Dimension, P: AsRef<Path>>(path: P) -> Result<Array<T, D>> {
-    open(path.as_ref(), ReadOptions::default())?.read_array()
+    let path = path.as_ref();
+    with_path(path, || open(path, ReadOptions::default())?.read_array())
 }
 
 /// Reads a typed array from a `.npy` file with options (e.g. a larger header limit).
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-read-npy-with.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("read-npy-with.npy");
 /// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
 /// let opts = npio::ReadOptions::default().max_header_size(1 << 20);
 /// let a: ndarray::Array1<u8> = npio::read_npy_with(&path, opts).unwrap();
@@ -612,32 +614,37 @@ pub fn read_npy_with<T: Element, D: Dimension, P: AsRef<Path>>(
     path: P,
     options: ReadOptions,
 ) -> Result<Array<T, D>> {
-    open(path.as_ref(), options)?.read_array()
+    let path = path.as_ref();
+    with_path(path, || open(path, options)?.read_array())
 }
 
 /// Reads any `.npy` file without knowing its type.
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-read-npy-dyn.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("read-npy-dyn.npy");
 /// npio::write_npy(&path, &ndarray::arr1(&[1.0f32, 2.0])).unwrap();
 /// let a = npio::read_npy_dyn(&path).unwrap();
 /// assert_eq!(a.dtype().descr(), "'<f4'");
 /// assert_eq!(a.shape(), &[2]);
 /// ```
 pub fn read_npy_dyn<P: AsRef<Path>>(path: P) -> Result<DynArray> {
-    open(path.as_ref(), ReadOptions::default())?.read_dyn()
+    let path = path.as_ref();
+    with_path(path, || open(path, ReadOptions::default())?.read_dyn())
 }
 
 /// Reads any `.npy` file without knowing its type, with options.
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-read-npy-dyn-with.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("read-npy-dyn-with.npy");
 /// # npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
 /// let a = npio::read_npy_dyn_with(&path, npio::ReadOptions::default().max_header_size(100)).unwrap_err();
 /// assert!(a.to_string().contains("max_header_size"));
 /// ```
 pub fn read_npy_dyn_with<P: AsRef<Path>>(path: P, options: ReadOptions) -> Result<DynArray> {
-    open(path.as_ref(), options)?.read_dyn()
+    let path = path.as_ref();
+    with_path(path, || open(path, options)?.read_dyn())
 }
 
 /// Reads a typed array from the bytes of a `.npy` file.

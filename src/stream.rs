@@ -488,7 +488,8 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
     /// leaves; rows are written in the file's byte order.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-append.npy");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("append.npy");
     /// npio::write_npy(&path, &ndarray::arr2(&[[1i16, 2]])).unwrap();
     /// let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
     /// let mut w = npio::NpyRowWriter::<_, i16>::append(file).unwrap();
@@ -553,7 +554,8 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
 /// Appends rows to an existing `.npy` file in place (see [`NpyRowWriter::append`]).
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-append-npy.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("append-npy.npy");
 /// npio::write_npy(&path, &ndarray::arr1(&[1.0f32])).unwrap();
 /// npio::append_npy(&path, &ndarray::arr1(&[2.0f32, 3.0])).unwrap();
 /// let a: ndarray::Array1<f32> = npio::read_npy(&path).unwrap();
@@ -566,14 +568,17 @@ where
     D: Dimension,
     P: AsRef<std::path::Path>,
 {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)?;
-    let mut writer = NpyRowWriter::<_, T>::append(file)?;
-    writer.write_rows(rows)?;
-    writer.finish()?.sync_all()?;
-    Ok(())
+    let path = path.as_ref();
+    crate::error::with_path(path, || {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        let mut writer = NpyRowWriter::<_, T>::append(file)?;
+        writer.write_rows(rows)?;
+        writer.finish()?.sync_all()?;
+        Ok(())
+    })
 }
 
 /// Copies a `.npy` stream's data (no header) to `writer` as data of `target`: the same dtype,

@@ -25,7 +25,7 @@ use ndarray::{ArrayBase, ArrayViewD, Data, Dimension};
 use crate::array::{for_each_typed, numpy_fortran_order, ArrayData, DynArray, RawArray};
 use crate::dtype::{DType, Endian, SwapUnit};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{with_path, Result};
 use crate::header::{Header, Version};
 
 /// Memory order of the written data.
@@ -305,7 +305,8 @@ pub(crate) fn apply_swaps(buf: &mut [u8], itemsize: usize, swaps: &[SwapUnit]) {
 /// [`File::sync_all`] when the data must survive a power cut.
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-write-npy.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("write-npy.npy");
 /// npio::write_npy(&path, &ndarray::arr1(&[1i64, 2])).unwrap();
 /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + 16);
 /// ```
@@ -316,25 +317,32 @@ where
     D: Dimension,
     P: AsRef<Path>,
 {
-    let mut out = BufWriter::new(File::create(path)?);
-    write_array(&mut out, array, &WriteOptions::default())?;
-    out.flush()?;
-    Ok(())
+    let path = path.as_ref();
+    with_path(path, || {
+        let mut out = BufWriter::new(File::create(path)?);
+        write_array(&mut out, array, &WriteOptions::default())?;
+        out.flush()?;
+        Ok(())
+    })
 }
 
 /// Creates (or truncates) a `.npy` file holding a dynamic array.
 ///
 /// ```
-/// # let path = std::env::temp_dir().join("npio-doc-write-npy-dyn.npy");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("write-npy-dyn.npy");
 /// let a = npio::DynArray::from_strings(&ndarray::arr1(&["a"]));
 /// npio::write_npy_dyn(&path, &a).unwrap();
 /// assert_eq!(npio::read_npy_dyn(&path).unwrap(), a);
 /// ```
 pub fn write_npy_dyn<P: AsRef<Path>>(path: P, array: &DynArray) -> Result<()> {
-    let mut out = BufWriter::new(File::create(path)?);
-    write_dyn(&mut out, array, &WriteOptions::default())?;
-    out.flush()?;
-    Ok(())
+    let path = path.as_ref();
+    with_path(path, || {
+        let mut out = BufWriter::new(File::create(path)?);
+        write_dyn(&mut out, array, &WriteOptions::default())?;
+        out.flush()?;
+        Ok(())
+    })
 }
 
 /// The bytes of a `.npy` file holding `array`.

@@ -7,7 +7,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::cli::{assert_code, assert_no_temp_files, fixture, npio, npio_limited, scratch, text};
+use common::cli::{assert_code, assert_no_temp_files, fixture, npio, npio_limited, text};
+use common::scratch;
 use common::{fixtures_dir, manifest};
 use serde_json::Value;
 

@@ -8,8 +8,9 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::cli::{assert_code, assert_no_temp_files, fixture, npio, npio_limited, scratch, text};
+use common::cli::{assert_code, assert_no_temp_files, fixture, npio, npio_limited, text};
 use common::craft::{npy_i64, Craft, UTF8};
+use common::scratch;
 
 fn stderr(out: &std::process::Output) -> String {
     text(&out.stderr)

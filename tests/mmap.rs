@@ -3,16 +3,9 @@
 
 mod common;
 
-use common::{fixtures_dir, manifest, variant};
+use common::{fixtures_dir, manifest, scratch, variant};
 use ndarray::{ArrayD, Ix1, IxDyn};
 use npio::{ArrayData, NpyMap, NpyMapMut, NpzMap, Order};
-
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("npio-mmap-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn every_fixture_maps_or_says_why_not() {

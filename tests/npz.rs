@@ -334,11 +334,11 @@ fn chosen_encoders_and_parallel_reads_round_trip() {
     assert_eq!(npz.read_raw("notes.txt").unwrap(), b"not an array");
 
     // The same members through a file: ArchiveFile clones read in parallel.
-    let path = std::env::temp_dir().join(format!("npio-test-auto-{}.npz", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("auto.npz");
     std::fs::write(&path, &bytes).unwrap();
     let from_file = NpzReader::open(&path).unwrap().read_all().unwrap();
     assert_eq!(from_file, all);
-    std::fs::remove_file(&path).unwrap();
 
     // Compressed, and smaller than level 6 alone would make it.
     let mut level6 = NpzWriter::with_compression(Cursor::new(Vec::new()), Compression::deflated());

@@ -17,9 +17,10 @@ fn pattern(i: usize) -> u8 {
 #[ignore = "writes and reads a 4 GiB+ archive; run by .ci/run in release mode"]
 fn members_over_4_gib_use_zip64() {
     let keep = std::env::var_os("NPIO_LARGE_NPZ_OUT");
+    let tmp = tempfile::tempdir().unwrap();
     let path = match &keep {
         Some(p) => std::path::PathBuf::from(p),
-        None => std::env::temp_dir().join(format!("npio-large-{}.npz", std::process::id())),
+        None => tmp.path().join("large.npz"),
     };
     let n: usize = (1usize << 32) + 4096 + 7; // more than u32::MAX bytes of data
     let chunk = Array1::from_shape_fn(CHUNK, pattern); // element i of the member is pattern(i % CHUNK)

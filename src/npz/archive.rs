@@ -60,7 +60,8 @@ pub(crate) fn open_archive<R: Read + Seek>(mut reader: R) -> Result<(ZipArchive<
 ///
 /// ```
 /// use std::io::{Read, Seek, SeekFrom};
-/// # let path = std::env::temp_dir().join("npio-doc-archive-file.bin");
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("archive-file.bin");
 /// # std::fs::write(&path, b"0123456789").unwrap();
 /// let mut a = npio::ArchiveFile::open(&path).unwrap();
 /// let mut b = a.clone();

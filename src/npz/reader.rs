@@ -20,8 +20,8 @@ use crate::read::NpyReader;
 /// Reads `.npz` archives.
 ///
 /// ```
-/// # let dir = std::env::temp_dir().join("npio-doc-npz-open");
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let path = dir.join("a.npz");
 /// let mut w = npio::NpzWriter::create(&path).unwrap();
 /// w.add_array("arr_0", &ndarray::arr1(&[1.5f32])).unwrap();

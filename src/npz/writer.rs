@@ -101,8 +101,8 @@ impl<W: Write + Seek> Seek for Sink<W> {
 /// the member. Members appear in the archive in the order they were added.
 ///
 /// ```
-/// # let dir = std::env::temp_dir().join("npio-doc-npz-writer");
-/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
 /// let mut w = npio::NpzWriter::create_compressed(dir.join("b.npz")).unwrap();
 /// w.add_array("weights", &ndarray::Array2::<f32>::zeros((3, 4))).unwrap();
 /// assert!(w.add_array("weights", &ndarray::arr1(&[1u8])).is_err()); // duplicate name
@@ -154,23 +154,29 @@ impl NpzWriter<BufWriter<File>> {
     /// Creates (or truncates) an archive file with stored members, like `np.savez`.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npz-create.npz");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npz-create.npz");
     /// npio::NpzWriter::create(&path).unwrap().finish().unwrap();
     /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 22); // an empty zip
     /// ```
     pub fn create<P: AsRef<Path>>(path: P) -> Result<Self> {
-        Ok(Self::new(BufWriter::new(File::create(path)?)))
+        let path = path.as_ref();
+        crate::error::with_path(path, || Ok(Self::new(BufWriter::new(File::create(path)?))))
     }
 
     /// Creates (or truncates) an archive file with deflated members, like
     /// `np.savez_compressed`.
     ///
     /// ```
-    /// # let path = std::env::temp_dir().join("npio-doc-npz-create-c.npz");
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npz-create-c.npz");
     /// npio::NpzWriter::create_compressed(&path).unwrap().finish().unwrap();
     /// ```
     pub fn create_compressed<P: AsRef<Path>>(path: P) -> Result<Self> {
-        Ok(Self::new_compressed(BufWriter::new(File::create(path)?)))
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            Ok(Self::new_compressed(BufWriter::new(File::create(path)?)))
+        })
     }
 }
 

@@ -17,32 +17,6 @@ pub fn fixture(rel: &str) -> String {
     fixtures_dir().join(rel).to_string_lossy().into_owned()
 }
 
-/// A scratch folder for one test, removed when dropped; usable wherever a `&Path` is.
-pub struct Scratch(tempfile::TempDir);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-impl AsRef<Path> for Scratch {
-    fn as_ref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-/// A fresh scratch folder for one test (`name` only helps when reading a listing).
-pub fn scratch(name: &str) -> Scratch {
-    Scratch(
-        tempfile::Builder::new()
-            .prefix(&format!("npio-cli-{name}-"))
-            .tempdir()
-            .unwrap(),
-    )
-}
-
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: the NumPy fixture manifest and error names.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -23,6 +23,11 @@ pub fn manifest() -> Value {
 
 /// The name of an error variant, as the manifest spells it.
 pub fn variant(err: &npio::Error) -> &'static str {
+    // Path-based functions name the file around the error itself.
+    let err = match err {
+        npio::Error::Path { source, .. } => source,
+        other => other,
+    };
     use npio::Error::*;
     match err {
         Io(_) => "Io",
@@ -73,4 +78,30 @@ pub fn c_le_bytes(array: &npio::DynArray) -> Vec<u8> {
     )
     .expect("header");
     out[info.data_offset as usize..].to_vec()
+}
+
+/// A scratch folder for one test, removed when dropped; usable wherever a `&Path` is.
+pub struct Scratch(tempfile::TempDir);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A fresh scratch folder for one test (`name` only helps when reading a listing).
+pub fn scratch(name: &str) -> Scratch {
+    Scratch(
+        tempfile::Builder::new()
+            .prefix(&format!("npio-test-{name}-"))
+            .tempdir()
+            .unwrap(),
+    )
 }
