@@ -134,7 +134,7 @@ pub fn dtype(data: &[u8]) {
                 let e = endian(bytes.u8());
                 let pick = bytes.u8() as usize;
                 let size = match kind {
-                    _ if pick % 8 == 0 => bytes.size(),
+                    _ if pick.is_multiple_of(8) => bytes.size(),
                     ScalarKind::Bool => 1,
                     ScalarKind::Int | ScalarKind::UInt => [1, 2, 4, 8][pick % 4],
                     ScalarKind::Float => [2, 4, 8, 16][pick % 4],

@@ -340,7 +340,7 @@ fn bad_magic_message(found: &[u8]) -> String {
         ""
     };
     format!(
-        "not a .npy file: it starts with {} where b\"\\x93NUMPY\" was expected{hint}",
+        "not a .npy file: bad magic string {} where b\"\\x93NUMPY\" was expected{hint}",
         escaped(found)
     )
 }

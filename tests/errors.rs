@@ -20,7 +20,10 @@ fn path_based_functions_name_the_path() {
     assert!(err.to_string().contains("missing-folder/a.npy: "), "{err}");
     let short = fixtures_dir().join("malformed/header_len_beyond_file.npy");
     let err = npio::read_npy::<f64, ndarray::IxDyn, _>(&short).unwrap_err();
-    assert!(err.to_string().contains("header_len_beyond_file.npy: "), "{err}");
+    assert!(
+        err.to_string().contains("header_len_beyond_file.npy: "),
+        "{err}"
+    );
     assert!(!matches!(err.root(), Error::Path { .. }));
 }
 
@@ -30,7 +33,10 @@ fn reading_an_archive_as_npy_says_what_to_use() {
     let err = npio::read_npy_dyn(&archive).unwrap_err();
     let text = err.to_string();
     assert!(matches!(err.root(), Error::BadMagic { .. }));
-    assert!(text.contains("zip archive") && text.contains("NpzReader"), "{text}");
+    assert!(
+        text.contains("zip archive") && text.contains("NpzReader"),
+        "{text}"
+    );
     assert!(text.contains(r#"b"PK\x03\x04"#), "{text}");
     assert!(!text.contains("[80, 75"), "{text}");
     let err = npio::from_bytes_dyn(b"").unwrap_err();
