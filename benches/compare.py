@@ -11,11 +11,20 @@ is faster). Each timed run directly follows an untimed run of the same tool and 
 that every tool works in the memory state its own previous run left (on a virtual machine,
 memory that was freed a few seconds earlier is much slower to touch again, and that would
 otherwise favour whichever tool happens to run right after a fast one). Input files are written once by NumPy and stay in the page cache (warm reads).
-The CLI row times whole commands: `npio convert --out-dir` (process start-up included)
-against a Python loop of np.load + np.savez (interpreter start-up and import excluded).
+The CLI rows time whole commands (process start-up included) against Python doing the same
+work (interpreter start-up and import excluded).
+
+Every tool does the same verified work: reads print a checksum (shape and CRC-32 of the values
+in native byte order, C order) that must agree across tools, written files are loaded back with
+NumPy and compared with the input (first run of each tool), every tool frees its result after
+the timed region, and the big-endian read row ends, for every tool, with native-order values
+(NumPy's np.load leaves `>f8` unswapped, so its side swaps in place inside the timed region).
+The `floor` column is the physical floor of a read: `read(2)` into a buffer already faulted in.
+Each cell is the median over --runs runs with the spread (min-max) beside it.
 """
 import argparse
 import os
+import zlib
 import shutil
 import statistics
 import subprocess
@@ -24,11 +33,25 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ["npio", "numpy", "ndarray-npy", "npyz"]
+TOOLS = ["npio", "numpy", "ndarray-npy", "npyz", "floor"]
+
+
+def np_checksum(a):
+    """`shape:crc32` of the values' native little-endian bytes in C order (as examples/compare.rs)."""
+    import numpy as np
+
+    a = np.ascontiguousarray(a)
+    if a.dtype.byteorder == ">":
+        a = a.astype(a.dtype.newbyteorder("<"))
+    return "x".join(map(str, a.shape)) + f":{zlib.crc32(memoryview(a).cast('B')):08x}"
+
+
+def np_members_checksum(d):
+    return ",".join(f"{k}={np_checksum(d[k])}" for k in d.files)
 
 
 def numpy_op(op, inp, out):
-    """One NumPy operation, timed in this process; prints seconds."""
+    """One NumPy operation, timed in this process; prints seconds and a checksum of reads."""
     import numpy as np
 
     if op in ("write", "write-strided", "npz-write", "npz-write-stored"):
@@ -42,6 +65,9 @@ def numpy_op(op, inp, out):
     start = time.perf_counter()
     if op == "read":
         result = np.load(inp)
+        if result.dtype.byteorder == ">":  # end with native values, as every tool does
+            result.byteswap(inplace=True)
+            result = result.view(result.dtype.newbyteorder("="))
     elif op == "mmap":
         result = np.load(inp, mmap_mode="r")
     elif op in ("write", "write-strided"):
@@ -56,8 +82,34 @@ def numpy_op(op, inp, out):
     else:
         sys.exit(3)
     seconds = time.perf_counter() - start
+    if op in ("read", "mmap"):
+        check = np_checksum(result)
+    elif op == "npz-read":
+        check = ",".join(f"{k}={np_checksum(v)}" for k, v in result.items())
+    else:
+        check = ""
     del result
-    print(f"{seconds:.6f}")
+    print(f"{seconds:.6f} {check}")
+
+
+def expected_output(op, inp):
+    """The checksum a written file must have: NumPy's view of what was written."""
+    import numpy as np
+
+    if op.startswith("npz"):
+        with np.load(inp) as d:
+            return np_members_checksum(d)
+    a = np.load(inp)
+    return np_checksum(a[:, ::2] if op == "write-strided" else a)
+
+
+def output_checksum(op, out):
+    import numpy as np
+
+    if op.startswith("npz"):
+        with np.load(out) as d:
+            return np_members_checksum(d)
+    return np_checksum(np.load(out))
 
 
 def make_inputs(work, mib):
@@ -95,6 +147,7 @@ def make_inputs(work, mib):
 
 
 def run_one(tool, op, inp, out, binary):
+    """(seconds, checksum) of one run, or None if the tool has no such operation."""
     if tool == "numpy":
         cmd = [sys.executable, __file__, "--numpy", op, str(inp), str(out)]
     else:
@@ -104,7 +157,16 @@ def run_one(tool, op, inp, out, binary):
         return None
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    return float(proc.stdout.strip())
+    seconds, _, check = proc.stdout.strip().partition(" ")
+    return float(seconds), check
+
+
+def spread(values):
+    """`median (min-max)` in ms."""
+    def ms(v):
+        return f"{v * 1e3:.3f}" if v < 0.01 else f"{v * 1e3:.0f}"
+    m = statistics.median(values)
+    return f"{ms(m)} ms ({ms(min(values))}-{ms(max(values))})" if len(values) > 1 else f"{ms(m)} ms"
 
 
 def cli_row(work, runs, npio_bin):
@@ -133,8 +195,15 @@ def cli_row(work, runs, npio_bin):
                 proc = subprocess.run([sys.executable, "-c", py_loop, str(work / "small"), str(out)],
                                       capture_output=True, text=True, check=True)
                 times[tool].append(float(proc.stdout))
+            # Same work on both sides: every output holds what its input holds.
+            if len(times[tool]) == 1:
+                import numpy as np
+                for f in small:
+                    with np.load(f) as a, np.load(out / f.name) as b:
+                        if np_members_checksum(a) != np_members_checksum(b):
+                            raise SystemExit(f"CLI row: {tool} wrote {out / f.name} wrong")
     shutil.rmtree(out, ignore_errors=True)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
 
 
 def many_members_rows(work, runs, npio_bin):
@@ -159,12 +228,11 @@ def many_members_rows(work, runs, npio_bin):
         proc = subprocess.run([sys.executable, "-c", py_read, str(archive)],
                               capture_output=True, text=True, check=True)
         times["numpy"].append(float(proc.stdout))
-    med = {k: statistics.median(v) for k, v in times.items()}
     return [
         ("CLI: info --json, 20,000-member npz vs np.load of every member",
-         {"npio": med["info"], "numpy": med["numpy"], "ndarray-npy": None, "npyz": None}, {}),
+         {"npio": times["info"], "numpy": times["numpy"]}, {}),
         ("CLI: verify, 20,000-member npz vs np.load of every member",
-         {"npio": med["verify"], "numpy": med["numpy"], "ndarray-npy": None, "npyz": None}, {}),
+         {"npio": times["verify"], "numpy": times["numpy"]}, {}),
     ]
 
 
@@ -207,46 +275,59 @@ def main():
         inp = work / name
         samples = {t: [] for t in TOOLS}
         sizes = {}
+        writes = op.startswith("write") or op.startswith("npz-write")
+        expected = expected_output(op, inp) if writes else None
+        seen = None  # the first read checksum: every tool must agree with it
         for run in range(args.runs):
             for tool in TOOLS[run % len(TOOLS):] + TOOLS[:run % len(TOOLS)]:  # take turns first
                 out = work / f"out-{tool}{inp.suffix}"
                 # Each timed run follows an untimed run of the same tool: every tool starts from
                 # the memory its own last run freed (see docs/PERFORMANCE.md, "memory state").
-                run_one(tool, op, inp, out, binary)
+                if run_one(tool, op, inp, out, binary) is None:
+                    continue
                 if out.exists():
                     out.unlink()
-                if op.startswith("write") or op.startswith("npz-write"):
+                if writes:
                     os.sync()  # no tool pays for another's dirty pages
-                seconds = run_one(tool, op, inp, out, binary)
-                if seconds is not None:
-                    samples[tool].append(seconds)
+                seconds, check = run_one(tool, op, inp, out, binary)
+                samples[tool].append(seconds)
+                if check:
+                    seen = seen or (tool, check)
+                    if check != seen[1]:
+                        raise SystemExit(f"{label}: {tool} read {check[:200]}, {seen[0]} read {seen[1][:200]}")
                 if out.exists():
+                    if run == 0:
+                        got = output_checksum(op, out)
+                        if got != expected:
+                            raise SystemExit(f"{label}: {tool} wrote {got[:200]}, expected {expected[:200]}")
                     sizes[tool] = out.stat().st_size
                     out.unlink()
-        medians = {t: statistics.median(v) if v else None for t, v in samples.items()}
-        table.append((label, medians, sizes if op == "npz-write" else {}))
+        table.append((label, samples, sizes if op == "npz-write" else {}))
         print(f"done: {label}", file=sys.stderr)
     if not args.only or "CLI" in args.only:
         cli = cli_row(work, args.runs, npio_bin)
-        table.append(("CLI: 1,000 small npz, convert --out-dir vs Python loop", {**cli, "ndarray-npy": None, "npyz": None}, {}))
+        table.append(("CLI: 1,000 small npz, convert --out-dir vs Python loop", cli, {}))
         table.extend(many_members_rows(work, args.runs, npio_bin))
 
-    print(f"\nmedians of {args.runs} fresh-process runs; x = tool's time / npio's time\n")
-    print("| operation | npio | NumPy | ndarray-npy | npyz | NumPy x | ndarray-npy x | npyz x |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, m, sizes in table:
-        def ms(t):
-            return "-" if m.get(t) is None else (f"{m[t] * 1e3:.3f} ms" if m[t] < 0.01 else f"{m[t] * 1e3:.0f} ms")
+    print(f"\n{args.runs} fresh-process runs per cell: median (min-max); x = other tool's median / npio's median;"
+          " every tool's output checked (see the script's docstring)\n")
+    print("| operation | npio | NumPy | ndarray-npy | npyz | floor | NumPy x | ndarray-npy x | npyz x |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, samples, sizes in table:
+        med = {t: statistics.median(v) for t, v in samples.items() if v}
+
+        def cell(t):
+            return spread(samples[t]) if samples.get(t) else "-"
 
         def ratio(t):
-            return "-" if m.get(t) is None or not m["npio"] else f"{m[t] / m['npio']:.2f}"
-        print(f"| {label} | {ms('npio')} | {ms('numpy')} | {ms('ndarray-npy')} | {ms('npyz')} "
-              f"| {ratio('numpy')} | {ratio('ndarray-npy')} | {ratio('npyz')} |")
+            return "-" if t not in med or not med.get("npio") else f"{med[t] / med['npio']:.2f}"
+        print(f"| {label} | {cell('npio')} | {cell('numpy')} | {cell('ndarray-npy')} | {cell('npyz')} "
+              f"| {cell('floor')} | {ratio('numpy')} | {ratio('ndarray-npy')} | {ratio('npyz')} |")
         if sizes:
             base = sizes.get("numpy")
             desc = ", ".join(f"{t} {s / 1e6:.2f} MB" + (f" ({s / base:.3f}x NumPy)" if base else "")
                              for t, s in sizes.items())
-            print(f"|  output sizes: {desc} | | | | | | | |")
+            print(f"|  output sizes: {desc} | | | | | | | | |")
 
 
 if __name__ == "__main__":

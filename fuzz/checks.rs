@@ -26,52 +26,171 @@ pub fn header(data: &[u8]) {
     }
 }
 
-/// Whole `.npy` files read every way: typed, dynamic, streamed, by rows, as a zero-copy
-/// view, verified. A value that reads writes back, and reads and writes again to the same bytes.
+/// The bytes npio writes for a value: how two reads are compared (NaN != NaN, but its bits
+/// survive).
+fn bytes_of(array: &npio::DynArray) -> Vec<u8> {
+    npio::to_bytes_dyn(array).expect("a read array writes")
+}
+
+/// Whole `.npy` files read every way, each checked against the whole dynamic read: the
+/// header-only view agrees with it (dtype, shape, sizes), reading a stream of unknown length
+/// and verifying accept and refuse exactly the same inputs and give the same values, transcoding
+/// gives a file that reads back to the same values, typed reads, row chunks and zero-copy views
+/// give the same values, and what npio writes it reads back identically.
 pub fn npy(data: &[u8]) {
-    if let Ok(array) = npio::from_bytes_dyn(data) {
-        let bytes = npio::to_bytes_dyn(&array).expect("a read array writes");
+    let whole = npio::from_bytes_dyn(data);
+    let options = ReadOptions::default();
+    if let Ok(array) = &whole {
+        let bytes = bytes_of(array);
         let again = npio::from_bytes_dyn(&bytes).expect("a written array reads");
-        // Compared as bytes: NaN != NaN, but its bits survive.
-        assert_eq!(npio::to_bytes_dyn(&again).expect("writes again"), bytes);
+        assert_eq!(
+            bytes_of(&again),
+            bytes,
+            "written bytes read back identically"
+        );
+        // Header-only information agrees with the full read.
+        let info = read_header(&mut &data[..], &options).expect("header of a readable file");
+        assert_eq!(&info.header.dtype, array.dtype());
+        assert_eq!(info.header.shape, array.shape());
+        info.check_len(data.len() as u64)
+            .expect("a readable file holds its data");
+        assert_eq!(
+            info.data_offset + info.header.data_len().unwrap() as u64,
+            data.len() as u64
+        );
     }
-    let _ = npio::from_bytes::<f64, IxDyn>(data);
+    // A stream of unknown length: buffers grow as data arrives; same verdict, same values.
+    let streamed = NpyReader::new(data).and_then(|r| r.read_dyn());
+    assert_eq!(
+        streamed.is_ok(),
+        whole.is_ok(),
+        "stream vs whole: {streamed:?} / {whole:?}"
+    );
+    if let (Ok(a), Ok(b)) = (&streamed, &whole) {
+        assert_eq!(bytes_of(a), bytes_of(b));
+    }
+    // Verification reads in bounded memory and reaches the same verdict.
+    let verified = NpyReader::new(data).and_then(npio::verify);
+    assert_eq!(
+        verified.is_ok(),
+        whole.is_ok(),
+        "verify vs whole: {verified:?} / {whole:?}"
+    );
+    // Transcoding streams the same values into a file that reads back to them.
+    let mut out = Vec::new();
+    let transcoded = NpyReader::new(data)
+        .and_then(|r| npio::transcode(r, &mut out, &npio::WriteOptions::default()));
+    assert_eq!(
+        transcoded.is_ok(),
+        whole.is_ok(),
+        "transcode vs whole: {transcoded:?}"
+    );
+    if let Ok(array) = &whole {
+        let back = npio::from_bytes_dyn(&out).expect("transcoded output reads");
+        assert_eq!(bytes_of(&back), bytes_of(array));
+    }
+    // Typed reads agree with the dynamic one where the type matches.
+    let typed = npio::from_bytes::<f64, IxDyn>(data);
+    if let Ok(t) = &typed {
+        let d = whole.as_ref().expect("a typed read implies a dynamic one");
+        assert_eq!(
+            d.dtype().as_scalar().map(|s| s.kind()),
+            Some(npio::ScalarKind::Float)
+        );
+        assert_eq!(t.shape(), d.shape());
+    }
     let _ = npio::from_bytes::<bool, IxDyn>(data);
-    // Unknown length: buffers grow as data arrives.
+    // Row chunks, concatenated, are the typed read (C-order arrays of at least one axis).
     if let Ok(reader) = NpyReader::new(data) {
-        let _ = reader.read_dyn();
-    }
-    if let Ok(reader) = NpyReader::new(data) {
-        if let Ok(mut chunks) = reader.row_chunks::<u8>(3) {
-            while let Some(Ok(_)) = chunks.next_chunk() {}
+        if let Ok(mut chunks) = reader.row_chunks::<f64>(3) {
+            let mut rows = Vec::new();
+            let mut failed = false;
+            while let Some(block) = chunks.next_chunk() {
+                match block {
+                    Ok(b) => rows.extend(b.iter().map(|v| v.to_bits())),
+                    Err(_) => failed = true,
+                }
+            }
+            match &typed {
+                Ok(t) if !failed => {
+                    let all: Vec<u64> = t.iter().map(|v| v.to_bits()).collect();
+                    assert_eq!(rows, all, "row chunks vs typed read");
+                }
+                Ok(_) => panic!("row chunks failed on a file that reads"),
+                Err(_) => assert!(
+                    failed || rows.is_empty(),
+                    "row chunks read a file that does not"
+                ),
+            }
         }
     }
     if let Ok(mut reader) = NpyReader::new_seekable(Cursor::new(data), ReadOptions::default()) {
         let _ = reader.read_rows::<i32>(1..4);
     }
-    if let Ok(reader) = NpyReader::new(data) {
-        let _ = npio::verify(reader);
+    // A zero-copy view shows what the copying read gives.
+    if let Ok(view) = npio::view_npy::<u16, IxDyn>(data) {
+        let copied = npio::from_bytes::<u16, IxDyn>(data).expect("a viewable file reads");
+        assert_eq!(view, copied.view());
     }
-    let _ = npio::view_npy::<u16, IxDyn>(data);
 }
 
-/// `.npz` archives: listing, member info, every member read whole, in parallel, streamed and
-/// raw.
+/// `.npz` archives: the member list and header-only info agree with full reads, `read_all`
+/// agrees with reading members one by one (same members, same values, same verdict), and
+/// streaming verification reaches the verdict of a whole read.
 pub fn npz(data: &[u8]) {
     let Ok(mut npz) = NpzReader::new(Cursor::new(data)) else {
         return;
     };
-    let _ = npz.members();
-    let _ = npz.read_all();
-    for name in npz.names() {
-        let _ = npz.member_info(&name);
-        let _ = npz.read_dyn(&name);
-        if let Ok(reader) = npz.member_reader(&name) {
-            let _ = npio::verify(reader);
+    let listed = npz.members();
+    let mut one_by_one = Vec::new();
+    let mut all_ok = true;
+    for stored in npz.stored_names() {
+        let info = npz.member_info(&stored);
+        let raw = npz.read_raw(&stored);
+        let is_array = stored.ends_with(".npy");
+        if !is_array {
+            continue;
+        }
+        let read = npz.read_dyn(&stored);
+        if let Ok(a) = &read {
+            let info = info.expect("member info of a readable member");
+            let header = info
+                .npy
+                .expect("a readable array member has a header")
+                .header;
+            assert_eq!(&header.dtype, a.dtype());
+            assert_eq!(header.shape, a.shape());
+            let raw = raw.expect("a readable member reads raw");
+            let from_raw = npio::from_bytes_dyn(&raw).expect("its raw bytes read as .npy");
+            assert_eq!(bytes_of(&from_raw), bytes_of(a));
+        }
+        let verified = npz.member_reader(&stored).and_then(npio::verify);
+        assert_eq!(
+            verified.is_ok(),
+            read.is_ok(),
+            "{stored}: verify {verified:?} vs read {read:?}"
+        );
+        all_ok &= read.is_ok();
+        if let Ok(a) = read {
+            one_by_one.push((
+                stored.strip_suffix(".npy").unwrap_or(&stored).to_string(),
+                a,
+            ));
         }
     }
-    for stored in npz.stored_names() {
-        let _ = npz.read_raw(&stored);
+    if let Ok(listed) = &listed {
+        assert_eq!(listed.len(), npz.len());
+    }
+    match npz.read_all() {
+        Ok(all) => {
+            assert!(all_ok, "read_all succeeded where a member read failed");
+            assert_eq!(all.len(), one_by_one.len());
+            for ((n1, a1), (n2, a2)) in all.iter().zip(&one_by_one) {
+                assert_eq!(n1, n2);
+                assert_eq!(bytes_of(a1), bytes_of(a2), "{n1}");
+            }
+        }
+        Err(e) => assert!(!all_ok, "read_all failed ({e}) where every member reads"),
     }
 }
 

@@ -28,24 +28,36 @@ seed() {  # seed TARGET FILES...
   if [ -d "regressions/$target" ]; then cp -n regressions/"$target"/* "corpus/$target/" 2>/dev/null || true; fi
 }
 seed header ../fixtures/npy/*.npy ../fixtures/malformed/*.npy
+seed dtype
 seed npy ../fixtures/npy/*.npy ../fixtures/malformed/*.npy
 # The deflate bomb is left out: it is 1 MB, over the input size limit below.
 seed npz $(ls ../fixtures/npz/*.npz | grep -v deflate_bomb)
 
+# The allocation limit is enforced by the targets' own allocator (limit.rs: any single
+# allocation above 512 MiB aborts); prove it first: the 1 GiB deflate bomb must trip it.
+echo "fuzz: the allocation limit trips on a 1 GiB array"
+if cargo fuzz run --sanitizer "$sanitizer" npz ../fixtures/npz/hostile_deflate_bomb.npz \
+    >fuzz-limit.log 2>&1; then
+  tail -20 fuzz-limit.log
+  echo "fuzz: the 1 GiB allocation went through: the limit is not enforced"
+  exit 1
+fi
+grep -q "single allocation above the 512 MiB limit" fuzz-limit.log || {
+  tail -20 fuzz-limit.log; echo "fuzz: the bomb failed for another reason"; exit 1; }
+rm -rf artifacts/npz
+
 for target in header npy npz dtype; do
   echo "fuzz: $target for ${seconds}s ($sanitizer)"
-  # -malloc_limit_mb: a single allocation above this is reported as a crash, so a size that
-  # a file merely claims can never be allocated (inputs are at most 128 KiB; a deflated
-  # member can legitimately expand ~1000x).
   # -detect_leaks=0: LeakSanitizer reports the 32-byte thread-local destructor record of a
   # worker thread (NpzReader::read_all) that std's scoped threads have finished with but the
   # OS has not yet torn down (google/sanitizers#1836-style race), a false positive; leaks in
-  # safe Rust are not what this looks for, and memory use is bounded by -rss_limit_mb.
+  # safe Rust are not what this looks for. Memory is bounded by the targets' allocator (no
+  # single allocation above 512 MiB) and by -rss_limit_mb.
   status=0
   cargo fuzz run --sanitizer "$sanitizer" "$target" "corpus/$target" -- \
-    -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=2048 -malloc_limit_mb=512 \
+    -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=2048 \
     -timeout=10 -detect_leaks=0 -print_final_stats=1 >"fuzz-$target.log" 2>&1 || status=$?
-  grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb|SUMMARY)|panicked|==ERROR" "fuzz-$target.log" || true
+  grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb|SUMMARY)|panicked|==ERROR|==npio-fuzz==" "fuzz-$target.log" || true
   if [ "$status" -ne 0 ] || ls "artifacts/$target"/* >/dev/null 2>&1; then
     tail -40 "fuzz-$target.log"
     echo "fuzz: $target failed (exit $status); failing inputs: $(ls "artifacts/$target" 2>/dev/null)"

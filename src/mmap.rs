@@ -203,6 +203,7 @@ fn view_data_mut<'a, T: Element, D: Dimension>(
 /// let view: ndarray::ArrayView2<i32> = map.view().unwrap();
 /// assert_eq!(view.sum(), 10);
 /// ```
+#[derive(Debug)]
 pub struct NpyMap {
     map: Mmap,
     info: HeaderInfo,
@@ -309,6 +310,7 @@ impl NpyMap {
 /// let a: ndarray::Array2<f32> = npio::read_npy(&path).unwrap();
 /// assert_eq!(a.sum(), 9.0);
 /// ```
+#[derive(Debug)]
 pub struct NpyMapMut {
     map: MmapMut,
     info: HeaderInfo,
@@ -458,6 +460,7 @@ impl NpyMapMut {
 /// let a: ndarray::ArrayView1<f64> = map.view("a").unwrap();
 /// assert_eq!(a.sum(), 6.0);
 /// ```
+#[derive(Debug)]
 pub struct NpzMap {
     map: Mmap,
     members: Vec<MemberInfo>,

@@ -4,6 +4,12 @@
 
 #[path = "../fuzz/checks.rs"]
 mod checks;
+#[path = "../fuzz/limit.rs"]
+mod limit;
+
+// The fuzz targets' allocator: every replay here runs under the same 512 MiB limit.
+#[global_allocator]
+static ALLOC: limit::Limited = limit::Limited;
 
 use std::path::Path;
 
@@ -30,10 +36,45 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn saved_fuzz_failures_stay_fixed() {
-    replay("header", checks::header);
-    replay("npy", checks::npy);
-    replay("npz", checks::npz);
-    replay("dtype", checks::dtype);
+    for (target, check) in [
+        ("header", checks::header as fn(&[u8])),
+        ("npy", checks::npy),
+        ("npz", checks::npz),
+        ("dtype", checks::dtype),
+    ] {
+        let replayed = replay(target, check);
+        assert!(replayed > 0, "fuzz/regressions/{target} replayed nothing");
+    }
+}
+
+/// The allocation limit is real: reading the 1 GiB deflate bomb (a legitimate 1 GiB array)
+/// under it must abort the process with the limit's message.
+#[test]
+fn the_allocation_limit_trips() {
+    if std::env::var_os("NPIO_TRIP_ALLOCATION_LIMIT").is_some() {
+        let bomb = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/npz/hostile_deflate_bomb.npz"),
+        )
+        .unwrap();
+        checks::npz(&bomb);
+        std::process::exit(0); // not reached when the limit works
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "the_allocation_limit_trips",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("NPIO_TRIP_ALLOCATION_LIMIT", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the 1 GiB allocation went through");
+    assert!(
+        stderr.contains(std::str::from_utf8(limit::MESSAGE).unwrap().trim()),
+        "{stderr}"
+    );
 }
 
 /// The dtype target's checks on a fixed stream of pseudo-random inputs, so that `cargo test`

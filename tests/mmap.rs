@@ -126,7 +126,11 @@ fn writable_maps_create_what_np_save_writes() {
     assert_eq!(back[[0, 0]], -1.0);
     assert_eq!(back[[23, 29]], 359.5);
     // create refuses an existing file
-    assert!(unsafe { NpyMapMut::create::<u8, _>(&path, &[1], Order::C) }.is_err());
+    let err = unsafe { NpyMapMut::create::<u8, _>(&path, &[1], Order::C) }.unwrap_err();
+    assert!(
+        matches!(err.root(), npio::Error::Io(e) if e.kind() == std::io::ErrorKind::AlreadyExists),
+        "{err}"
+    );
 }
 
 #[test]
@@ -175,8 +179,7 @@ fn sparse_maps_over_4_gib() {
     let mut map = match unsafe { NpyMapMut::create::<u8, _>(&path, &[n], Order::C) } {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("skipping: cannot create a sparse 4 GiB file here: {e}");
-            return;
+            panic!("cannot create a sparse 4 GiB file here ({e}); this test needs a file system with sparse files (run it elsewhere, or skip it by name)");
         }
     };
     {

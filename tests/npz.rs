@@ -227,7 +227,7 @@ fn typed_members_with_options_and_incremental_rows() {
         variant(&w.add_array("more", &arr1(&[1u8])).unwrap_err()),
         "Usage"
     );
-    assert!(w.finish().is_err());
+    assert_eq!(variant(&w.finish().unwrap_err()), "Usage");
 
     let mut w = NpzWriter::new(Cursor::new(Vec::new()));
     w.add_array_with("be", &a, &WriteOptions::default().endian(Endian::Big))
@@ -378,7 +378,16 @@ fn whole_member_reads_check_sizes_and_crc() {
         cut.extend_from_slice(&bytes[bytes.len() - 200..]);
         cut
     };
-    assert!(NpzReader::new(Cursor::new(&cut[..])).map_or(true, |mut n| n.read_dyn("walk").is_err()));
+    // The cut archive opens (its directory is intact) but no longer holds the member's data:
+    // its local header and data run into the directory, which the structure check refuses.
+    let err = match NpzReader::new(Cursor::new(&cut[..])) {
+        Ok(mut n) => n.read_dyn("walk").unwrap_err(),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(err.root(), npio::Error::Archive(_) | npio::Error::Io(_)),
+        "{err:?}"
+    );
     // A data limit below the member's size refuses it before inflating anything.
     let opts = npio::ReadOptions::default().max_data_size(1000);
     let err = NpzReader::with_options(Cursor::new(&bytes[..]), opts)

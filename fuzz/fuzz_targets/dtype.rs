@@ -3,5 +3,10 @@
 
 #[path = "../checks.rs"]
 mod checks;
+#[path = "../limit.rs"]
+mod limit;
+
+#[global_allocator]
+static ALLOC: limit::Limited = limit::Limited;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::dtype(data));

@@ -662,14 +662,22 @@ mod tests {
             "{'descr': '<f8', 'fortran_order': 0, 'shape': (3,)}",
             "{'descr': '<f8', 'fortran_order': False, 'shape': [3]}",
             "{'descr': '<f8', 'fortran_order': False, 'shape': (-1,)}",
-            "{'descr': '<f8', 'fortran_order': False, 'shape': (True,)}",
-            "{'descr': '<f8', 'fortran_order': False, 'shape': (3L,)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3L,)}", // 3.0: no Python 2 ints
             "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4)}",
             "['descr', '<f8']",
             "{'descr': 3, 'fortran_order': False, 'shape': (3,)}",
         ] {
             assert!(parse(text).is_err(), "{text} should be refused");
         }
+    }
+
+    /// Stricter than NumPy, on purpose: NumPy's header reader takes `True` as the integer 1
+    /// (`isinstance(True, int)`), though `np.load` then fails building the array; npio refuses
+    /// the header itself, with a clear error.
+    #[test]
+    fn refuses_bools_as_dimensions_where_numpy_reads_them_as_ints() {
+        let err = parse("{'descr': '<f8', 'fortran_order': False, 'shape': (True,)}").unwrap_err();
+        assert!(matches!(err, Error::InvalidHeader(_)), "{err}");
     }
 
     #[test]
