@@ -1,6 +1,7 @@
 //! Fuzz target: see `checks::dtype`.
 #![no_main]
 
+#[allow(dead_code)] // each target uses one of the checks
 #[path = "../checks.rs"]
 mod checks;
 #[path = "../limit.rs"]

@@ -18,6 +18,7 @@ use crate::header::literal::Literal;
 /// assert_eq!(outer.element_shape(), (vec![2, 5], &DType::parse("<f8").unwrap()));
 /// assert_eq!(DType::SubArray(outer).descr(), "(('<f8', (5,)), (2,))");
 /// assert!(SubArray::new(DType::parse("<i8").unwrap(), vec![usize::MAX / 2, 4]).is_err());
+/// assert!(SubArray::new(DType::parse("|V0").unwrap(), vec![1 << 40, 1 << 40]).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SubArray {
@@ -44,9 +45,14 @@ impl SubArray {
         if shape.is_empty() {
             return Err(invalid("a sub-array needs at least one axis"));
         }
-        let itemsize = shape
+        // The element count must fit too, even over a zero-size base (`|V0`).
+        let count = shape
             .iter()
-            .try_fold(base.itemsize(), |acc, &d| acc.checked_mul(d))
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or_else(|| invalid("element count overflows"))?;
+        let itemsize = count
+            .checked_mul(base.itemsize())
             .filter(|&n| n <= isize::MAX as usize)
             .ok_or_else(|| invalid("item size overflows"))?;
         Ok(SubArray {
