@@ -19,7 +19,8 @@ in native byte order, C order) that must agree across tools, written files are l
 NumPy and compared with the input (first run of each tool), every tool frees its result after
 the timed region, and the big-endian read row ends, for every tool, with native-order values
 (NumPy's np.load leaves `>f8` unswapped, so its side swaps in place inside the timed region).
-The `floor` column is the physical floor of a read: `read(2)` into a buffer already faulted in.
+The `floor` column is the physical floor of a read: positional reads on every core into a buffer
+that is already faulted in (only the copy out of the page cache is left).
 Each cell is the median over --runs runs with the spread (min-max) beside it.
 """
 import argparse

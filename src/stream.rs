@@ -368,6 +368,7 @@ impl<R: Read, T: Element> RowChunks<R, T> {
 /// let a = ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]);
 /// assert_eq!(bytes, npio::to_bytes(&a).unwrap()); // what np.save writes
 /// ```
+#[must_use = "the header is only completed by finish()"]
 pub struct NpyRowWriter<W: Write + Seek, T: Element> {
     writer: W,
     start: u64,
