@@ -65,7 +65,9 @@ fn main() {
                     std::thread::scope(|scope| {
                         for (k, piece) in buf.chunks_mut(part).enumerate() {
                             let file = &file;
-                            scope.spawn(move || file.read_exact_at(piece, (k * part) as u64).unwrap());
+                            scope.spawn(move || {
+                                file.read_exact_at(piece, (k * part) as u64).unwrap()
+                            });
                         }
                     });
                     len
