@@ -406,6 +406,13 @@ mod tests {
     }
 
     #[test]
+    fn nested_sub_arrays_keep_their_nesting_in_json() {
+        let dt = DType::parse("[('c', ('<f8', (5,)), (2,))]").unwrap();
+        assert_eq!(dt.descr_json(), r#"[["c", ["<f8", [5]], [2]]]"#);
+        assert_eq!(dt.itemsize(), 80);
+    }
+
+    #[test]
     fn normalises_like_numpy() {
         assert_eq!(DType::parse("<u1").unwrap().descr(), "'|u1'");
         assert_eq!(DType::parse(">b1").unwrap().descr(), "'|b1'");
