@@ -421,6 +421,7 @@ mod tests {
             format!("'{}U3'", Endian::NATIVE.descr_char())
         );
         assert_eq!(DType::parse("O8").unwrap().descr(), "'|O'");
+        assert_eq!(DType::parse("O4").unwrap(), DType::parse("O8").unwrap()); // as NumPy
         assert_eq!(DType::parse("S").unwrap().descr(), "'|S0'");
         // consecutive padding merges; a void subarray without a name is padding
         assert_eq!(

@@ -212,7 +212,8 @@ impl Scalar {
             | ScalarKind::TimeDelta { unit, multiplier } => {
                 size == 8 && valid_time(unit, multiplier)
             }
-            ScalarKind::Object => matches!(size, 4 | 8),
+            // A pointer, as on the 64-bit machines NumPy reads the descr on (`O4` is `O`).
+            ScalarKind::Object => size == 8,
         };
         if !valid {
             return Err(Error::InvalidDescr {
@@ -382,7 +383,8 @@ impl Scalar {
             }
             'O' => {
                 plain(suffix)?;
-                (ScalarKind::Object, number.unwrap_or(8))
+                // NumPy ignores the number: `O4` and `O8` are both `O`, a pointer.
+                (ScalarKind::Object, 8)
             }
             'M' | 'm' => {
                 if number.is_some_and(|n| n != 8) {
