@@ -66,7 +66,34 @@ impl From<Record> for DType {
     }
 }
 
+/// The deepest nesting of containers a descr literal may have: a header's dict takes one of
+/// the parser's levels ([`crate::header::literal::MAX_NESTING_DEPTH`]), so every dtype the
+/// constructors accept renders to a descr that parses back, in a header too.
+pub(crate) const MAX_DESCR_DEPTH: usize = crate::header::literal::MAX_NESTING_DEPTH - 1;
+
+/// `depth`, or an error for a dtype nested deeper than [`MAX_DESCR_DEPTH`].
+pub(crate) fn check_depth(depth: usize, what: &str) -> Result<usize> {
+    if depth > MAX_DESCR_DEPTH {
+        return Err(Error::InvalidDescr {
+            descr: what.to_string(),
+            reason: format!(
+                "nested {depth} levels deep; a descr nests at most {MAX_DESCR_DEPTH} levels"
+            ),
+        });
+    }
+    Ok(depth)
+}
+
 impl DType {
+    /// How many containers (lists, tuples) its descr literal nests: 0 for a scalar's string.
+    pub(crate) fn literal_depth(&self) -> usize {
+        match self {
+            DType::Scalar(_) => 0,
+            DType::Record(r) => r.depth,
+            DType::SubArray(sub) => sub.depth(),
+        }
+    }
+
     /// Parses descr text: either a bare type string (`<f8`) or the Python literal of a descr
     /// as it appears in a header (`'<f8'`, `[('x', '<i4')]`, `('<i4', (2,))`).
     ///
@@ -319,6 +346,7 @@ impl DType {
                     })
                     .collect(),
                 itemsize: r.itemsize,
+                depth: r.depth,
             }),
             DType::SubArray(sub) => DType::SubArray(sub.with_base(sub.base().with_endian(endian))),
         }
@@ -402,6 +430,43 @@ mod tests {
             "[]",
         ] {
             roundtrip(d);
+        }
+    }
+
+    #[test]
+    fn the_deepest_dtype_the_constructors_accept_reads_back_in_a_header() {
+        for wrap in [0, 1, 2] {
+            let mut d = DType::parse("<i2").unwrap();
+            loop {
+                let next = match wrap {
+                    0 => Record::packed(vec![("a".into(), d.clone())]).map(DType::Record),
+                    1 => DType::sub_array(d.clone(), vec![1]),
+                    _ => Record::new(
+                        vec![Field {
+                            name: "a".into(),
+                            title: Some("t".into()),
+                            dtype: DType::sub_array(d.clone(), vec![1]).unwrap_or(d.clone()),
+                            offset: 0,
+                        }],
+                        d.itemsize(),
+                    )
+                    .map(DType::Record),
+                };
+                match next {
+                    Ok(n) => d = n,
+                    Err(e) => {
+                        assert!(matches!(e, Error::InvalidDescr { .. }), "{e}");
+                        break;
+                    }
+                }
+            }
+            let again = DType::parse(&d.descr()).unwrap();
+            assert_eq!(again, d);
+            // A record at the top of a header nests inside the header's dict.
+            let header = crate::Header::new(d, vec![1], false);
+            let bytes = header.to_bytes().unwrap();
+            let options = crate::ReadOptions::default().max_header_size(1 << 20);
+            crate::read_header(&mut &bytes[..], &options).unwrap();
         }
     }
 

@@ -1,7 +1,7 @@
 //! Record (structured) dtypes: named fields at offsets.
 
 use super::subarray::shape_literal;
-use super::DType;
+use super::{check_depth, DType};
 use crate::error::{Error, Result};
 use crate::header::literal::Literal;
 
@@ -36,6 +36,8 @@ pub struct Field {
 pub struct Record {
     pub(super) fields: Vec<Field>,
     pub(super) itemsize: usize,
+    /// How deeply the descr literal nests (see [`DType::literal_depth`]).
+    pub(super) depth: usize,
 }
 
 impl Record {
@@ -79,7 +81,22 @@ impl Record {
                 reason: format!("fields need {end} bytes"),
             });
         }
-        Ok(Record { fields, itemsize })
+        // The list, each field's tuple, then the field's own literal (a sub-array field writes
+        // its base and shape tuple into the field's tuple; a title makes a tuple too).
+        let inner = fields
+            .iter()
+            .map(|f| match &f.dtype {
+                DType::SubArray(sub) => sub.base().literal_depth().max(1),
+                other => other.literal_depth().max(usize::from(f.title.is_some())),
+            })
+            .max()
+            .unwrap_or(0);
+        let depth = check_depth(2 + inner, "record")?;
+        Ok(Record {
+            fields,
+            itemsize,
+            depth,
+        })
     }
 
     /// A packed record (no padding) from names and dtypes, like `np.dtype([(name, type), ...])`.

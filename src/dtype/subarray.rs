@@ -1,6 +1,6 @@
 //! Sub-array dtypes: a base dtype repeated in a fixed shape.
 
-use super::DType;
+use super::{check_depth, DType};
 use crate::error::{Error, Result};
 use crate::header::literal::Literal;
 
@@ -25,6 +25,8 @@ pub struct SubArray {
     base: Box<DType>,
     shape: Vec<usize>,
     itemsize: usize,
+    /// How deeply the descr literal nests (see [`DType::literal_depth`]).
+    depth: usize,
 }
 
 impl SubArray {
@@ -55,10 +57,12 @@ impl SubArray {
             .checked_mul(base.itemsize())
             .filter(|&n| n <= isize::MAX as usize)
             .ok_or_else(|| invalid("item size overflows"))?;
+        let depth = check_depth(1 + base.literal_depth().max(1), "sub-array")?;
         Ok(SubArray {
             base: Box::new(base),
             shape,
             itemsize,
+            depth,
         })
     }
 
@@ -119,6 +123,11 @@ impl SubArray {
             base: Box::new(base),
             ..self.clone()
         }
+    }
+
+    /// How deeply the descr literal nests.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
     }
 
     /// The number of base elements (this level only).
