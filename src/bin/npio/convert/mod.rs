@@ -143,7 +143,9 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
     let from = inputs::input_kind(input)?;
     inputs::register(&mut settings.guard, input);
     let visible = !settings.quiet && std::io::stderr().is_terminal();
-    let bar = crate::progress::ByteBar::start(input_bytes(input), visible);
+    // The total is only worth a second walk of an input folder when the bar is shown.
+    let total = if visible { input_bytes(input) } else { 0 };
+    let bar = crate::progress::ByteBar::start(total, visible);
     let result = convert(input, from, output, to, &settings);
     bar.finish();
     let stats = result?;

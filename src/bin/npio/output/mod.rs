@@ -228,11 +228,11 @@ enum Pending {
 }
 
 impl Pending {
-    /// What to sync before placing.
+    /// What to sync before placing: the temporary file, or the whole staging folder.
     fn temp_path(&self) -> PathBuf {
         match self {
             Pending::File { temp, .. } => temp.clone(),
-            Pending::Folder(f) => f.staging().join("."),
+            Pending::Folder(f) => f.staging().to_path_buf(),
         }
     }
 

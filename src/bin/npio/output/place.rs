@@ -81,14 +81,17 @@ fn rename_noreplace(_from: &Path, _to: &Path) -> io::Result<()> {
     Err(io::Error::from_raw_os_error(libc_codes::ENOSYS))
 }
 
-/// Makes the data of files under `paths` durable: one `syncfs` per folder on Linux, else one
-/// `fsync` per file.
+/// Makes the data of `paths` durable (files, or folders with everything in them): one
+/// `syncfs` per file system folder on Linux, else one `fsync` per file.
 #[cfg(target_os = "linux")]
 pub fn sync_file_systems(paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
     use std::os::fd::AsRawFd;
     let mut folders: Vec<PathBuf> = paths
         .iter()
-        .map(|p| p.parent().unwrap_or(Path::new(".")).to_path_buf())
+        .map(|p| match p.is_dir() {
+            true => p.clone(),
+            false => p.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        })
         .collect();
     folders.sort();
     folders.dedup();

@@ -97,7 +97,7 @@ impl StagedFolder {
             waiting.push(Pending::Folder(self));
             return Ok(());
         }
-        super::place::sync_file_systems(&[self.staging.join("x")])
+        super::place::sync_file_systems(std::slice::from_ref(&self.staging))
             .map_err(|(path, e)| CliError::io(&path, e))?;
         self.place()
     }
