@@ -18,7 +18,8 @@ fn data() -> Array1<f64> {
 
 fn encoded(endian: Endian) -> Vec<u8> {
     let mut out = Vec::new();
-    npio::write_array(&mut out, &data(), &WriteOptions::default().endian(endian)).unwrap();
+    npio::WriteNpy::write_npy_with(&data(), &mut out, &WriteOptions::default().endian(endian))
+        .unwrap();
     out
 }
 
@@ -29,17 +30,17 @@ fn header(c: &mut Criterion) {
             .map(|i| format!("('field_{i}', '<f8', (2,))"))
             .collect();
         let dtype = npio::DType::parse(&format!("[{}]", fields.join(", "))).unwrap();
-        npio::Header::new(dtype, vec![10], false)
+        npio::npy::Header::new(dtype, vec![10], false)
             .to_bytes()
             .unwrap()
     };
     let opts = npio::ReadOptions::default().max_header_size(1 << 20);
     let mut g = c.benchmark_group("header");
     g.bench_function("parse_simple", |b| {
-        b.iter(|| npio::read_header(&mut &simple[..128], &opts).unwrap())
+        b.iter(|| npio::npy::read_header(&mut &simple[..128], &opts).unwrap())
     });
     g.bench_function("parse_200_fields", |b| {
-        b.iter(|| npio::read_header(&mut &record[..], &opts).unwrap())
+        b.iter(|| npio::npy::read_header(&mut &record[..], &opts).unwrap())
     });
     g.finish();
 }
@@ -62,9 +63,8 @@ fn read(c: &mut Criterion) {
         let bytes = encoded(endian);
         g.bench_with_input(BenchmarkId::new("typed", name), &bytes, |b, bytes| {
             b.iter(|| {
-                let r = npio::NpyReader::new_seekable(Cursor::new(&bytes[..]), Default::default())
-                    .unwrap();
-                black_box(r.read_array::<f64, IxDyn>().unwrap())
+                let r = npio::NpyReader::new(Cursor::new(&bytes[..])).unwrap();
+                black_box(r.read::<ndarray::Array<f64, IxDyn>>().unwrap())
             })
         });
         g.bench_with_input(
@@ -75,7 +75,7 @@ fn read(c: &mut Criterion) {
                     black_box(
                         npio::NpyReader::new(&bytes[..])
                             .unwrap()
-                            .read_array::<f64, IxDyn>()
+                            .read::<ndarray::Array<f64, IxDyn>>()
                             .unwrap(),
                     )
                 })
@@ -94,13 +94,18 @@ fn write(c: &mut Criterion) {
     g.bench_function("contiguous", |b| {
         b.iter(|| {
             out.clear();
-            npio::write_array(&mut out, &a, &WriteOptions::default()).unwrap();
+            npio::WriteNpy::write_npy_with(&a, &mut out, &WriteOptions::default()).unwrap();
         })
     });
     g.bench_function("byteswapped", |b| {
         b.iter(|| {
             out.clear();
-            npio::write_array(&mut out, &a, &WriteOptions::default().endian(Endian::Big)).unwrap();
+            npio::WriteNpy::write_npy_with(
+                &a,
+                &mut out,
+                &WriteOptions::default().endian(Endian::Big),
+            )
+            .unwrap();
         })
     });
     let square: Array2<f64> = a.into_shape_with_order((2048, 2048)).unwrap();
@@ -108,7 +113,7 @@ fn write(c: &mut Criterion) {
     g.bench_function("non_contiguous", |b| {
         b.iter(|| {
             out.clear();
-            npio::write_array(&mut out, &strided, &WriteOptions::default()).unwrap();
+            npio::WriteNpy::write_npy_with(&strided, &mut out, &WriteOptions::default()).unwrap();
         })
     });
     g.finish();
@@ -128,10 +133,11 @@ fn read_file(c: &mut Criterion) {
     for (name, endian) in [("native", Endian::Little), ("big_endian", Endian::Big)] {
         let path = dir.join(format!("npio-bench-read-{name}.npy"));
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        npio::write_array(&mut file, &a, &WriteOptions::default().endian(endian)).unwrap();
+        npio::WriteNpy::write_npy_with(&a, &mut file, &WriteOptions::default().endian(endian))
+            .unwrap();
         drop(file);
         g.bench_function(BenchmarkId::new("read_npy", name), |b| {
-            b.iter(|| black_box(npio::read_npy::<f64, IxDyn, _>(&path).unwrap()))
+            b.iter(|| black_box(npio::read_npy::<ndarray::Array<f64, IxDyn>, _>(&path).unwrap()))
         });
         if name == "native" {
             let mut prefaulted = vec![1u8; FILE_N * 8];

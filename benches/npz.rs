@@ -27,8 +27,12 @@ fn random_walk() -> Array1<f64> {
 }
 
 fn archive(a: &Array1<f64>, compression: Compression) -> Vec<u8> {
-    let mut w = NpzWriter::with_compression(Cursor::new(Vec::new()), compression);
-    w.add_array("walk", a).unwrap();
+    let mut w = {
+        let mut w = npio::NpzWriter::new(Cursor::new(Vec::new()));
+        w.set_compression(compression);
+        w
+    };
+    w.add("walk", a).unwrap();
     w.finish().unwrap().into_inner()
 }
 
@@ -58,7 +62,7 @@ fn npz(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("read", name), &bytes, |b, bytes| {
             b.iter(|| {
                 let mut r = NpzReader::new(Cursor::new(&bytes[..])).unwrap();
-                black_box(r.read_array::<f64, Ix1>("walk").unwrap())
+                black_box(r.read::<ndarray::Array<f64, Ix1>>("walk").unwrap())
             })
         });
     }
@@ -96,9 +100,13 @@ fn mixed() -> Vec<(&'static str, npio::DynArray)> {
 }
 
 fn mixed_archive(members: &[(&str, npio::DynArray)], compression: Compression) -> Vec<u8> {
-    let mut w = NpzWriter::with_compression(Cursor::new(Vec::new()), compression);
+    let mut w = {
+        let mut w = npio::NpzWriter::new(Cursor::new(Vec::new()));
+        w.set_compression(compression);
+        w
+    };
     for (name, a) in members {
-        w.add_dyn(name, a).unwrap();
+        w.add(name, a).unwrap();
     }
     w.finish().unwrap().into_inner()
 }
@@ -146,7 +154,7 @@ fn npz_many_members(c: &mut Criterion) {
     const MEMBERS: usize = 20_000;
     let mut w = NpzWriter::new(Cursor::new(Vec::new()));
     for k in 0..MEMBERS {
-        w.add_array(&format!("arr_{k}"), &ndarray::arr1(&[k as f64, 1.0, 2.0]))
+        w.add(&format!("arr_{k}"), &ndarray::arr1(&[k as f64, 1.0, 2.0]))
             .unwrap();
     }
     let bytes = w.finish().unwrap().into_inner();
@@ -164,7 +172,7 @@ fn npz_many_members(c: &mut Criterion) {
         b.iter(|| {
             let mut npz = NpzReader::new(Cursor::new(&bytes[..])).unwrap();
             for name in &names {
-                black_box(npz.read_array::<f64, Ix1>(name).unwrap());
+                black_box(npz.read::<ndarray::Array<f64, Ix1>>(name).unwrap());
             }
         })
     });

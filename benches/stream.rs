@@ -60,7 +60,13 @@ fn chunks(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes((rows * 32 * 8) as u64));
     g.bench_function("whole", |b| {
-        b.iter(|| black_box(npio::read_npy::<f64, IxDyn, _>(&path).unwrap().sum()))
+        b.iter(|| {
+            black_box(
+                npio::read_npy::<ndarray::Array<f64, IxDyn>, _>(&path)
+                    .unwrap()
+                    .sum(),
+            )
+        })
     });
     for rows_per_chunk in [4096usize, 65536] {
         g.bench_function(format!("chunks_of_{rows_per_chunk}_rows"), |b| {

@@ -33,7 +33,7 @@ fn main() {
     let output = rest.first().map(String::as_str).unwrap_or("");
     let (seconds, checksum) = match (tool.as_str(), op.as_str()) {
         ("npio", "read") => timed(
-            || npio::read_npy::<f64, IxDyn, _>(input).unwrap(),
+            || npio::read_npy::<ndarray::Array<f64, IxDyn>, _>(input).unwrap(),
             |a| checksum(&a.view()),
         ),
         ("ndarray-npy", "read") => timed(
@@ -76,7 +76,7 @@ fn main() {
             )
         }
         (_, "write") => {
-            let a = npio::read_npy::<f64, IxDyn, _>(input).unwrap();
+            let a = npio::read_npy::<ndarray::Array<f64, IxDyn>, _>(input).unwrap();
             match tool.as_str() {
                 "npio" => timed(|| npio::write_npy(output, &a).unwrap(), |_| String::new()),
                 "ndarray-npy" => timed(
@@ -91,7 +91,7 @@ fn main() {
             }
         }
         (_, "write-strided") => {
-            let a = npio::read_npy::<f64, Ix2, _>(input).unwrap();
+            let a = npio::read_npy::<ndarray::Array<f64, Ix2>, _>(input).unwrap();
             let v = a.slice(s![.., ..;2]);
             match tool.as_str() {
                 "npio" => timed(|| npio::write_npy(output, &v).unwrap(), |_| String::new()),
@@ -179,7 +179,7 @@ fn main() {
                             npio::NpzWriter::new(file)
                         };
                         for (name, array) in &members {
-                            npz.add_dyn(name, array).unwrap();
+                            npz.add(name, array).unwrap();
                         }
                         npz.finish().unwrap();
                     },
@@ -263,7 +263,7 @@ fn load_members(path: &str) -> Vec<(String, DynArray)> {
     npz.names()
         .into_iter()
         .map(|n| {
-            let a = npz.read_dyn(&n).unwrap();
+            let a = npz.read::<npio::DynArray>(&n).unwrap();
             (n, a)
         })
         .collect()
@@ -275,7 +275,7 @@ fn member_kinds(path: &str) -> Vec<(String, String)> {
     npz.members()
         .unwrap()
         .into_iter()
-        .map(|m| (m.name, m.npy.unwrap().header.dtype.descr()))
+        .map(|m| (m.name, m.npy.unwrap().header.dtype.descr_repr()))
         .collect()
 }
 

@@ -50,10 +50,10 @@ impl Export<'_> {
             c
         };
         let mut out = Vec::new();
-        npio::write_array(&mut out, &array, &WriteOptions::default().endian(endian))?;
+        npio::WriteNpy::write_npy_with(&array, &mut out, &WriteOptions::default().endian(endian))?;
         std::fs::write(self.dir.join(format!("{name}.npy")), out)?;
         let fortran = order == Order::Fortran && shape.iter().filter(|&&d| d > 1).count() > 1;
-        self.record(name, &T::dtype(endian).descr(), shape, fortran);
+        self.record(name, &T::dtype(endian).descr_repr(), shape, fortran);
         Ok(())
     }
 }
@@ -118,16 +118,16 @@ fn run(dir: &Path) -> npio::Result<()> {
         ArrayD::from_shape_vec(IxDyn(&[6, 8]), (0..48).map(|i| i as f64).collect()).expect("shape");
     let view = base.slice(ndarray::s![..;2, ..;-3]);
     let mut out = Vec::new();
-    npio::write_array(&mut out, &view, &WriteOptions::default())?;
+    npio::WriteNpy::write_npy_with(&view, &mut out, &WriteOptions::default())?;
     std::fs::write(dir.join("noncontig.npy"), out)?;
     let _ = writeln!(ex.manifest, "{{\"file\": \"noncontig.npy\", \"expr\": \"np.arange(48, dtype='<f8').reshape(6, 8)[::2, ::-3]\"}}");
     // Strings and records through the dynamic writer.
-    npio::write_npy_dyn(
+    npio::write_npy(
         dir.join("unicode.npy"),
         &DynArray::from_strings(&ndarray::arr1(&["", "a", "héllo", "日本語", "\u{1F600}"])),
     )?;
     let _ = writeln!(ex.manifest, "{{\"file\": \"unicode.npy\", \"expr\": \"np.array(['', 'a', 'héllo', '日本語', '\\\\U0001F600'])\"}}");
-    npio::write_npy_dyn(
+    npio::write_npy(
         dir.join("bytes.npy"),
         &DynArray::from_byte_strings(&ndarray::arr1(&[&b"ab"[..], b"", b"xyz"])),
     )?;
@@ -145,12 +145,12 @@ fn run(dir: &Path) -> npio::Result<()> {
         bytes.extend((k as f64 + 0.5).to_be_bytes());
         bytes.extend([b'a' + k, b'b', 0]);
     }
-    let raw = npio::RawArray::new(vec![3], false, bytes, dtype.itemsize())?;
+    let raw = npio::npy::RawArray::new(vec![3], false, bytes, dtype.itemsize())?;
     let record = DynArray::new(dtype, npio::ArrayData::Raw(raw))?;
     let mut out = Vec::new();
-    npio::write_dyn(
-        &mut out,
+    npio::WriteNpy::write_npy_with(
         &record,
+        &mut out,
         &WriteOptions::default().endian(Endian::Big).order(Order::C),
     )?;
     std::fs::write(dir.join("record_be.npy"), out)?;
@@ -176,8 +176,8 @@ fn run(dir: &Path) -> npio::Result<()> {
             .collect();
         names.sort();
         for name in &names {
-            let array = npio::read_npy_dyn(dir.join(name))?;
-            npz.add_dyn(&format!("nested/{}", name.trim_end_matches(".npy")), &array)?;
+            let array = npio::read_npy::<npio::DynArray, _>(dir.join(name))?;
+            npz.add(&format!("nested/{}", name.trim_end_matches(".npy")), &array)?;
         }
         npz.add_raw("notes.txt", "written by npio\n".as_bytes())?;
         let mut rows = npz.start_array::<f64>("rows", &[4, 3])?;

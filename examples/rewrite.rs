@@ -15,12 +15,14 @@ fn run(input: &str, output: &str) -> npio::Result<String> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1 << 20);
-    let array =
-        npio::read_npy_dyn_with(input, npio::ReadOptions::default().max_header_size(limit))?;
-    npio::write_npy_dyn(output, &array)?;
+    let array = npio::read_npy_with::<npio::DynArray, _>(
+        input,
+        &npio::ReadOptions::default().max_header_size(limit),
+    )?;
+    npio::write_npy(output, &array)?;
     Ok(format!(
         "{input} -> {output}: dtype {}, shape {:?}, {} order",
-        array.dtype().descr(),
+        array.dtype().descr_repr(),
         array.shape(),
         if array.is_fortran_order() {
             "Fortran"

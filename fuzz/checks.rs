@@ -6,7 +6,8 @@
 use std::io::Cursor;
 
 use ndarray::IxDyn;
-use npio::{read_header, DType, NpyReader, NpzReader, ReadOptions};
+use npio::npy::read_header;
+use npio::{DType, NpyReader, NpzReader, ReadOptions};
 
 /// The header grammar and validation: any bytes give a header or an error, and a header that
 /// parses renders to text that parses back to the same header; the same for descr text.
@@ -20,7 +21,7 @@ pub fn header(data: &[u8]) {
     }
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(dtype) = DType::parse(text) {
-            let again = DType::parse(&dtype.descr()).expect("a rendered descr parses");
+            let again = DType::parse(&dtype.descr_repr()).expect("a rendered descr parses");
             assert_eq!(again, dtype);
         }
     }
@@ -29,7 +30,7 @@ pub fn header(data: &[u8]) {
 /// The bytes npio writes for a value: how two reads are compared (NaN != NaN, but its bits
 /// survive).
 fn bytes_of(array: &npio::DynArray) -> Vec<u8> {
-    npio::to_bytes_dyn(array).expect("a read array writes")
+    npio::to_bytes(array).expect("a read array writes")
 }
 
 /// Whole `.npy` files read every way, each checked against the whole dynamic read: the
@@ -38,11 +39,11 @@ fn bytes_of(array: &npio::DynArray) -> Vec<u8> {
 /// gives a file that reads back to the same values, typed reads, row chunks and zero-copy views
 /// give the same values, and what npio writes it reads back identically.
 pub fn npy(data: &[u8]) {
-    let whole = npio::from_bytes_dyn(data);
+    let whole = npio::from_bytes::<npio::DynArray>(data);
     let options = ReadOptions::default();
     if let Ok(array) = &whole {
         let bytes = bytes_of(array);
-        let again = npio::from_bytes_dyn(&bytes).expect("a written array reads");
+        let again = npio::from_bytes::<npio::DynArray>(&bytes).expect("a written array reads");
         assert_eq!(
             bytes_of(&again),
             bytes,
@@ -60,7 +61,7 @@ pub fn npy(data: &[u8]) {
         );
     }
     // A stream of unknown length: buffers grow as data arrives; same verdict, same values.
-    let streamed = NpyReader::new(data).and_then(|r| r.read_dyn());
+    let streamed = NpyReader::new(data).and_then(|r| r.read::<npio::DynArray>());
     assert_eq!(
         streamed.is_ok(),
         whole.is_ok(),
@@ -70,7 +71,7 @@ pub fn npy(data: &[u8]) {
         assert_eq!(bytes_of(a), bytes_of(b));
     }
     // Verification reads in bounded memory and reaches the same verdict.
-    let verified = NpyReader::new(data).and_then(npio::verify);
+    let verified = NpyReader::new(data).and_then(NpyReader::verify);
     assert_eq!(
         verified.is_ok(),
         whole.is_ok(),
@@ -78,28 +79,28 @@ pub fn npy(data: &[u8]) {
     );
     // Transcoding streams the same values into a file that reads back to them.
     let mut out = Vec::new();
-    let transcoded = NpyReader::new(data)
-        .and_then(|r| npio::transcode(r, &mut out, &npio::WriteOptions::default()));
+    let transcoded =
+        NpyReader::new(data).and_then(|r| r.transcode(&mut out, &npio::WriteOptions::default()));
     assert_eq!(
         transcoded.is_ok(),
         whole.is_ok(),
         "transcode vs whole: {transcoded:?}"
     );
     if let Ok(array) = &whole {
-        let back = npio::from_bytes_dyn(&out).expect("transcoded output reads");
+        let back = npio::from_bytes::<npio::DynArray>(&out).expect("transcoded output reads");
         assert_eq!(bytes_of(&back), bytes_of(array));
     }
     // Typed reads agree with the dynamic one where the type matches.
-    let typed = npio::from_bytes::<f64, IxDyn>(data);
+    let typed = npio::from_bytes::<ndarray::Array<f64, IxDyn>>(data);
     if let Ok(t) = &typed {
         let d = whole.as_ref().expect("a typed read implies a dynamic one");
         assert_eq!(
             d.dtype().as_scalar().map(|s| s.kind()),
-            Some(npio::ScalarKind::Float)
+            Some(npio::dtype::ScalarKind::Float)
         );
         assert_eq!(t.shape(), d.shape());
     }
-    let _ = npio::from_bytes::<bool, IxDyn>(data);
+    let _ = npio::from_bytes::<ndarray::Array<bool, IxDyn>>(data);
     // Row chunks, concatenated, are the typed read (C-order arrays of at least one axis).
     if let Ok(reader) = NpyReader::new(data) {
         if let Ok(mut chunks) = reader.row_chunks::<f64>(3) {
@@ -124,12 +125,13 @@ pub fn npy(data: &[u8]) {
             }
         }
     }
-    if let Ok(mut reader) = NpyReader::new_seekable(Cursor::new(data), ReadOptions::default()) {
+    if let Ok(mut reader) = NpyReader::new(Cursor::new(data)) {
         let _ = reader.read_rows::<i32>(1..4);
     }
     // A zero-copy view shows what the copying read gives.
-    if let Ok(view) = npio::view_npy::<u16, IxDyn>(data) {
-        let copied = npio::from_bytes::<u16, IxDyn>(data).expect("a viewable file reads");
+    if let Ok(view) = npio::npy::view_npy::<u16, IxDyn>(data) {
+        let copied =
+            npio::from_bytes::<ndarray::Array<u16, IxDyn>>(data).expect("a viewable file reads");
         assert_eq!(view, copied.view());
     }
 }
@@ -151,7 +153,7 @@ pub fn npz(data: &[u8]) {
         if !is_array {
             continue;
         }
-        let read = npz.read_dyn(&stored);
+        let read = npz.read::<npio::DynArray>(&stored);
         if let Ok(a) = &read {
             let info = info.expect("member info of a readable member");
             let header = info
@@ -161,10 +163,11 @@ pub fn npz(data: &[u8]) {
             assert_eq!(&header.dtype, a.dtype());
             assert_eq!(header.shape, a.shape());
             let raw = raw.expect("a readable member reads raw");
-            let from_raw = npio::from_bytes_dyn(&raw).expect("its raw bytes read as .npy");
+            let from_raw =
+                npio::from_bytes::<npio::DynArray>(&raw).expect("its raw bytes read as .npy");
             assert_eq!(bytes_of(&from_raw), bytes_of(a));
         }
-        let verified = npz.member_reader(&stored).and_then(npio::verify);
+        let verified = npz.member_reader(&stored).and_then(NpyReader::verify);
         assert_eq!(
             verified.is_ok(),
             read.is_ok(),
@@ -222,7 +225,8 @@ impl Bytes<'_> {
 /// on each one that was accepted: none may panic, a descr renders and parses back to the same
 /// dtype, and sizes agree with a header's data size.
 pub fn dtype(data: &[u8]) {
-    use npio::{Endian, Field, Record, Scalar, ScalarKind, SubArray, TimeUnit};
+    use npio::dtype::{Field, Record, Scalar, ScalarKind, SubArray, TimeUnit};
+    use npio::Endian;
     let mut bytes = Bytes(data);
     let mut stack: Vec<DType> = Vec::new();
     let endian = |b: u8| match b % 4 {
@@ -307,7 +311,7 @@ pub fn dtype(data: &[u8]) {
         }
     }
     for dtype in &stack {
-        let descr = dtype.descr();
+        let descr = dtype.descr_repr();
         let _ = dtype.descr_json();
         let _ = dtype.to_string();
         let _ = (
@@ -328,12 +332,12 @@ pub fn dtype(data: &[u8]) {
         // Every accepted dtype is one NumPy can describe, and its description reads back.
         let again = DType::parse(&descr).unwrap_or_else(|e| panic!("{descr}: {e}"));
         assert_eq!(&again, dtype, "{descr}");
-        let header = npio::Header::new(dtype.clone(), vec![0, 3], false);
+        let header = npio::npy::Header::new(dtype.clone(), vec![0, 3], false);
         if let Ok(len) = header.data_len() {
             assert_eq!(len, 0);
             // An empty array of this dtype writes, in either byte order, and reads back.
             if !dtype.has_object() {
-                if let Ok(raw) = npio::RawArray::new(
+                if let Ok(raw) = npio::npy::RawArray::new(
                     header.shape.clone(),
                     false,
                     Vec::new(),
@@ -345,9 +349,9 @@ pub fn dtype(data: &[u8]) {
                         for e in [Endian::Little, Endian::Big] {
                             let opts = npio::WriteOptions::default().endian(e);
                             let mut out = Vec::new();
-                            if npio::write_dyn(&mut out, &array, &opts).is_ok() {
-                                let back =
-                                    npio::from_bytes_dyn(&out).expect("an empty array reads back");
+                            if npio::WriteNpy::write_npy_with(&array, &mut out, &opts).is_ok() {
+                                let back = npio::from_bytes::<npio::DynArray>(&out)
+                                    .expect("an empty array reads back");
                                 assert_eq!(back.shape(), array.shape());
                             }
                         }

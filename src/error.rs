@@ -8,7 +8,7 @@ use std::io;
 /// which limit was hit (and how to raise it).
 ///
 /// ```
-/// let err = npio::from_bytes_dyn(b"not a npy file").unwrap_err();
+/// let err = npio::from_bytes::<npio::DynArray>(b"not a npy file").unwrap_err();
 /// assert!(matches!(err, npio::Error::BadMagic { .. }));
 /// assert!(err.to_string().contains("magic"));
 /// ```
@@ -40,7 +40,7 @@ pub enum Error {
     /// The header is longer than the configured limit.
     #[error(
         "header of {len} bytes exceeds the limit of {limit} bytes; if you trust this file, \
-         raise the limit with ReadOptions::max_header_size (CLI: --max-header-size)"
+         raise the limit with ReadOptions::max_header_size"
     )]
     HeaderTooLarge {
         /// Header length claimed by the file.
@@ -91,8 +91,22 @@ pub enum Error {
     },
 
     /// The header parsed, but its content is not a valid array description.
-    #[error("invalid header: {0}")]
-    InvalidHeader(String),
+    #[error("invalid header: {reason}")]
+    InvalidHeader {
+        /// What is wrong with the header dict.
+        reason: String,
+    },
+
+    /// A header cannot be written in the format version asked for (non-latin-1 text before
+    /// 3.0, or over 65535 bytes in 1.0), or in any version (`version` is `None`).
+    #[error("{}", match version {
+        Some(v) => format!("this header cannot be written in .npy format version {v} (non-latin-1 text or too long)"),
+        None => "the header is too large for any .npy format version".to_string(),
+    })]
+    HeaderUnwritable {
+        /// The version asked for, if one was.
+        version: Option<crate::npy::Version>,
+    },
 
     /// The `descr` entry is not a dtype npio understands.
     #[error("invalid dtype descr {descr}: {reason}")]
@@ -116,9 +130,9 @@ pub enum Error {
     /// The file holds another element type than the one requested.
     #[error("dtype mismatch: the file holds {found}, but {requested} was requested")]
     DTypeMismatch {
-        /// The dtype in the file (NumPy descr text).
-        found: String,
-        /// The Rust element type requested.
+        /// The dtype in the file.
+        found: crate::DType,
+        /// What was requested: a Rust element type or a dtype.
         requested: String,
     },
 
@@ -169,9 +183,89 @@ pub enum Error {
         value: u8,
     },
 
-    /// A value cannot be represented (for example a shape given to the writer).
-    #[error("invalid array: {0}")]
-    InvalidArray(String),
+    /// `ndarray` refused a shape for the values at hand.
+    #[error("shape {shape:?}: {source}")]
+    Shape {
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// ndarray's error.
+        #[source]
+        source: ndarray::ShapeError,
+    },
+
+    /// Element bytes do not fill the shape exactly.
+    #[error("{found} bytes of element data, but the shape and item size need {expected}")]
+    DataLength {
+        /// Bytes the shape and item size need.
+        expected: u64,
+        /// Bytes given.
+        found: u64,
+    },
+
+    /// The values of a dynamic array are not of the dtype's Rust type.
+    #[error("the values do not match dtype {dtype}")]
+    ValuesMismatch {
+        /// The dtype the values were given with.
+        dtype: crate::DType,
+    },
+
+    /// A block of rows does not have the row shape being written.
+    #[error("a block of shape {block:?} does not fit rows of shape {row_shape:?}")]
+    BlockShape {
+        /// The block's shape.
+        block: Vec<usize>,
+        /// The shape of one row.
+        row_shape: Vec<usize>,
+    },
+
+    /// Rows were asked of an array that has no rows in that sense (0-d or Fortran order).
+    #[error("rows need a C-order array with at least one axis; this one has shape {shape:?}{}", if *fortran_order { " in Fortran order" } else { "" })]
+    NotRowMajor {
+        /// The array's shape.
+        shape: Vec<usize>,
+        /// Whether it is in Fortran order.
+        fortran_order: bool,
+    },
+
+    /// Rows outside the array were asked for.
+    #[error("rows {start}..{end} are out of range for {rows} rows")]
+    RowRange {
+        /// First row asked for.
+        start: usize,
+        /// End of the range asked for.
+        end: usize,
+        /// Rows the array has.
+        rows: usize,
+    },
+
+    /// A `.npy` file cannot be appended to in place.
+    #[error("cannot append to this file: {reason}")]
+    NotAppendable {
+        /// Why not.
+        reason: String,
+    },
+
+    /// An incremental writer was finished with a different amount of data than it announced.
+    #[error("{what}: {written} {unit} written, {expected} announced")]
+    WrittenLength {
+        /// What was being written (a member name, a header).
+        what: String,
+        /// The amount announced.
+        expected: u64,
+        /// The amount written.
+        written: u64,
+        /// Bytes, elements or rows.
+        unit: &'static str,
+    },
+
+    /// An argument is outside its range (a compression level, a chunk size).
+    #[error("invalid {argument}: {reason}")]
+    InvalidArgument {
+        /// The argument's name.
+        argument: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
 
     /// The data cannot be viewed in place (memory maps, byte views).
     #[error("cannot view the array data in place: {reason}; read it with a copying reader (npio::read_npy, NpyReader) instead")]
@@ -189,9 +283,22 @@ pub enum Error {
         available: Vec<String>,
     },
 
-    /// The `.npz` archive itself is invalid (not a zip file, truncated, corrupt directory).
-    #[error("invalid npz archive: {0}")]
-    Archive(String),
+    /// The `.npz` archive's structure is invalid or unsafe (data before the archive, entries
+    /// that disagree or overlap, names equal after decoding, a corrupt deflate stream).
+    #[error("invalid npz archive: {reason}")]
+    Archive {
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The zip layer refused the archive (not a zip file, truncated, corrupt directory).
+    #[cfg(feature = "npz")]
+    #[error("invalid npz archive: {source}")]
+    Zip {
+        /// The zip crate's error.
+        #[source]
+        source: zip::result::ZipError,
+    },
 
     /// Something went wrong inside one member of an `.npz` archive.
     #[error("npz member {member:?}: {source}")]
@@ -239,9 +346,16 @@ pub enum Error {
         name: String,
     },
 
-    /// The writer was used wrongly (for example an incremental member left unfinished).
-    #[error("{0}")]
-    Usage(String),
+    /// A member was started with `start_*` and not finished before the next one.
+    #[error("member {member:?} was started but not finished")]
+    MemberUnfinished {
+        /// The stored name of the open member.
+        member: String,
+    },
+
+    /// The archive writer was used after `finish`.
+    #[error("the archive was already finished")]
+    ArchiveFinished,
 
     /// Unicode data is not valid UCS-4.
     #[error("invalid unicode code point {code:#x} in element {index}")]
@@ -257,23 +371,65 @@ pub enum Error {
 ///
 /// ```
 /// fn load() -> npio::Result<npio::DynArray> {
-///     npio::from_bytes_dyn(&[])
+///     npio::from_bytes(&[])
 /// }
 /// assert!(load().is_err());
 /// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+#[cfg(feature = "npz")]
 impl From<zip::result::ZipError> for Error {
     fn from(err: zip::result::ZipError) -> Error {
         match err {
             zip::result::ZipError::Io(io) => Error::Io(io),
-            other => Error::Archive(other.to_string()),
+            source => Error::Zip { source },
         }
+    }
+}
+
+impl From<Error> for io::Error {
+    /// An I/O error is given back as it was; every other error becomes an `io::Error` of a
+    /// fitting kind with the npio error as its source (`InvalidData` for malformed input,
+    /// `UnexpectedEof` for truncation, `InvalidInput` for a caller's mistake).
+    ///
+    /// ```
+    /// let err = npio::from_bytes::<npio::DynArray>(b"\x93NUMPY").unwrap_err();
+    /// let io: std::io::Error = err.into();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// ```
+    fn from(err: Error) -> io::Error {
+        use io::ErrorKind as K;
+        if let Error::Io(e) = err {
+            return e;
+        }
+        let kind = match err.root() {
+            Error::Io(e) => e.kind(),
+            Error::TruncatedHeader { .. } | Error::TruncatedData { .. } => K::UnexpectedEof,
+            Error::DTypeMismatch { .. }
+            | Error::DimensionMismatch { .. }
+            | Error::Shape { .. }
+            | Error::DataLength { .. }
+            | Error::ValuesMismatch { .. }
+            | Error::BlockShape { .. }
+            | Error::NotRowMajor { .. }
+            | Error::RowRange { .. }
+            | Error::NoSuchField { .. }
+            | Error::NoSuchMember { .. }
+            | Error::DuplicateMember { .. }
+            | Error::HeaderUnwritable { .. }
+            | Error::WrittenLength { .. }
+            | Error::InvalidArgument { .. }
+            | Error::MemberUnfinished { .. }
+            | Error::ArchiveFinished => K::InvalidInput,
+            _ => K::InvalidData,
+        };
+        io::Error::new(kind, err)
     }
 }
 
 impl Error {
     /// Attaches the name of the archive member the error happened in.
+    #[cfg(feature = "npz")]
     pub(crate) fn in_member(self, member: &str) -> Error {
         match self {
             already @ Error::Member { .. } => already,
@@ -299,8 +455,13 @@ impl Error {
     /// `self`.
     ///
     /// ```
-    /// let err = npio::Error::InvalidHeader("x".into());
-    /// assert!(matches!(err.root(), npio::Error::InvalidHeader(_)));
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// w.add_raw("a.npy", &bytes[..bytes.len() - 1]).unwrap();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(w.finish().unwrap().into_inner())).unwrap();
+    /// let err = npz.read::<npio::DynArray>("a").unwrap_err();
+    /// assert!(matches!(err, npio::Error::Member { .. }));
+    /// assert!(matches!(err.root(), npio::Error::TruncatedData { .. }));
     /// ```
     pub fn root(&self) -> &Error {
         match self {
@@ -333,7 +494,7 @@ pub(crate) fn escaped(bytes: &[u8]) -> String {
 /// What a file with the wrong magic string is, and what to use instead.
 fn bad_magic_message(found: &[u8]) -> String {
     let hint = if found.starts_with(b"PK\x03\x04") || found.starts_with(b"PK\x05\x06") {
-        ": this is a zip archive (an .npz file?); read it with npio::NpzReader (CLI: npio info)"
+        ": this is a zip archive (an .npz file?); read it with npio::NpzReader"
     } else if found.is_empty() {
         ": the file is empty"
     } else {

@@ -1,14 +1,32 @@
 //! # npio
 //!
-//! Read and write NumPy's `.npy` files from Rust: every dtype `np.save` writes without pickle,
-//! both byte orders, C and Fortran order, format versions 1.0, 2.0 and 3.0, into `ndarray`
-//! arrays — typed when you know the type, dynamic ([`DynArray`]) when you don't. Files npio
-//! writes are byte-for-byte what `np.save` writes for the same array.
+//! Read and write NumPy's `.npy` and `.npz` files from Rust: every dtype `np.save` writes without
+//! pickle, both byte orders, C and Fortran order, format versions 1.0, 2.0 and 3.0, into
+//! `ndarray` arrays — typed when you know the type, dynamic ([`DynArray`]) when you don't.
+//! Files npio writes are byte-for-byte what `np.save` writes for the same array.
 //!
-//! Data flows one way: bytes → [`header`] → [`dtype`] → [`element`] decoding → array.
+//! ## One entry point per task
+//!
+//! | Task | Use |
+//! |---|---|
+//! | Read a `.npy` file, typed or dynamic | [`read_npy`] (`let a: Array2<f32> = read_npy(path)?`, `let d: DynArray = ...`) |
+//! | Read from any reader (ndarray-npy style) | [`ReadNpy::read_npy`] (`Array2::<f64>::read_npy(reader)?`) |
+//! | Read from bytes in memory | [`from_bytes`] |
+//! | Write a `.npy` file (typed or [`DynArray`]) | [`write_npy`] |
+//! | Write to any writer / to bytes | [`WriteNpy::write_npy`] (`a.write_npy(writer)?`) / [`to_bytes`] |
+//! | Change byte order, memory order, version | [`WriteOptions`] with the `*_with` functions |
+//! | Raise limits, allow trailing data | [`ReadOptions`] with the `*_with` functions |
+//! | Inspect a header, read rows, verify, transcode | [`NpyReader`] ([`NpyReader::open`], `read_rows`, `row_chunks`, `verify`, `transcode`) |
+//! | Write rows whose count is known only at the end, append rows | [`npy::NpyRowWriter`], [`npy::append_npy`] |
+//! | Read an `.npz` archive | [`NpzReader`] (`npz.read::<A>(name)`, `read_all`) |
+//! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `add_with`, `start_rows`) |
+//! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`npy::view_npy`] |
+//! | Describe or build element types | [`DType`] (and [`dtype`]), [`Element`] for the Rust types |
+//! | Handle errors | [`Error`] (typed, `#[non_exhaustive]`; converts into `std::io::Error`) |
 //!
 //! ```
-//! use ndarray::array;
+//! use ndarray::{array, Array2};
+//! use npio::DynArray;
 //! # let tmp = tempfile::tempdir().unwrap();
 //! # let dir = tmp.path();
 //! let path = dir.join("example.npy");
@@ -16,14 +34,32 @@
 //! npio::write_npy(&path, &a).unwrap();
 //!
 //! // typed, when the type is known
-//! let b: ndarray::Array2<f64> = npio::read_npy(&path).unwrap();
+//! let b: Array2<f64> = npio::read_npy(&path).unwrap();
 //! assert_eq!(a, b);
 //!
 //! // dynamic, when it is not
-//! let d = npio::read_npy_dyn(&path).unwrap();
-//! assert_eq!(d.dtype().descr(), "'<f8'");
+//! let d: DynArray = npio::read_npy(&path).unwrap();
+//! assert_eq!(d.dtype().typestr(), "<f8");
 //! assert_eq!(d.shape(), &[2, 3]);
 //! ```
+//!
+//! ## Features
+//!
+//! | Feature | Default | What it adds | Dependencies |
+//! |---|---|---|---|
+//! | `npz` | yes | [`NpzReader`], [`NpzWriter`], the [`npz`] module | zip, flate2, crc32fast, libdeflater, tempfile |
+//! | `mmap` | yes | [`NpyMap`], [`NpyMapMut`] (and [`NpzMap`] with `npz`) | memmap2 |
+//! | `parallel` | yes | large reads, block deflate and [`NpzReader::read_all`] run on rayon, inside the caller's pool when there is one | rayon |
+//!
+//! With `default-features = false` the `.npy` core needs only ndarray, nom, byteorder, half,
+//! num-complex, bytemuck and thiserror, and everything runs on the caller's thread. With
+//! `parallel`, run npio inside `rayon::ThreadPool::install` to bound its threads.
+//!
+//! ## Layers
+//!
+//! Data flows one way: bytes → `format` (the prefix and the Python literal) → [`dtype`] →
+//! header → `codec` (element decoding, byte swaps) → [`npy`] → [`npz`]. See
+//! `docs/ARCHITECTURE.md`.
 //!
 //! Hostile input is refused with a typed [`Error`], never a panic: the header size is limited
 //! (10000 bytes by default, [`ReadOptions::max_header_size`] to raise it), literal nesting is
@@ -32,40 +68,31 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod array;
-mod bulk;
-mod deflate;
+mod codec;
 pub mod dtype;
-pub mod element;
 mod error;
-pub mod header;
-#[allow(unsafe_code)] // memory maps: see the module documentation
-pub mod mmap;
+mod format;
+mod header;
+mod io;
+pub mod npy;
+#[cfg(feature = "npz")]
 pub mod npz;
-pub mod read;
-pub mod stream;
-pub mod write;
+mod par;
 
-pub use array::{ArrayData, DynArray, RawArray};
-pub use dtype::{DType, Endian, Field, Record, Scalar, ScalarKind, SubArray, TimeUnit};
-pub use element::Element;
+pub use codec::{ArrayData, Element};
+pub use dtype::{DType, Endian};
 pub use error::{Error, Result};
-pub use header::{read_header, Header, HeaderInfo, ReadOptions, Version};
-pub use mmap::{view_npy, view_npy_mut, view_npy_with, NpyMap, NpyMapMut, NpzMap};
-pub use npz::{
-    ArchiveFile, Compression, MemberInfo, NpzArrayWriter, NpzMemberWriter, NpzReader,
-    NpzRowsWriter, NpzWriter,
+pub use header::ReadOptions;
+pub use npy::{
+    from_bytes, read_npy, read_npy_with, to_bytes, write_npy, write_npy_with, DynArray, NpyReader,
+    Order, ReadNpy, WriteNpy, WriteOptions,
 };
-pub use read::{
-    from_bytes, from_bytes_dyn, read_npy, read_npy_dyn, read_npy_dyn_with, read_npy_with, NpyReader,
-};
-pub use stream::{
-    append_npy, copy_data, transcode, transcoded_header, transcoded_len, verify, NpyRowWriter,
-    RowChunks, VerifyReport,
-};
-pub use write::{
-    to_bytes, to_bytes_dyn, write_array, write_dyn, write_npy, write_npy_dyn, Order, WriteOptions,
-};
+#[cfg(feature = "mmap")]
+pub use npy::{NpyMap, NpyMapMut};
+#[cfg(all(feature = "npz", feature = "mmap"))]
+pub use npz::NpzMap;
+#[cfg(feature = "npz")]
+pub use npz::{Compression, NpzReader, NpzWriter};
 
 /// Re-exports of the crates in npio's public API, so callers use the same versions.
 ///

@@ -18,14 +18,13 @@ fn options_for(entry: &Value) -> ReadOptions {
     }
 }
 
-fn read_entry(entry: &Value) -> (DynArray, npio::Version) {
+fn read_entry(entry: &Value) -> (DynArray, npio::npy::Version) {
     let path = fixtures_dir().join(entry["file"].as_str().unwrap());
-    let file = std::fs::File::open(&path).unwrap();
-    let reader = npio::NpyReader::new_seekable(file, options_for(entry))
+    let reader = npio::NpyReader::open_with(&path, &options_for(entry))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let version = reader.info().version;
     let array = reader
-        .read_dyn()
+        .read::<npio::DynArray>()
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (array, version)
 }
@@ -121,12 +120,12 @@ fn check_strings(name: &str, array: &DynArray, values: &Value) {
         return;
     };
     let kind = array.dtype().as_scalar().map(|s| s.kind());
-    if kind == Some(npio::ScalarKind::Unicode) {
+    if kind == Some(npio::dtype::ScalarKind::Unicode) {
         let s = array.to_strings().unwrap();
         let got: Vec<&str> = s.iter().map(|x| x.as_str()).collect();
         let want: Vec<&str> = values.iter().map(|v| v.as_str().unwrap()).collect();
         assert_eq!(got, want, "{name}");
-    } else if kind == Some(npio::ScalarKind::Bytes) {
+    } else if kind == Some(npio::dtype::ScalarKind::Bytes) {
         let b = array.to_byte_strings().unwrap();
         let got: Vec<String> = b.iter().map(|x| hex(x)).collect();
         let want: Vec<&str> = values.iter().map(|v| v.as_str().unwrap()).collect();
@@ -143,7 +142,7 @@ fn every_valid_fixture_reads_with_the_right_description_and_values() {
         let name = entry["file"].as_str().unwrap();
         let (array, version) = read_entry(entry);
         assert_eq!(
-            array.dtype().descr(),
+            array.dtype().descr_repr(),
             entry["descr"].as_str().unwrap(),
             "{name}"
         );
@@ -203,7 +202,7 @@ fn every_valid_fixture_writes_back_byte_for_byte() {
         let (array, _) = read_entry(entry);
         let expected_file = entry["resaved"].as_str().unwrap_or(name);
         let expected = std::fs::read(fixtures_dir().join(expected_file)).unwrap();
-        let written = npio::to_bytes_dyn(&array).unwrap();
+        let written = npio::to_bytes(&array).unwrap();
         assert!(
             written == expected,
             "{name}: npio's bytes differ from np.save's ({expected_file})"
@@ -221,7 +220,7 @@ fn large_headers_need_a_raised_limit_and_say_how() {
         .filter(|e| e["needs_large_header"].as_bool().unwrap())
     {
         let path = fixtures_dir().join(entry["file"].as_str().unwrap());
-        let err = npio::read_npy_dyn(&path).unwrap_err();
+        let err = npio::read_npy::<npio::DynArray, _>(&path).unwrap_err();
         assert_eq!(variant(&err), "HeaderTooLarge");
         assert!(err.to_string().contains("max_header_size"), "{err}");
     }
@@ -236,7 +235,7 @@ fn typed_reads_match_dynamic_reads() {
         let path = fixtures_dir().join(name);
         macro_rules! typed {
             ($t:ty, $a:expr) => {{
-                let typed: ArrayD<$t> = npio::read_npy_with(&path, options_for(entry))
+                let typed: ArrayD<$t> = npio::read_npy_with(&path, &options_for(entry))
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
                 // Bit-for-bit equal (NaN payloads included) and in the same memory order.
                 assert_eq!(typed.shape(), $a.shape(), "{name}");
@@ -250,14 +249,16 @@ fn typed_reads_match_dynamic_reads() {
                 }
                 // Any other element type is refused with a message naming what the file holds.
                 let wrong = if std::any::type_name::<$t>() == "u8" {
-                    npio::read_npy_with::<i8, IxDyn, _>(&path, options_for(entry)).map(|_| ())
+                    npio::read_npy_with::<ndarray::Array<i8, IxDyn>, _>(&path, &options_for(entry))
+                        .map(|_| ())
                 } else {
-                    npio::read_npy_with::<u8, IxDyn, _>(&path, options_for(entry)).map(|_| ())
+                    npio::read_npy_with::<ndarray::Array<u8, IxDyn>, _>(&path, &options_for(entry))
+                        .map(|_| ())
                 };
                 let err = wrong.unwrap_err();
                 assert_eq!(variant(&err), "DTypeMismatch", "{name}");
                 assert!(
-                    err.to_string().contains(&array.dtype().descr()),
+                    err.to_string().contains(&array.dtype().descr_repr()),
                     "{name}: {err}"
                 );
             }};
@@ -280,8 +281,11 @@ fn typed_reads_match_dynamic_reads() {
             ArrayData::Complex64(a) => typed!(Complex<f32>, a),
             ArrayData::Complex128(a) => typed!(Complex<f64>, a),
             _ => {
-                let err =
-                    npio::read_npy_with::<f64, IxDyn, _>(&path, options_for(entry)).unwrap_err();
+                let err = npio::read_npy_with::<ndarray::Array<f64, IxDyn>, _>(
+                    &path,
+                    &options_for(entry),
+                )
+                .unwrap_err();
                 assert_eq!(variant(&err), "DTypeMismatch", "{name}");
             }
         }
@@ -297,11 +301,11 @@ fn every_malformed_fixture_gives_its_error() {
         let name = entry["file"].as_str().unwrap();
         let path = fixtures_dir().join(name);
         let want = entry["error"].as_str().unwrap();
-        let err = npio::read_npy_dyn(&path).expect_err(name);
+        let err = npio::read_npy::<npio::DynArray, _>(&path).expect_err(name);
         assert_eq!(variant(&err), want, "{name}: {err}");
         // The same through a non-seekable stream (no length known).
         let bytes = std::fs::read(&path).unwrap();
-        let streamed = npio::NpyReader::new(&bytes[..]).and_then(|r| r.read_dyn());
+        let streamed = npio::NpyReader::new(&bytes[..]).and_then(|r| r.read::<npio::DynArray>());
         assert_eq!(
             variant(&streamed.expect_err(name)),
             want,

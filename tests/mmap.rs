@@ -18,7 +18,7 @@ fn every_fixture_maps_or_says_why_not() {
         // SAFETY: the fixtures are not modified while mapped.
         let map =
             unsafe { NpyMap::open(&path) }.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let array = npio::read_npy_dyn(&path).unwrap();
+        let array = npio::read_npy::<npio::DynArray, _>(&path).unwrap();
         let native = array
             .dtype()
             .as_scalar()
@@ -139,12 +139,12 @@ fn npz_members_map_when_stored_and_aligned() {
     let path = dir.join("a.npz");
     let big = ArrayD::from_shape_fn(IxDyn(&[100, 7]), |ix| (ix[0] * 7 + ix[1]) as f64);
     let mut w = npio::NpzWriter::create(&path).unwrap();
-    w.add_array("odd_name_length_x", &ndarray::arr1(&[1u8, 2, 3]))
+    w.add("odd_name_length_x", &ndarray::arr1(&[1u8, 2, 3]))
         .unwrap();
-    w.add_array("big", &big).unwrap();
-    w.add_array("c", &ndarray::arr1(&[1i16, -2])).unwrap();
+    w.add("big", &big).unwrap();
+    w.add("c", &ndarray::arr1(&[1i16, -2])).unwrap();
     w.set_compression(npio::Compression::deflated());
-    w.add_array("deflated", &ndarray::arr1(&[1.0f32])).unwrap();
+    w.add("deflated", &ndarray::arr1(&[1.0f32])).unwrap();
     w.finish().unwrap();
     let map = unsafe { NpzMap::open(&path) }.unwrap();
     assert_eq!(map.names(), ["odd_name_length_x", "big", "c", "deflated"]);
@@ -199,7 +199,7 @@ fn sparse_maps_over_4_gib() {
     assert_eq!(view.slice(ndarray::s![tail_start..]).sum(), 16u8);
     eprintln!("mapped and viewed a {n}-byte array in {opened:?}");
     // the header is what np.save writes for that shape
-    let head = npio::read_header(
+    let head = npio::npy::read_header(
         &mut std::fs::File::open(&path).unwrap(),
         &Default::default(),
     )

@@ -49,7 +49,7 @@ fn members_over_4_gib_use_zip64() {
             assert_eq!(info.array_data_offset().unwrap() % 64, 0);
             assert!(info.data_start > 0);
         }
-        let a = npz.read_array::<u8, Ix1>(name).unwrap();
+        let a = npz.read::<ndarray::Array<u8, Ix1>>(name).unwrap();
         assert_eq!(a.len(), n);
         for i in [0, 1, CHUNK - 1, CHUNK, (1 << 32) - 1, 1 << 32, n - 1] {
             assert_eq!(a[i], pattern(i % CHUNK), "{name}[{i}]");

@@ -3,7 +3,9 @@
 
 use half::f16;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-use npio::{ArrayData, DType, DynArray, Endian, Field, Order, RawArray, Record, WriteOptions};
+use npio::dtype::{Field, Record};
+use npio::npy::RawArray;
+use npio::{ArrayData, DType, DynArray, Endian, Order, WriteOptions};
 use num_complex::Complex;
 use proptest::prelude::*;
 
@@ -118,7 +120,7 @@ where
     };
     let opts = WriteOptions::default().endian(e);
     let mut bytes = Vec::new();
-    npio::write_array(&mut bytes, &array, &opts).unwrap();
+    npio::WriteNpy::write_npy_with(&array, &mut bytes, &opts).unwrap();
     let back: ArrayD<T> = npio::from_bytes(&bytes).unwrap();
     // Compared as bytes: NaN != NaN, but every bit pattern must survive.
     let c_bytes = |a: &ArrayD<T>| npio::to_bytes(a).unwrap();
@@ -128,13 +130,13 @@ where
     if array.ndim() > 0 && array.shape()[0] > 1 {
         let view = array.slice_axis(ndarray::Axis(0), ndarray::Slice::new(0, None, -1));
         let mut b2 = Vec::new();
-        npio::write_array(&mut b2, &view, &opts).unwrap();
+        npio::WriteNpy::write_npy_with(&view, &mut b2, &opts).unwrap();
         let back2: ArrayD<T> = npio::from_bytes(&b2).unwrap();
         prop_assert_eq!(c_bytes(&back2), c_bytes(&view.to_owned()));
     }
     // The dynamic path writes the same bytes back.
-    let dynamic = npio::from_bytes_dyn(&bytes).unwrap();
-    prop_assert_eq!(npio::to_bytes_dyn(&dynamic).unwrap(), bytes);
+    let dynamic = npio::from_bytes::<npio::DynArray>(&bytes).unwrap();
+    prop_assert_eq!(npio::to_bytes(&dynamic).unwrap(), bytes);
     Ok(())
 }
 
@@ -143,39 +145,39 @@ proptest! {
 
     #[test]
     fn descr_renders_and_parses_back(dtype in dtype_strategy()) {
-        let text = dtype.descr();
+        let text = dtype.descr_repr();
         let parsed = DType::parse(&text).unwrap();
         prop_assert_eq!(&parsed, &dtype, "{}", text);
-        prop_assert_eq!(parsed.descr(), text);
+        prop_assert_eq!(parsed.descr_repr(), text);
     }
 
     #[test]
     fn raw_arrays_roundtrip_in_every_order_and_byte_order(array in raw_array(), e in endian(), order in any::<bool>()) {
-        let bytes = npio::to_bytes_dyn(&array).unwrap();
-        let back = npio::from_bytes_dyn(&bytes).unwrap();
+        let bytes = npio::to_bytes(&array).unwrap();
+        let back = npio::from_bytes::<npio::DynArray>(&bytes).unwrap();
         prop_assert_eq!(&back, &array);
         // Convert byte order and memory order, then back: the original bytes return.
         let order = if order { Order::Fortran } else { Order::C };
         let mut converted = Vec::new();
-        npio::write_dyn(&mut converted, &array, &WriteOptions::default().endian(e).order(order)).unwrap();
-        let mid = npio::from_bytes_dyn(&converted).unwrap();
+        npio::WriteNpy::write_npy_with(&array, &mut converted, &WriteOptions::default().endian(e).order(order)).unwrap();
+        let mid = npio::from_bytes::<npio::DynArray>(&converted).unwrap();
         prop_assert_eq!(mid.dtype(), &array.dtype().with_endian(e));
         let le = WriteOptions::default().endian(Endian::Little).order(Order::C);
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        npio::write_dyn(&mut a, &array, &le).unwrap();
-        npio::write_dyn(&mut b, &mid, &le).unwrap();
+        npio::WriteNpy::write_npy_with(&array, &mut a, &le).unwrap();
+        npio::WriteNpy::write_npy_with(&mid, &mut b, &le).unwrap();
         prop_assert_eq!(&a, &b);
         // Back from the converted array: each field to its original byte order (copy_data),
         // then the original memory order: the original bytes return.
         let mut data = Vec::new();
-        npio::copy_data(npio::NpyReader::new(&b[..]).unwrap(), &mut data, array.dtype()).unwrap();
-        let mut c_order = npio::Header::new(array.dtype().clone(), array.shape().to_vec(), false)
+        npio::NpyReader::new(&b[..]).unwrap().copy_data(&mut data, array.dtype()).unwrap();
+        let mut c_order = npio::npy::Header::new(array.dtype().clone(), array.shape().to_vec(), false)
             .to_bytes()
             .unwrap();
         c_order.extend_from_slice(&data);
         let original_order = if array.is_fortran_order() { Order::Fortran } else { Order::C };
         let mut restored = Vec::new();
-        npio::write_dyn(&mut restored, &npio::from_bytes_dyn(&c_order).unwrap(), &WriteOptions::default().order(original_order)).unwrap();
+        npio::WriteNpy::write_npy_with(&npio::from_bytes::<npio::DynArray>(&c_order).unwrap(), &mut restored, &WriteOptions::default().order(original_order)).unwrap();
         prop_assert_eq!(restored, bytes);
     }
 
@@ -198,11 +200,11 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = npio::from_bytes_dyn(&bytes);
+        let _ = npio::from_bytes::<npio::DynArray>(&bytes);
         let mut with_magic = b"\x93NUMPY\x01\x00".to_vec();
         with_magic.extend_from_slice(&bytes);
-        let _ = npio::from_bytes_dyn(&with_magic);
-        let _ = npio::NpyReader::new(&with_magic[..]).and_then(|r| r.read_dyn());
+        let _ = npio::from_bytes::<npio::DynArray>(&with_magic);
+        let _ = npio::NpyReader::new(&with_magic[..]).and_then(|r| r.read::<npio::DynArray>());
     }
 
     #[test]
@@ -210,7 +212,7 @@ proptest! {
         let mut file = b"\x93NUMPY\x01\x00".to_vec();
         file.extend_from_slice(&(text.len() as u16).to_le_bytes());
         file.extend_from_slice(text.as_bytes());
-        let _ = npio::from_bytes_dyn(&file);
+        let _ = npio::from_bytes::<npio::DynArray>(&file);
         let _ = DType::parse(&text);
     }
 }

@@ -7,7 +7,8 @@ use std::io::Cursor;
 
 use common::{fixtures_dir, manifest, variant};
 use ndarray::{concatenate, s, Array1, Array2, ArrayD, Axis, IxDyn};
-use npio::{NpyReader, NpyRowWriter, NpzReader};
+use npio::npy::NpyRowWriter;
+use npio::{NpyReader, NpzReader};
 
 #[test]
 fn row_chunks_match_whole_reads() {
@@ -55,7 +56,7 @@ fn row_chunks_match_whole_reads() {
 fn row_chunks_of_npz_members_and_errors() {
     for file in ["npz/savez_stored.npz", "npz/savez_compressed.npz"] {
         let mut npz = NpzReader::open(fixtures_dir().join(file)).unwrap();
-        let whole: Array2<f64> = npz.read_array("dir/sub").unwrap();
+        let whole: Array2<f64> = npz.read("dir/sub").unwrap();
         let mut chunks = npz
             .member_reader("dir/sub")
             .unwrap()
@@ -119,7 +120,7 @@ fn row_chunks_of_npz_members_and_errors() {
                 .err()
                 .unwrap()
         ),
-        "Usage"
+        "NotRowMajor"
     );
     assert_eq!(
         variant(
@@ -147,8 +148,7 @@ fn row_chunks_of_npz_members_and_errors() {
 fn random_access_rows() {
     let path = fixtures_dir().join("npy/shape_3d_c.npy");
     let whole: ArrayD<f64> = npio::read_npy(&path).unwrap();
-    let mut r =
-        NpyReader::new_seekable(std::fs::File::open(&path).unwrap(), Default::default()).unwrap();
+    let mut r = NpyReader::new(std::fs::File::open(&path).unwrap()).unwrap();
     for range in [0..1, 2..5, 5..6, 3..3] {
         let rows = r.read_rows::<f64>(range.clone()).unwrap();
         assert_eq!(
@@ -158,14 +158,13 @@ fn random_access_rows() {
                 .to_owned()
         );
     }
-    assert_eq!(variant(&r.read_rows::<f64>(5..7).unwrap_err()), "Usage");
+    assert_eq!(variant(&r.read_rows::<f64>(5..7).unwrap_err()), "RowRange");
     assert_eq!(
         variant(&r.read_rows::<i32>(0..1).unwrap_err()),
         "DTypeMismatch"
     );
     let be = fixtures_dir().join("npy/f8_be_2x3.npy");
-    let mut r =
-        NpyReader::new_seekable(std::fs::File::open(&be).unwrap(), Default::default()).unwrap();
+    let mut r = NpyReader::new(std::fs::File::open(&be).unwrap()).unwrap();
     let whole: ArrayD<f64> = npio::read_npy(&be).unwrap();
     let last = r.read_rows::<f64>(1..2).unwrap();
     assert!(npio::to_bytes(&last).unwrap() == npio::to_bytes(&whole.slice(s![1..2, ..])).unwrap());
@@ -215,38 +214,38 @@ fn appending_in_place_gives_np_save_bytes() {
     for name in ["f8_be_2x3", "shape_3d_c", "M8_ns_le_1d", "b1_le_1d"] {
         let path = dir.join("appended.npy");
         std::fs::copy(fixtures_dir().join(format!("npy/{name}.npy")), &path).unwrap();
-        let before = npio::read_npy_dyn(&path).unwrap();
+        let before = npio::read_npy::<npio::DynArray, _>(&path).unwrap();
         // The fixture's first row twice (floats), or the whole array once more.
         match before.data() {
             npio::ArrayData::Float64(a) => {
                 let extra = a.slice_axis(Axis(0), ndarray::Slice::from(0..1)).to_owned();
-                npio::append_npy(&path, &extra).unwrap();
-                npio::append_npy(&path, &extra).unwrap();
+                npio::npy::append_npy(&path, &extra).unwrap();
+                npio::npy::append_npy(&path, &extra).unwrap();
             }
-            npio::ArrayData::DateTime64(a) => npio::append_npy(&path, &a.view()).unwrap(),
-            npio::ArrayData::Bool(a) => npio::append_npy(&path, &a.view()).unwrap(),
+            npio::ArrayData::DateTime64(a) => npio::npy::append_npy(&path, &a.view()).unwrap(),
+            npio::ArrayData::Bool(a) => npio::npy::append_npy(&path, &a.view()).unwrap(),
             other => panic!("{other:?}"),
         }
         let expected = np_save_bytes(&format!("appended_{name}"));
         assert!(std::fs::read(&path).unwrap() == expected, "{name}: bytes");
         // Read back: NumPy's shape, and the dtype kept (datetime unit and byte order).
-        let after = npio::read_npy_dyn(&path).unwrap();
-        let numpy = npio::from_bytes_dyn(&expected).unwrap();
+        let after = npio::read_npy::<npio::DynArray, _>(&path).unwrap();
+        let numpy = npio::from_bytes::<npio::DynArray>(&expected).unwrap();
         assert_eq!(after.shape(), numpy.shape(), "{name}: shape");
         assert_eq!(after.dtype(), before.dtype(), "{name}: dtype");
     }
     // refusals: no growth room, Fortran order, wrong type, damaged file
     let path = dir.join("refused.npy");
     for (fixture, want) in [
-        ("npy/legacy_16_aligned.npy", "Usage"),
-        ("npy/shape_2d_f.npy", "Usage"),
+        ("npy/legacy_16_aligned.npy", "NotAppendable"),
+        ("npy/shape_2d_f.npy", "NotRowMajor"),
         ("npy/i4_le_1d.npy", "DTypeMismatch"),
         ("malformed/truncated_data.npy", "TruncatedData"),
         ("malformed/trailing_data.npy", "TrailingData"),
     ] {
         std::fs::copy(fixtures_dir().join(fixture), &path).unwrap();
         let before = std::fs::read(&path).unwrap();
-        let err = npio::append_npy(&path, &Array1::<f64>::zeros(1)).unwrap_err();
+        let err = npio::npy::append_npy(&path, &Array1::<f64>::zeros(1)).unwrap_err();
         assert_eq!(variant(&err), want, "{fixture}: {err}");
         assert_eq!(std::fs::read(&path).unwrap(), before, "{fixture} untouched");
     }
@@ -265,10 +264,10 @@ fn rows_of_unknown_count_into_npz_members() {
         variant(&w.start_rows::<f32>("series", &[1]).err().unwrap()),
         "DuplicateMember"
     );
-    w.add_array("after", &ndarray::arr1(&[1u8])).unwrap();
+    w.add("after", &ndarray::arr1(&[1u8])).unwrap();
     let bytes = w.finish().unwrap().into_inner();
     let mut npz = NpzReader::new(Cursor::new(bytes)).unwrap();
-    let a: ndarray::Array3<f32> = npz.read_array("series").unwrap();
+    let a: ndarray::Array3<f32> = npz.read("series").unwrap();
     assert_eq!(a.shape(), &[50, 2, 2]);
     assert_eq!(a[[49, 1, 1]], 49.0);
     assert_eq!(npz.names(), vec!["series", "after"]);
@@ -284,11 +283,16 @@ fn large_files_read_in_parallel_in_either_byte_order() {
     for (endian, tag) in [(npio::Endian::Little, "le"), (npio::Endian::Big, "be")] {
         let path = tmp.path().join(format!("parallel-{tag}.npy"));
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        npio::write_array(&mut file, &a, &npio::WriteOptions::default().endian(endian)).unwrap();
+        npio::WriteNpy::write_npy_with(
+            &a,
+            &mut file,
+            &npio::WriteOptions::default().endian(endian),
+        )
+        .unwrap();
         drop(file);
         let back: ndarray::Array2<f64> = npio::read_npy(&path).unwrap();
         assert!(back == a, "{tag}");
-        let dynamic = npio::read_npy_dyn(&path).unwrap();
+        let dynamic = npio::read_npy::<npio::DynArray, _>(&path).unwrap();
         assert_eq!(dynamic.shape(), a.shape());
         // One byte short: a truncation error, not a short array.
         let len = std::fs::metadata(&path).unwrap().len();
@@ -298,7 +302,7 @@ fn large_files_read_in_parallel_in_either_byte_order() {
             .unwrap()
             .set_len(len - 1)
             .unwrap();
-        let err = npio::read_npy::<f64, ndarray::Ix2, _>(&path).unwrap_err();
+        let err = npio::read_npy::<ndarray::Array<f64, ndarray::Ix2>, _>(&path).unwrap_err();
         assert!(
             matches!(err.root(), npio::Error::TruncatedData { .. }),
             "{err}"

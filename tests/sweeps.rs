@@ -21,19 +21,19 @@ fn positions(len: usize, max: usize) -> Vec<usize> {
 
 fn read_all_ways(bytes: &[u8]) {
     let opts = npio::ReadOptions::default().max_header_size(1 << 20);
+    let _ = npio::NpyReader::new_with(Cursor::new(bytes), &opts)
+        .and_then(|r| r.read::<npio::DynArray>());
     let _ =
-        npio::NpyReader::new_seekable(Cursor::new(bytes), opts.clone()).and_then(|r| r.read_dyn());
-    let _ = npio::NpyReader::with_options(bytes, opts.clone()).and_then(|r| r.read_dyn());
-    let _ = npio::NpyReader::with_options(bytes, opts.clone()).and_then(npio::verify);
-    let _ = npio::NpyReader::with_options(bytes, opts).and_then(|r| {
+        npio::NpyReader::new_with(bytes, &opts.clone()).and_then(|r| r.read::<npio::DynArray>());
+    let _ = npio::NpyReader::new_with(bytes, &opts.clone()).and_then(npio::NpyReader::verify);
+    let _ = npio::NpyReader::new_with(bytes, &opts).and_then(|r| {
         let mut sink = Vec::new();
-        npio::transcode(
-            r,
+        r.transcode(
             &mut sink,
             &npio::WriteOptions::default().endian(npio::Endian::Big),
         )
     });
-    let _ = npio::view_npy::<u8, ndarray::IxDyn>(bytes);
+    let _ = npio::npy::view_npy::<u8, ndarray::IxDyn>(bytes);
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn npy_truncations_and_header_flips_never_panic() {
         .chain(m["malformed"].as_array().unwrap());
     for entry in files {
         let bytes = std::fs::read(fixtures_dir().join(entry["file"].as_str().unwrap())).unwrap();
-        let data_start = npio::read_header(
+        let data_start = npio::npy::read_header(
             &mut &bytes[..],
             &npio::ReadOptions::default().max_header_size(1 << 20),
         )
@@ -83,9 +83,9 @@ fn npz_truncations_and_flips_never_panic() {
             if let Ok(mut npz) = npio::NpzReader::new(Cursor::new(data)) {
                 for name in npz.stored_names() {
                     let _ = npz.member_info(&name);
-                    let _ = npz.read_dyn(&name);
+                    let _ = npz.read::<npio::DynArray>(&name);
                     let _ = npz.read_raw(&name);
-                    let _ = npz.member_reader(&name).and_then(npio::verify);
+                    let _ = npz.member_reader(&name).and_then(npio::NpyReader::verify);
                 }
             }
         };

@@ -11,7 +11,7 @@
 //! let rec = dt.as_record().unwrap();
 //! assert_eq!(rec.fields()[1].name, "y");
 //! assert_eq!(rec.fields()[1].offset, 8);
-//! assert_eq!(dt.descr(), "[('x', '<i4'), ('', '|V4'), ('y', '>f8', (2,))]");
+//! assert_eq!(dt.descr_repr(), "[('x', '<i4'), ('', '|V4'), ('y', '>f8', (2,))]");
 //! ```
 
 mod record;
@@ -26,8 +26,8 @@ pub use subarray::SubArray;
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::header::literal::{parse_literal, Grammar, Literal};
-use crate::header::render::repr_string;
+use crate::format::literal::{parse_literal, Grammar, Literal};
+use crate::format::render::repr_string;
 /// A NumPy dtype as it appears in a `.npy` header.
 ///
 /// ```
@@ -50,7 +50,7 @@ pub enum DType {
 impl fmt::Display for DType {
     /// Formats as the descr NumPy writes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.descr())
+        f.write_str(&self.descr_repr())
     }
 }
 
@@ -67,9 +67,9 @@ impl From<Record> for DType {
 }
 
 /// The deepest nesting of containers a descr literal may have: a header's dict takes one of
-/// the parser's levels ([`crate::header::literal::MAX_NESTING_DEPTH`]), so every dtype the
+/// the parser's levels ([`crate::format::literal::MAX_NESTING_DEPTH`]), so every dtype the
 /// constructors accept renders to a descr that parses back, in a header too.
-pub(crate) const MAX_DESCR_DEPTH: usize = crate::header::literal::MAX_NESTING_DEPTH - 1;
+pub(crate) const MAX_DESCR_DEPTH: usize = crate::format::literal::MAX_NESTING_DEPTH - 1;
 
 /// `depth`, or an error for a dtype nested deeper than [`MAX_DESCR_DEPTH`].
 pub(crate) fn check_depth(depth: usize, what: &str) -> Result<usize> {
@@ -127,7 +127,7 @@ impl DType {
     /// use npio::DType;
     /// let inner = DType::sub_array(DType::parse("<i4").unwrap(), vec![2]).unwrap();
     /// let outer = DType::sub_array(inner, vec![3]).unwrap();
-    /// assert_eq!(outer.descr(), "(('<i4', (2,)), (3,))");
+    /// assert_eq!(outer.descr_repr(), "(('<i4', (2,)), (3,))");
     /// assert_eq!(outer.itemsize(), 24);
     /// ```
     pub fn sub_array(base: DType, shape: Vec<usize>) -> Result<DType> {
@@ -232,21 +232,36 @@ impl DType {
     /// The Python literal of NumPy's descr for this dtype.
     pub(crate) fn to_literal(&self) -> Literal {
         match self {
-            DType::Scalar(s) => Literal::Str(s.descr()),
+            DType::Scalar(s) => Literal::Str(s.typestr()),
             DType::Record(r) => r.to_literal(),
             DType::SubArray(sub) => sub.to_literal(),
         }
     }
 
-    /// The descr exactly as NumPy writes it in a header (`repr` of `dtype.descr`/`dtype.str`).
+    /// The `descr` entry exactly as NumPy writes it in a header: the Python `repr` of
+    /// `dtype.str` for scalars (quoted), of `dtype.descr` for records.
     ///
     /// ```
     /// let dt = npio::DType::parse("[(('t', 'n'), '<i4'), ('x', [('y', '>f8', (2, 3))], (2,))]").unwrap();
-    /// assert_eq!(dt.descr(), "[(('t', 'n'), '<i4'), ('x', [('y', '>f8', (2, 3))], (2,))]");
-    /// assert_eq!(npio::DType::parse("=u1").unwrap().descr(), "'|u1'");
+    /// assert_eq!(dt.descr_repr(), "[(('t', 'n'), '<i4'), ('x', [('y', '>f8', (2, 3))], (2,))]");
+    /// assert_eq!(npio::DType::parse("=u1").unwrap().descr_repr(), "'|u1'");
     /// ```
-    pub fn descr(&self) -> String {
+    pub fn descr_repr(&self) -> String {
         repr_string(&self.to_literal())
+    }
+
+    /// NumPy's `dtype.str`: byte order, kind and size, such as `<f8`, `|b1`, `>U5` or
+    /// `<M8[ns]`; records and sub-arrays are `|V` and their item size, as in NumPy.
+    ///
+    /// ```
+    /// assert_eq!(npio::DType::parse("<f8").unwrap().typestr(), "<f8");
+    /// assert_eq!(npio::DType::parse("[('a', '<i4'), ('b', 'u1')]").unwrap().typestr(), "|V5");
+    /// ```
+    pub fn typestr(&self) -> String {
+        match self {
+            DType::Scalar(s) => s.typestr(),
+            other => format!("|V{}", other.itemsize()),
+        }
     }
 
     /// NumPy's descr as JSON: a string for scalars, arrays for records and tuples
@@ -260,7 +275,7 @@ impl DType {
     /// ```
     pub fn descr_json(&self) -> String {
         let mut out = String::new();
-        crate::header::render::json(&self.to_literal(), &mut out);
+        crate::format::render::json(&self.to_literal(), &mut out);
         out
     }
 
@@ -275,6 +290,22 @@ impl DType {
             DType::Record(r) => r.itemsize,
             DType::SubArray(sub) => sub.itemsize(),
         }
+    }
+
+    /// Fails with [`Error::ObjectDType`] when the dtype holds Python objects (anywhere inside
+    /// it): npio never reads pickles.
+    ///
+    /// ```
+    /// assert!(npio::DType::parse("<f8").unwrap().check_no_object().is_ok());
+    /// assert!(npio::DType::parse("[('a', 'O')]").unwrap().check_no_object().is_err());
+    /// ```
+    pub fn check_no_object(&self) -> Result<()> {
+        if self.has_object() {
+            return Err(Error::ObjectDType {
+                descr: self.descr_repr(),
+            });
+        }
+        Ok(())
     }
 
     /// The scalar type, if this is one.
@@ -331,7 +362,7 @@ impl DType {
     /// ```
     /// use npio::{DType, Endian};
     /// let dt = DType::parse("[('a', '<i4'), ('b', '|u1')]").unwrap();
-    /// assert_eq!(dt.with_endian(Endian::Big).descr(), "[('a', '>i4'), ('b', '|u1')]");
+    /// assert_eq!(dt.with_endian(Endian::Big).descr_repr(), "[('a', '>i4'), ('b', '|u1')]");
     /// ```
     pub fn with_endian(&self, endian: Endian) -> DType {
         match self {
@@ -400,7 +431,7 @@ mod tests {
 
     fn roundtrip(descr: &str) {
         let dt = DType::parse(descr).unwrap_or_else(|e| panic!("{descr}: {e}"));
-        assert_eq!(dt.descr(), descr);
+        assert_eq!(dt.descr_repr(), descr);
     }
 
     #[test]
@@ -460,13 +491,13 @@ mod tests {
                     }
                 }
             }
-            let again = DType::parse(&d.descr()).unwrap();
+            let again = DType::parse(&d.descr_repr()).unwrap();
             assert_eq!(again, d);
             // A record at the top of a header nests inside the header's dict.
-            let header = crate::Header::new(d, vec![1], false);
+            let header = crate::header::Header::new(d, vec![1], false);
             let bytes = header.to_bytes().unwrap();
             let options = crate::ReadOptions::default().max_header_size(1 << 20);
-            crate::read_header(&mut &bytes[..], &options).unwrap();
+            crate::header::read_header(&mut &bytes[..], &options).unwrap();
         }
     }
 
@@ -479,25 +510,25 @@ mod tests {
 
     #[test]
     fn normalises_like_numpy() {
-        assert_eq!(DType::parse("<u1").unwrap().descr(), "'|u1'");
-        assert_eq!(DType::parse(">b1").unwrap().descr(), "'|b1'");
+        assert_eq!(DType::parse("<u1").unwrap().descr_repr(), "'|u1'");
+        assert_eq!(DType::parse(">b1").unwrap().descr_repr(), "'|b1'");
         assert_eq!(
-            DType::parse("|U3").unwrap().descr(),
+            DType::parse("|U3").unwrap().descr_repr(),
             format!("'{}U3'", Endian::NATIVE.descr_char())
         );
-        assert_eq!(DType::parse("O8").unwrap().descr(), "'|O'");
+        assert_eq!(DType::parse("O8").unwrap().descr_repr(), "'|O'");
         assert_eq!(DType::parse("O4").unwrap(), DType::parse("O8").unwrap()); // as NumPy
-        assert_eq!(DType::parse("S").unwrap().descr(), "'|S0'");
+        assert_eq!(DType::parse("S").unwrap().descr_repr(), "'|S0'");
         // consecutive padding merges; a void subarray without a name is padding
         assert_eq!(
             DType::parse("[('a', '<i4'), ('', '|V2'), ('', '|V1', (2,))]")
                 .unwrap()
-                .descr(),
+                .descr_repr(),
             "[('a', '<i4'), ('', '|V4')]"
         );
         // a named void is a field
         assert_eq!(
-            DType::parse("[('v', '|V2')]").unwrap().descr(),
+            DType::parse("[('v', '|V2')]").unwrap().descr_repr(),
             "[('v', '|V2')]"
         );
     }

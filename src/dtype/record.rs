@@ -3,7 +3,7 @@
 use super::subarray::shape_literal;
 use super::{check_depth, DType};
 use crate::error::{Error, Result};
-use crate::header::literal::Literal;
+use crate::format::literal::Literal;
 
 /// One named field of a record dtype.
 ///
@@ -28,9 +28,9 @@ pub struct Field {
 /// include padding.
 ///
 /// ```
-/// use npio::{DType, Record};
+/// use npio::{dtype::Record, DType};
 /// let rec = Record::packed(vec![("a".into(), DType::parse("|u1").unwrap()), ("b".into(), DType::parse("<i4").unwrap())]).unwrap();
-/// assert_eq!(DType::Record(rec).descr(), "[('a', '|u1'), ('b', '<i4')]");
+/// assert_eq!(DType::Record(rec).descr_repr(), "[('a', '|u1'), ('b', '<i4')]");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Record {
@@ -47,10 +47,10 @@ impl Record {
     /// (NumPy cannot save other layouts); names and titles must be unique.
     ///
     /// ```
-    /// use npio::{DType, Field, Record};
+    /// use npio::{dtype::{Field, Record}, DType};
     /// let f = Field { name: "b".into(), title: None, dtype: DType::parse("<i4").unwrap(), offset: 4 };
     /// let rec = Record::new(vec![f], 12).unwrap();
-    /// assert_eq!(DType::Record(rec).descr(), "[('', '|V4'), ('b', '<i4'), ('', '|V4')]");
+    /// assert_eq!(DType::Record(rec).descr_repr(), "[('', '|V4'), ('b', '<i4'), ('', '|V4')]");
     /// ```
     pub fn new(fields: Vec<Field>, itemsize: usize) -> Result<Record> {
         let mut end = 0usize;
@@ -102,7 +102,7 @@ impl Record {
     /// A packed record (no padding) from names and dtypes, like `np.dtype([(name, type), ...])`.
     ///
     /// ```
-    /// let rec = npio::Record::packed(vec![("x".into(), npio::DType::parse("<f8").unwrap())]).unwrap();
+    /// let rec = npio::dtype::Record::packed(vec![("x".into(), npio::DType::parse("<f8").unwrap())]).unwrap();
     /// assert_eq!(rec.itemsize(), 8);
     /// ```
     pub fn packed(fields: Vec<(String, DType)>) -> Result<Record> {

@@ -1,8 +1,8 @@
 //! Scalar dtypes: kind, byte order, size; datetime units.
 
 use crate::error::{Error, Result};
-use crate::header::literal::Literal;
-use crate::header::render::repr_string;
+use crate::format::literal::Literal;
+use crate::format::render::repr_string;
 
 /// Byte order of a scalar type.
 ///
@@ -62,7 +62,7 @@ impl Endian {
 /// The unit of a `datetime64` or `timedelta64` dtype.
 ///
 /// ```
-/// use npio::TimeUnit;
+/// use npio::dtype::TimeUnit;
 /// assert_eq!(TimeUnit::from_code("ns"), Some(TimeUnit::Nanosecond));
 /// assert_eq!(TimeUnit::Nanosecond.code(), "ns");
 /// ```
@@ -107,7 +107,7 @@ impl TimeUnit {
     /// NumPy's code for the unit (`"generic"` for the generic unit).
     ///
     /// ```
-    /// assert_eq!(npio::TimeUnit::Microsecond.code(), "us");
+    /// assert_eq!(npio::dtype::TimeUnit::Microsecond.code(), "us");
     /// ```
     pub fn code(self) -> &'static str {
         Self::ALL
@@ -120,8 +120,8 @@ impl TimeUnit {
     /// The unit for a NumPy code.
     ///
     /// ```
-    /// assert_eq!(npio::TimeUnit::from_code("D"), Some(npio::TimeUnit::Day));
-    /// assert_eq!(npio::TimeUnit::from_code("x"), None);
+    /// assert_eq!(npio::dtype::TimeUnit::from_code("D"), Some(npio::dtype::TimeUnit::Day));
+    /// assert_eq!(npio::dtype::TimeUnit::from_code("x"), None);
     /// ```
     pub fn from_code(code: &str) -> Option<TimeUnit> {
         Self::ALL.iter().find(|(_, c)| *c == code).map(|(u, _)| *u)
@@ -131,10 +131,10 @@ impl TimeUnit {
 /// The kind of a scalar dtype (NumPy's `dtype.kind`, with the datetime unit).
 ///
 /// ```
-/// use npio::{DType, ScalarKind};
+/// use npio::{dtype::ScalarKind, DType};
 /// let dt = DType::parse("<M8[10ms]").unwrap();
 /// let s = dt.as_scalar().unwrap();
-/// assert_eq!(s.kind(), ScalarKind::DateTime { unit: npio::TimeUnit::Millisecond, multiplier: 10 });
+/// assert_eq!(s.kind(), ScalarKind::DateTime { unit: npio::dtype::TimeUnit::Millisecond, multiplier: 10 });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScalarKind {
@@ -175,11 +175,11 @@ pub enum ScalarKind {
 /// A scalar (non-structured) dtype: kind, byte order and item size.
 ///
 /// ```
-/// use npio::{Endian, Scalar, ScalarKind};
+/// use npio::{dtype::{Scalar, ScalarKind}, Endian};
 /// let s = Scalar::new(ScalarKind::Float, Endian::Big, 8).unwrap();
-/// assert_eq!(s.descr(), ">f8");
+/// assert_eq!(s.typestr(), ">f8");
 /// // single-byte types carry no byte order, as in NumPy
-/// assert_eq!(Scalar::new(ScalarKind::UInt, Endian::Little, 1).unwrap().descr(), "|u1");
+/// assert_eq!(Scalar::new(ScalarKind::UInt, Endian::Little, 1).unwrap().typestr(), "|u1");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Scalar {
@@ -196,9 +196,9 @@ impl Scalar {
     /// `size` is the item size in bytes (for `Unicode`, four bytes per code point).
     ///
     /// ```
-    /// use npio::{Endian, Scalar, ScalarKind};
+    /// use npio::{dtype::{Scalar, ScalarKind}, Endian};
     /// assert!(Scalar::new(ScalarKind::Int, Endian::Little, 3).is_err());
-    /// assert_eq!(Scalar::new(ScalarKind::Unicode, Endian::Little, 12).unwrap().descr(), "<U3");
+    /// assert_eq!(Scalar::new(ScalarKind::Unicode, Endian::Little, 12).unwrap().typestr(), "<U3");
     /// ```
     pub fn new(kind: ScalarKind, endian: Endian, size: usize) -> Result<Scalar> {
         let valid = match kind {
@@ -237,7 +237,7 @@ impl Scalar {
     /// The kind.
     ///
     /// ```
-    /// assert_eq!(npio::DType::parse("<i4").unwrap().as_scalar().unwrap().kind(), npio::ScalarKind::Int);
+    /// assert_eq!(npio::DType::parse("<i4").unwrap().as_scalar().unwrap().kind(), npio::dtype::ScalarKind::Int);
     /// ```
     pub fn kind(&self) -> ScalarKind {
         self.kind
@@ -266,7 +266,7 @@ impl Scalar {
     /// ```
     /// use npio::{DType, Endian};
     /// let s = *DType::parse("<f8").unwrap().as_scalar().unwrap();
-    /// assert_eq!(s.with_endian(Endian::Big).descr(), ">f8");
+    /// assert_eq!(s.with_endian(Endian::Big).typestr(), ">f8");
     /// ```
     pub fn with_endian(&self, endian: Endian) -> Scalar {
         if self.endian == Endian::NotApplicable || endian == Endian::NotApplicable {
@@ -279,9 +279,9 @@ impl Scalar {
     /// The descr text NumPy writes for this type (`dtype.str`), e.g. `<f8`, `|S5`, `<M8[ns]`.
     ///
     /// ```
-    /// assert_eq!(npio::DType::parse("=c16").unwrap().as_scalar().unwrap().descr().len(), 4);
+    /// assert_eq!(npio::DType::parse("=c16").unwrap().as_scalar().unwrap().typestr().len(), 4);
     /// ```
-    pub fn descr(&self) -> String {
+    pub fn typestr(&self) -> String {
         let order = self.endian.descr_char();
         let time = |code: char, unit: TimeUnit, multiplier: u64| match (unit, multiplier) {
             (TimeUnit::Generic, _) => format!("{order}{code}8"),

@@ -2,7 +2,7 @@
 
 use super::{check_depth, DType};
 use crate::error::{Error, Result};
-use crate::header::literal::Literal;
+use crate::format::literal::Literal;
 
 /// A fixed-shape sub-array of a base dtype: a record field with a shape
 /// (`('c', '<f8', (2, 5))`). The base may itself be a sub-array: NumPy keeps
@@ -11,12 +11,12 @@ use crate::header::literal::Literal;
 /// Built only through [`SubArray::new`], which checks the size, so every method is total.
 ///
 /// ```
-/// use npio::{DType, SubArray};
+/// use npio::{dtype::SubArray, DType};
 /// let inner = SubArray::new(DType::parse("<f8").unwrap(), vec![5]).unwrap();
 /// let outer = SubArray::new(DType::SubArray(inner), vec![2]).unwrap();
 /// assert_eq!(outer.itemsize(), 80);
 /// assert_eq!(outer.element_shape(), (vec![2, 5], &DType::parse("<f8").unwrap()));
-/// assert_eq!(DType::SubArray(outer).descr(), "(('<f8', (5,)), (2,))");
+/// assert_eq!(DType::SubArray(outer).descr_repr(), "(('<f8', (5,)), (2,))");
 /// assert!(SubArray::new(DType::parse("<i8").unwrap(), vec![usize::MAX / 2, 4]).is_err());
 /// assert!(SubArray::new(DType::parse("|V0").unwrap(), vec![1 << 40, 1 << 40]).is_err());
 /// ```
@@ -35,9 +35,9 @@ impl SubArray {
     /// `isize` (NumPy's limit).
     ///
     /// ```
-    /// let s = npio::SubArray::new(npio::DType::parse("<i4").unwrap(), vec![2, 3]).unwrap();
+    /// let s = npio::dtype::SubArray::new(npio::DType::parse("<i4").unwrap(), vec![2, 3]).unwrap();
     /// assert_eq!((s.shape(), s.itemsize()), (&[2usize, 3][..], 24));
-    /// assert!(npio::SubArray::new(npio::DType::parse("<i4").unwrap(), vec![]).is_err());
+    /// assert!(npio::dtype::SubArray::new(npio::DType::parse("<i4").unwrap(), vec![]).is_err());
     /// ```
     pub fn new(base: DType, shape: Vec<usize>) -> Result<SubArray> {
         let invalid = |reason: &str| Error::InvalidDescr {
@@ -71,7 +71,7 @@ impl SubArray {
     /// ```
     /// let dt = npio::DType::parse("('<u2', (3,))").unwrap();
     /// let npio::DType::SubArray(s) = &dt else { unreachable!() };
-    /// assert_eq!(s.base().descr(), "'<u2'");
+    /// assert_eq!(s.base().descr_repr(), "'<u2'");
     /// ```
     pub fn base(&self) -> &DType {
         &self.base

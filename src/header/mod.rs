@@ -5,30 +5,22 @@
 //! allocating for them; [`Header::to_bytes`] renders the exact prefix `np.save` writes.
 //!
 //! ```
-//! use npio::{DType, Header};
+//! use npio::{npy::Header, DType};
 //! let header = Header::new(DType::parse("<f8").unwrap(), vec![3], false);
 //! let bytes = header.to_bytes().unwrap();
 //! assert_eq!(bytes.len(), 128);
 //! assert_eq!(&bytes[..10], b"\x93NUMPY\x01\x00\x76\x00");
-//! let info = npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
+//! let info = npio::npy::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
 //! assert_eq!(info.header, header);
 //! assert_eq!(info.data_offset, 128);
 //! ```
 
-pub(crate) mod literal;
-mod printable_table;
-pub(crate) mod render;
-
 use std::io::Read;
-
-use byteorder::{ByteOrder, LittleEndian, WriteBytesExt};
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use literal::{parse_literal, Grammar, Literal};
-
-/// The magic string every `.npy` file starts with.
-pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
+use crate::format::literal::Literal;
+use crate::format::{self, render, wrap_header, Version};
 
 /// NumPy's default limit on the header length, in bytes.
 pub const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
@@ -36,64 +28,6 @@ pub const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
 /// How many digits `np.save` leaves room for on the growth axis (NumPy's
 /// `GROWTH_AXIS_MAX_DIGITS`).
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
-
-/// Alignment of the data offset in files written by NumPy >= 1.14.
-const ARRAY_ALIGN: usize = 64;
-
-/// A `.npy` format version.
-///
-/// ```
-/// assert_eq!(npio::Version::V2_0.to_string(), "2.0");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Version {
-    /// 1.0: latin-1 header of at most 65535 bytes (u16 length).
-    V1_0,
-    /// 2.0: latin-1 header with a u32 length.
-    V2_0,
-    /// 3.0: UTF-8 header with a u32 length.
-    V3_0,
-}
-
-impl Version {
-    fn from_bytes(major: u8, minor: u8) -> Result<Version> {
-        match (major, minor) {
-            (1, 0) => Ok(Version::V1_0),
-            (2, 0) => Ok(Version::V2_0),
-            (3, 0) => Ok(Version::V3_0),
-            _ => Err(Error::UnsupportedVersion { major, minor }),
-        }
-    }
-
-    /// `(major, minor)`.
-    ///
-    /// ```
-    /// assert_eq!(npio::Version::V3_0.major_minor(), (3, 0));
-    /// ```
-    pub fn major_minor(self) -> (u8, u8) {
-        match self {
-            Version::V1_0 => (1, 0),
-            Version::V2_0 => (2, 0),
-            Version::V3_0 => (3, 0),
-        }
-    }
-
-    /// Width of the header-length field: 2 bytes for 1.0, 4 otherwise.
-    fn length_width(self) -> usize {
-        if self == Version::V1_0 {
-            2
-        } else {
-            4
-        }
-    }
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (major, minor) = self.major_minor();
-        write!(f, "{major}.{minor}")
-    }
-}
 
 /// Options for reading `.npy` data.
 ///
@@ -141,7 +75,7 @@ impl ReadOptions {
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::Array1::<f64>::zeros(1000)).unwrap();
     /// let opts = npio::ReadOptions::default().max_data_size(4096);
-    /// let err = npio::NpyReader::with_options(&bytes[..], opts).err().unwrap();
+    /// let err = npio::NpyReader::new_with(&bytes[..], &opts).err().unwrap();
     /// assert!(err.to_string().contains("8000 bytes"), "{err}");
     /// ```
     pub fn max_data_size(mut self, bytes: u64) -> Self {
@@ -193,7 +127,7 @@ impl ReadOptions {
 /// The description of an array in a `.npy` header.
 ///
 /// ```
-/// let h = npio::Header::new(npio::DType::parse("<i4").unwrap(), vec![2, 3], true);
+/// let h = npio::npy::Header::new(npio::DType::parse("<i4").unwrap(), vec![2, 3], true);
 /// assert_eq!(h.element_count().unwrap(), 6);
 /// assert_eq!(h.data_len().unwrap(), 24);
 /// ```
@@ -211,8 +145,8 @@ pub struct Header {
 ///
 /// ```
 /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
-/// let info = npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
-/// assert_eq!(info.version, npio::Version::V1_0);
+/// let info = npio::npy::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
+/// assert_eq!(info.version, npio::npy::Version::V1_0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderInfo {
@@ -231,7 +165,7 @@ impl HeaderInfo {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u32, 2])).unwrap();
-    /// let info = npio::read_header(&mut &bytes[..], &Default::default()).unwrap();
+    /// let info = npio::npy::read_header(&mut &bytes[..], &Default::default()).unwrap();
     /// assert!(info.check_len(bytes.len() as u64).is_ok());
     /// let err = info.check_len(bytes.len() as u64 - 1).unwrap_err();
     /// assert!(matches!(err, npio::Error::TruncatedData { expected: 8, found: 7, .. }));
@@ -256,7 +190,7 @@ impl Header {
     ///
     /// ```
     /// let dt = npio::DType::parse("('<i4', (2,))").unwrap();
-    /// let h = npio::Header::new(dt, vec![3], false);
+    /// let h = npio::npy::Header::new(dt, vec![3], false);
     /// assert_eq!(h.shape, vec![3, 2]);
     /// ```
     pub fn new(dtype: DType, shape: Vec<usize>, fortran_order: bool) -> Header {
@@ -278,7 +212,7 @@ impl Header {
     /// The number of elements, checked for overflow.
     ///
     /// ```
-    /// let h = npio::Header::new(npio::DType::parse("<i4").unwrap(), vec![usize::MAX, 2], false);
+    /// let h = npio::npy::Header::new(npio::DType::parse("<i4").unwrap(), vec![usize::MAX, 2], false);
     /// assert!(h.element_count().is_err());
     /// ```
     pub fn element_count(&self) -> Result<usize> {
@@ -292,7 +226,7 @@ impl Header {
     /// The size of the array data in bytes, checked for overflow.
     ///
     /// ```
-    /// let h = npio::Header::new(npio::DType::parse("<U2").unwrap(), vec![3], false);
+    /// let h = npio::npy::Header::new(npio::DType::parse("<U2").unwrap(), vec![3], false);
     /// assert_eq!(h.data_len().unwrap(), 24);
     /// ```
     ///
@@ -301,7 +235,7 @@ impl Header {
     /// "too big", and so does npio).
     ///
     /// ```
-    /// let h = npio::Header::new(npio::DType::parse("<i8").unwrap(), vec![0, 1 << 62], false);
+    /// let h = npio::npy::Header::new(npio::DType::parse("<i8").unwrap(), vec![0, 1 << 62], false);
     /// assert!(matches!(h.data_len(), Err(npio::Error::SizeOverflow { .. })));
     /// ```
     pub fn data_len(&self) -> Result<usize> {
@@ -333,7 +267,7 @@ impl Header {
         );
         let mut text = format!(
             "{{'descr': {}, 'fortran_order': {}, 'shape': {}, }}",
-            self.dtype.descr(),
+            self.dtype.descr_repr(),
             if self.fortran_order { "True" } else { "False" },
             render::repr_string(&shape)
         );
@@ -358,7 +292,7 @@ impl Header {
     ///
     /// ```
     /// let dt = npio::DType::parse("[('日本', '<i4')]").unwrap();
-    /// let bytes = npio::Header::new(dt, vec![1], false).to_bytes().unwrap();
+    /// let bytes = npio::npy::Header::new(dt, vec![1], false).to_bytes().unwrap();
     /// assert_eq!(&bytes[6..8], &[3, 0]);
     /// assert_eq!(bytes.len() % 64, 0);
     /// ```
@@ -367,24 +301,20 @@ impl Header {
         [Version::V1_0, Version::V2_0, Version::V3_0]
             .into_iter()
             .find_map(|v| wrap_header(&text, v))
-            .ok_or_else(|| {
-                Error::InvalidArray("header too large for any .npy format version".into())
-            })
+            .ok_or(Error::HeaderUnwritable { version: None })
     }
 
     /// The prefix in a chosen format version; an error when the header cannot be written in
     /// it (non-latin-1 text before 3.0, or over 65535 bytes in 1.0).
     ///
     /// ```
-    /// let h = npio::Header::new(npio::DType::parse("<f4").unwrap(), vec![2], false);
-    /// let bytes = h.to_bytes_with_version(npio::Version::V2_0).unwrap();
+    /// let h = npio::npy::Header::new(npio::DType::parse("<f4").unwrap(), vec![2], false);
+    /// let bytes = h.to_bytes_with_version(npio::npy::Version::V2_0).unwrap();
     /// assert_eq!(&bytes[6..8], &[2, 0]);
     /// ```
     pub fn to_bytes_with_version(&self, version: Version) -> Result<Vec<u8>> {
-        wrap_header(&self.dict_text(), version).ok_or_else(|| {
-            Error::InvalidArray(format!(
-                "this header cannot be written in format version {version} (non-latin-1 text or too long)"
-            ))
+        wrap_header(&self.dict_text(), version).ok_or(Error::HeaderUnwritable {
+            version: Some(version),
         })
     }
 
@@ -392,10 +322,9 @@ impl Header {
     /// (bools are not dimensions).
     fn from_literal(dict: &Literal) -> Result<Header> {
         let Literal::Dict(entries) = dict else {
-            return Err(Error::InvalidHeader(format!(
-                "the header is a {}, not a dict",
-                dict.type_name()
-            )));
+            return Err(Error::InvalidHeader {
+                reason: format!("the header is a {}, not a dict", dict.type_name()),
+            });
         };
         let (mut descr, mut fortran, mut shape) = (None, None, None);
         for (key, value) in entries {
@@ -404,30 +333,31 @@ impl Header {
                 Literal::Str(k) if k == "fortran_order" => fortran = Some(value),
                 Literal::Str(k) if k == "shape" => shape = Some(value),
                 other => {
-                    return Err(Error::InvalidHeader(format!(
+                    return Err(Error::InvalidHeader { reason: format!(
                         "unexpected key {} (the keys must be exactly 'descr', 'fortran_order' and 'shape')",
                         render::repr_string(other)
-                    )))
+                    ) })
                 }
             }
         }
-        let missing = |k: &str| Error::InvalidHeader(format!("missing key '{k}'"));
+        let missing = |k: &str| Error::InvalidHeader {
+            reason: format!("missing key '{k}'"),
+        };
         let descr = descr.ok_or_else(|| missing("descr"))?;
         let fortran_order = match fortran.ok_or_else(|| missing("fortran_order"))? {
             Literal::Bool(b) => *b,
             other => {
-                return Err(Error::InvalidHeader(format!(
-                    "fortran_order is not a valid bool: {}",
-                    render::repr_string(other)
-                )))
+                return Err(Error::InvalidHeader {
+                    reason: format!(
+                        "fortran_order is not a valid bool: {}",
+                        render::repr_string(other)
+                    ),
+                })
             }
         };
         let shape_lit = shape.ok_or_else(|| missing("shape"))?;
-        let bad_shape = || {
-            Error::InvalidHeader(format!(
-                "shape is not valid: {}",
-                render::repr_string(shape_lit)
-            ))
+        let bad_shape = || Error::InvalidHeader {
+            reason: format!("shape is not valid: {}", render::repr_string(shape_lit)),
         };
         let Literal::Tuple(dims) = shape_lit else {
             return Err(bad_shape());
@@ -442,9 +372,9 @@ impl Header {
             .ok_or_else(bad_shape)?;
         let dtype = DType::from_literal(descr)?;
         if fortran_order && matches!(dtype, DType::SubArray(..)) {
-            return Err(Error::InvalidHeader(
-                "a sub-array descr cannot be combined with fortran_order".into(),
-            ));
+            return Err(Error::InvalidHeader {
+                reason: "a sub-array descr cannot be combined with fortran_order".into(),
+            });
         }
         let header = Header::new(dtype, shape, fortran_order);
         header.data_len()?;
@@ -452,67 +382,10 @@ impl Header {
     }
 }
 
-/// `magic + version + length + text + padding + '\n'`, or None when `text` does not fit
-/// `version`.
-fn wrap_header(text: &str, version: Version) -> Option<Vec<u8>> {
-    let encoded: Vec<u8> = if version == Version::V3_0 {
-        text.as_bytes().to_vec()
-    } else {
-        text.chars()
-            .map(|c| u8::try_from(u32::from(c)).ok())
-            .collect::<Option<_>>()?
-    };
-    let width = version.length_width();
-    let hlen = encoded.len() + 1;
-    let padlen = ARRAY_ALIGN - ((MAGIC.len() + 2 + width + hlen) % ARRAY_ALIGN);
-    let total = hlen + padlen;
-    let mut out = Vec::with_capacity(MAGIC.len() + 2 + width + total);
-    out.extend_from_slice(MAGIC);
-    let (major, minor) = version.major_minor();
-    out.extend_from_slice(&[major, minor]);
-    let written = if version == Version::V1_0 {
-        out.write_u16::<LittleEndian>(u16::try_from(total).ok()?)
-    } else {
-        out.write_u32::<LittleEndian>(u32::try_from(total).ok()?)
-    };
-    written.ok()?; // writing into a Vec cannot fail
-    out.extend_from_slice(&encoded);
-    out.extend(std::iter::repeat_n(b' ', padlen));
-    out.push(b'\n');
-    Some(out)
-}
-
-/// Reads until `buf` is full or the source ends; returns the number of bytes read. The one
-/// read loop of the crate (retrying interrupted reads).
-pub(crate) fn read_up_to<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(got)
-}
-
-/// Reads exactly `buf.len()` bytes, reporting a truncated header with its offset.
-fn read_prefix_part<R: Read + ?Sized>(
-    reader: &mut R,
-    buf: &mut [u8],
-    offset: u64,
-    what: &'static str,
-) -> Result<()> {
-    let got = read_up_to(reader, buf)?;
-    if got < buf.len() {
-        return Err(Error::TruncatedHeader {
-            offset: offset + got as u64,
-            what,
-            expected: (buf.len() - got) as u64,
-        });
-    }
-    Ok(())
+/// NumPy writes `fortran_order: True` only for arrays that are Fortran-contiguous and not
+/// C-contiguous: at least two axes longer than 1 and no empty axis.
+pub(crate) fn fortran_flag(requested: bool, shape: &[usize]) -> bool {
+    requested && !shape.contains(&0) && shape.iter().filter(|&&d| d > 1).count() >= 2
 }
 
 /// Reads and validates a `.npy` header, leaving `reader` at the first data byte.
@@ -522,51 +395,15 @@ fn read_prefix_part<R: Read + ?Sized>(
 ///
 /// ```
 /// let mut bytes = npio::to_bytes(&ndarray::arr2(&[[1i16, 2], [3, 4]])).unwrap();
-/// let info = npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
+/// let info = npio::npy::read_header(&mut &bytes[..], &npio::ReadOptions::default()).unwrap();
 /// assert_eq!(info.header.shape, vec![2, 2]);
 /// bytes[8] = 0xff; // claim a longer header than the file has
-/// assert!(npio::read_header(&mut &bytes[..], &npio::ReadOptions::default()).is_err());
+/// assert!(npio::npy::read_header(&mut &bytes[..], &npio::ReadOptions::default()).is_err());
 /// ```
 pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> Result<HeaderInfo> {
-    let mut magic = [0u8; 8];
-    let got = read_up_to(reader, &mut magic)?;
-    if got < 6 || &magic[..6] != MAGIC {
-        return Err(Error::BadMagic {
-            found: magic[..got.min(6)].to_vec(),
-        });
-    }
-    if got < 8 {
-        return Err(Error::TruncatedHeader {
-            offset: got as u64,
-            what: "format version",
-            expected: (8 - got) as u64,
-        });
-    }
-    let version = Version::from_bytes(magic[6], magic[7])?;
-    let width = version.length_width();
-    let mut len_bytes = [0u8; 4];
-    read_prefix_part(reader, &mut len_bytes[..width], 8, "header length")?;
-    let header_len = LittleEndian::read_u32(&len_bytes) as usize;
-    if header_len > options.max_header_size {
-        return Err(Error::HeaderTooLarge {
-            len: header_len as u64,
-            limit: options.max_header_size as u64,
-        });
-    }
-    let text_offset = (8 + width) as u64;
-    // Grown as the text arrives: the length is only the file's claim (the limit may be high).
-    let mut raw = Vec::new();
-    (&mut *reader)
-        .take(header_len as u64)
-        .read_to_end(&mut raw)?;
-    if raw.len() < header_len {
-        return Err(Error::TruncatedHeader {
-            offset: text_offset + raw.len() as u64,
-            what: "header",
-            expected: (header_len - raw.len()) as u64,
-        });
-    }
-    let header = parse_header_text(&raw, version, text_offset)?;
+    let prefix = format::read_prefix(reader, options.max_header_size)?;
+    let literal = format::parse_text(&prefix.raw, prefix.version, prefix.text_offset)?;
+    let header = Header::from_literal(&literal)?;
     if options.max_data_size != u64::MAX {
         let bytes = header.data_len()? as u64;
         if bytes > options.max_data_size {
@@ -578,41 +415,9 @@ pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> R
     }
     Ok(HeaderInfo {
         header,
-        version,
-        data_offset: text_offset + header_len as u64,
+        version: prefix.version,
+        data_offset: prefix.data_offset(),
     })
-}
-
-/// Decodes and parses header bytes found at `text_offset` in the file.
-fn parse_header_text(raw: &[u8], version: Version, text_offset: u64) -> Result<Header> {
-    let (text, latin1) = if version == Version::V3_0 {
-        let text = std::str::from_utf8(raw).map_err(|e| Error::HeaderEncoding {
-            encoding: "UTF-8",
-            offset: text_offset + e.valid_up_to() as u64,
-        })?;
-        (std::borrow::Cow::Borrowed(text), false)
-    } else {
-        (
-            std::borrow::Cow::Owned(raw.iter().map(|&b| b as char).collect::<String>()),
-            true,
-        )
-    };
-    let grammar = Grammar {
-        allow_long_suffix: version != Version::V3_0,
-    };
-    let literal = parse_literal(&text, grammar).map_err(|e| {
-        let pos = text.len() - e.rest.len();
-        let in_file = if latin1 {
-            text[..pos].chars().count()
-        } else {
-            pos
-        };
-        Error::HeaderSyntax {
-            offset: text_offset + in_file as u64,
-            message: e.message,
-        }
-    })?;
-    Header::from_literal(&literal)
 }
 
 #[cfg(test)]
@@ -620,7 +425,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Header> {
-        parse_header_text(text.as_bytes(), Version::V3_0, 10)
+        Header::from_literal(&format::parse_text(text.as_bytes(), Version::V3_0, 10)?)
     }
 
     #[test]
@@ -646,11 +451,12 @@ mod tests {
             let h = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(h.shape, vec![3]);
         }
-        let long = parse_header_text(
+        let long = format::parse_text(
             b"{'descr': '<f8', 'fortran_order': False, 'shape': (3L, 2L), }",
             Version::V1_0,
             10,
-        );
+        )
+        .and_then(|literal| Header::from_literal(&literal));
         assert_eq!(long.unwrap().shape, vec![3, 2]);
     }
 
@@ -677,7 +483,7 @@ mod tests {
     #[test]
     fn refuses_bools_as_dimensions_where_numpy_reads_them_as_ints() {
         let err = parse("{'descr': '<f8', 'fortran_order': False, 'shape': (True,)}").unwrap_err();
-        assert!(matches!(err, Error::InvalidHeader(_)), "{err}");
+        assert!(matches!(err, Error::InvalidHeader { .. }), "{err}");
     }
 
     #[test]

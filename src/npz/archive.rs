@@ -26,32 +26,36 @@ pub(crate) fn open_archive<R: Read + Seek>(mut reader: R) -> Result<(ZipArchive<
     // empty, with its end record).
     let mut start = [0u8; 4];
     reader.seek(std::io::SeekFrom::Start(0))?;
-    let got = crate::header::read_up_to(&mut reader, &mut start)?;
+    let got = crate::io::read_up_to(&mut reader, &mut start)?;
     if got == start.len() && &start != b"PK\x03\x04" && &start != b"PK\x05\x06" {
-        return Err(Error::Archive(format!(
-            "the file starts with {} instead of a zip header: other data precedes the archive \
+        return Err(Error::Archive {
+            reason: format!(
+                "the file starts with {} instead of a zip header: other data precedes the archive \
              (a self-extracting or concatenated file?); NumPy refuses such files, and so does npio",
-            crate::error::escaped(&start)
-        )));
+                crate::error::escaped(&start)
+            ),
+        });
     }
     let mut archive = ZipArchive::new(reader)?;
     if archive.offset() != 0 {
-        return Err(Error::Archive(format!(
-            "{} bytes of other data precede the zip archive (a self-extracting or \
+        return Err(Error::Archive {
+            reason: format!(
+                "{} bytes of other data precede the zip archive (a self-extracting or \
              concatenated file?); NumPy refuses such files, and so does npio",
-            archive.offset()
-        )));
+                archive.offset()
+            ),
+        });
     }
     let names = NameIndex::new(
         archive
             .file_names()
             .map(|n| n.map(|n| n.into_owned()).map_err(Error::from)),
     )?;
-    archive.validate_header_consistency().map_err(|e| {
-        Error::Archive(format!(
-            "inconsistent zip structure, refused before reading any member: {e}"
-        ))
-    })?;
+    archive
+        .validate_header_consistency()
+        .map_err(|e| Error::Archive {
+            reason: format!("inconsistent zip structure, refused before reading any member: {e}"),
+        })?;
     Ok((archive, names))
 }
 /// An archive file read with positional reads through a small buffer of its own: clones
@@ -63,7 +67,7 @@ pub(crate) fn open_archive<R: Read + Seek>(mut reader: R) -> Result<(ZipArchive<
 /// # let tmp = tempfile::tempdir().unwrap();
 /// # let path = tmp.path().join("archive-file.bin");
 /// # std::fs::write(&path, b"0123456789").unwrap();
-/// let mut a = npio::ArchiveFile::open(&path).unwrap();
+/// let mut a = npio::npz::ArchiveFile::open(&path).unwrap();
 /// let mut b = a.clone();
 /// a.seek(SeekFrom::Start(5)).unwrap();
 /// let (mut x, mut y) = ([0u8; 2], [0u8; 2]);
@@ -88,7 +92,7 @@ impl ArchiveFile {
     /// Opens a file for reading.
     ///
     /// ```
-    /// assert!(npio::ArchiveFile::open("no/such/file").is_err());
+    /// assert!(npio::npz::ArchiveFile::open("no/such/file").is_err());
     /// ```
     pub fn open<P: AsRef<Path>>(path: P) -> std::io::Result<ArchiveFile> {
         let file = File::open(path)?;
@@ -120,12 +124,12 @@ impl Read for ArchiveFile {
         let buffered_end = self.buf_start + self.buf.len() as u64;
         if self.pos < self.buf_start || self.pos >= buffered_end {
             if out.len() >= ARCHIVE_BUFFER {
-                let n = crate::bulk::read_at(&self.file, out, self.pos)?;
+                let n = crate::codec::fill::read_at(&self.file, out, self.pos)?;
                 self.pos += n as u64;
                 return Ok(n);
             }
             self.buf.resize(ARCHIVE_BUFFER, 0);
-            let n = crate::bulk::read_at(&self.file, &mut self.buf, self.pos)?;
+            let n = crate::codec::fill::read_at(&self.file, &mut self.buf, self.pos)?;
             self.buf.truncate(n);
             self.buf_start = self.pos;
             if n == 0 {

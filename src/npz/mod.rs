@@ -10,17 +10,21 @@
 //! ```
 //! use std::io::Cursor;
 //! let mut writer = npio::NpzWriter::new_compressed(Cursor::new(Vec::new()));
-//! writer.add_array("x", &ndarray::arr1(&[1.0f64, 2.0])).unwrap();
-//! writer.add_array("dir/y", &ndarray::arr2(&[[1u8, 2], [3, 4]])).unwrap();
+//! writer.add("x", &ndarray::arr1(&[1.0f64, 2.0])).unwrap();
+//! writer.add("dir/y", &ndarray::arr2(&[[1u8, 2], [3, 4]])).unwrap();
 //! let bytes = writer.finish().unwrap().into_inner();
 //!
 //! let mut npz = npio::NpzReader::new(Cursor::new(bytes)).unwrap();
 //! assert_eq!(npz.names(), vec!["x", "dir/y"]);
-//! let y: ndarray::Array2<u8> = npz.read_array("dir/y.npy").unwrap();
+//! let y: ndarray::Array2<u8> = npz.read("dir/y.npy").unwrap();
 //! assert_eq!(y[[1, 0]], 3);
 //! ```
 
 mod archive;
+mod deflate;
+#[cfg(feature = "mmap")]
+#[allow(unsafe_code)] // memory maps: see the module documentation of `npio::npy`
+mod map;
 mod names;
 mod reader;
 mod rows;
@@ -28,6 +32,8 @@ mod single;
 mod writer;
 
 pub use archive::ArchiveFile;
+#[cfg(feature = "mmap")]
+pub use map::NpzMap;
 pub use names::member_path;
 pub use reader::NpzReader;
 pub use rows::NpzRowsWriter;
@@ -94,9 +100,10 @@ impl Compression {
         match self {
             Compression::Stored => Ok(Plan::Store),
             Compression::Deflated { level } if level <= 9 => Ok(Plan::Level(level)),
-            Compression::Deflated { level } => Err(Error::Usage(format!(
-                "deflate level {level} is out of range 0..=9"
-            ))),
+            Compression::Deflated { level } => Err(Error::InvalidArgument {
+                argument: "deflate level",
+                reason: format!("{level} is out of range 0..=9"),
+            }),
             Compression::Auto => Ok(Plan::Choose),
         }
     }
@@ -140,7 +147,7 @@ pub const PARALLEL_DEFLATE_MAX: u64 = 1 << 30;
 /// ```
 /// # use std::io::Cursor;
 /// let mut w = npio::NpzWriter::new(Cursor::new(Vec::new()));
-/// w.add_array("a", &ndarray::arr1(&[1i32, 2, 3])).unwrap();
+/// w.add("a", &ndarray::arr1(&[1i32, 2, 3])).unwrap();
 /// let mut npz = npio::NpzReader::new(Cursor::new(w.finish().unwrap().into_inner())).unwrap();
 /// let info = npz.member_info("a").unwrap();
 /// assert_eq!(info.stored_name, "a.npy");
@@ -173,7 +180,7 @@ impl MemberInfo {
     /// ```
     /// # use std::io::Cursor;
     /// let mut w = npio::NpzWriter::new_compressed(Cursor::new(Vec::new()));
-    /// w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// w.add("a", &ndarray::arr1(&[1u8])).unwrap();
     /// let mut npz = npio::NpzReader::new(Cursor::new(w.finish().unwrap().into_inner())).unwrap();
     /// assert_eq!(npz.member_info("a").unwrap().array_data_offset(), None); // compressed
     /// ```

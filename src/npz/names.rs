@@ -26,10 +26,12 @@ impl NameIndex {
         for (index, name) in names.enumerate() {
             let name = name?;
             if by_name.insert(name.clone(), index).is_some() {
-                return Err(Error::Archive(format!(
-                    "two members are both named {name:?} (after decoding their names): the \
+                return Err(Error::Archive {
+                    reason: format!(
+                        "two members are both named {name:?} (after decoding their names): the \
                      archive is ambiguous, and readers disagree on which one it holds"
-                )));
+                    ),
+                });
             }
             stored.push(name);
         }
@@ -143,7 +145,7 @@ mod tests {
         let twice = ["é.npy", "é.npy"].map(|s| Ok(s.to_string()));
         assert!(matches!(
             NameIndex::new(twice.into_iter()),
-            Err(Error::Archive(_))
+            Err(Error::Archive { .. })
         ));
     }
 }

@@ -3,19 +3,18 @@
 use std::io::{Read, Seek};
 use std::path::Path;
 
-use ndarray::{Array, Dimension};
 use zip::read::ZipFile;
 use zip::{CompressionMethod, ZipArchive};
 
 use super::archive::{open_archive, ArchiveFile};
+use super::deflate;
 use super::names::NameIndex;
 use super::{listed_name, MemberInfo, DEFLATE_MAX_RATIO};
-use crate::array::DynArray;
-use crate::deflate;
-use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::header::{read_header, read_up_to, ReadOptions, MAGIC};
-use crate::read::NpyReader;
+use crate::format::MAGIC;
+use crate::header::{read_header, ReadOptions};
+use crate::io::read_up_to;
+use crate::npy::{DynArray, NpyReader, ReadNpy};
 
 /// Reads `.npz` archives.
 ///
@@ -24,16 +23,17 @@ use crate::read::NpyReader;
 /// # let dir = tmp.path();
 /// let path = dir.join("a.npz");
 /// let mut w = npio::NpzWriter::create(&path).unwrap();
-/// w.add_array("arr_0", &ndarray::arr1(&[1.5f32])).unwrap();
+/// w.add("arr_0", &ndarray::arr1(&[1.5f32])).unwrap();
 /// w.finish().unwrap();
 /// let mut npz = npio::NpzReader::open(&path).unwrap();
-/// let a = npz.read_dyn("arr_0").unwrap();
-/// assert_eq!(a.dtype().descr(), "'<f4'");
+/// let a: npio::DynArray = npz.read("arr_0").unwrap();
+/// assert_eq!(a.dtype().descr_repr(), "'<f4'");
 /// ```
 ///
-/// Opening an archive checks its structure once (see [`NpzReader::with_options`]); member
+/// Opening an archive checks its structure once (see [`NpzReader::new_with`]); member
 /// names are looked up in an index built then. Member names are untrusted input: to extract
 /// members into a folder, map each name with [`crate::npz::member_path`].
+#[derive(Debug)]
 pub struct NpzReader<R> {
     archive: ZipArchive<R>,
     names: NameIndex,
@@ -47,20 +47,20 @@ impl NpzReader<ArchiveFile> {
     /// assert!(err.to_string().starts_with("no/such/file.npz: "));
     /// ```
     pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
-        Self::open_with(path, ReadOptions::default())
+        Self::open_with(path, &ReadOptions::default())
     }
 
     /// Opens an archive file with read options (applied to every member).
     ///
     /// ```
     /// let opts = npio::ReadOptions::default().max_header_size(1 << 20);
-    /// assert!(npio::NpzReader::open_with("no/such/file.npz", opts).is_err());
+    /// assert!(npio::NpzReader::open_with("no/such/file.npz", &opts).is_err());
     /// ```
-    pub fn open_with<P: AsRef<Path>>(path: P, options: ReadOptions) -> Result<Self> {
+    pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<Self> {
         let path = path.as_ref();
         ArchiveFile::open(path)
             .map_err(Error::from)
-            .and_then(|file| Self::with_options(file, options))
+            .and_then(|file| Self::new_with(file, options))
             .map_err(|e| e.at_path(path))
     }
 }
@@ -70,10 +70,10 @@ impl<R: Read + Seek> NpzReader<R> {
     ///
     /// ```
     /// let err = npio::NpzReader::new(std::io::Cursor::new(b"not a zip".to_vec())).err().unwrap();
-    /// assert!(matches!(err, npio::Error::Archive(_)));
+    /// assert!(matches!(err, npio::Error::Archive { .. }));
     /// ```
     pub fn new(reader: R) -> Result<Self> {
-        Self::with_options(reader, ReadOptions::default())
+        Self::new_with(reader, &ReadOptions::default())
     }
 
     /// Reads the archive directory, with read options applied to every member.
@@ -85,18 +85,19 @@ impl<R: Read + Seek> NpzReader<R> {
     ///
     /// ```
     /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// # w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.add("a", &ndarray::arr1(&[1u8])).unwrap();
     /// # let bytes = w.finish().unwrap().into_inner();
     /// let opts = npio::ReadOptions::default().max_header_size(100);
-    /// let mut npz = npio::NpzReader::with_options(std::io::Cursor::new(bytes), opts).unwrap();
-    /// assert!(npz.read_dyn("a").unwrap_err().to_string().contains("max_header_size"));
+    /// let mut npz = npio::NpzReader::new_with(std::io::Cursor::new(bytes), &opts).unwrap();
+    /// let err = npz.read::<npio::DynArray>("a").unwrap_err();
+    /// assert!(err.to_string().contains("max_header_size"));
     /// ```
-    pub fn with_options(reader: R, options: ReadOptions) -> Result<Self> {
+    pub fn new_with(reader: R, options: &ReadOptions) -> Result<Self> {
         let (archive, names) = open_archive(reader)?;
         Ok(NpzReader {
             archive,
             names,
-            options,
+            options: options.clone(),
         })
     }
 
@@ -104,7 +105,7 @@ impl<R: Read + Seek> NpzReader<R> {
     ///
     /// ```
     /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// # w.add_array("b", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.add("b", &ndarray::arr1(&[1u8])).unwrap();
     /// # w.add_raw("notes.txt", b"hello").unwrap();
     /// # let bytes = w.finish().unwrap().into_inner();
     /// let npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
@@ -118,7 +119,7 @@ impl<R: Read + Seek> NpzReader<R> {
     ///
     /// ```
     /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// # w.add_array("b", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.add("b", &ndarray::arr1(&[1u8])).unwrap();
     /// # let bytes = w.finish().unwrap().into_inner();
     /// let npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
     /// assert_eq!(npz.stored_names(), vec!["b.npy"]);
@@ -225,7 +226,7 @@ impl<R: Read + Seek> NpzReader<R> {
     ///
     /// ```
     /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// # w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.add("a", &ndarray::arr1(&[1u8])).unwrap();
     /// # let bytes = w.finish().unwrap().into_inner();
     /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
     /// assert_eq!(npz.members().unwrap()[0].name, "a");
@@ -236,39 +237,23 @@ impl<R: Read + Seek> NpzReader<R> {
             .collect()
     }
 
-    /// Reads a member as a typed array (see [`NpyReader::read_array`]).
+    /// Reads a member as `A`: a typed array or a [`DynArray`] (see [`NpyReader::read`]).
+    /// The name may be given with or without `.npy`.
     ///
     /// ```
     /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// # w.add_array("a", &ndarray::arr1(&[7i64])).unwrap();
+    /// # w.add("a", &ndarray::arr1(&[7i64])).unwrap();
     /// # let bytes = w.finish().unwrap().into_inner();
     /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
-    /// let a: ndarray::Array1<i64> = npz.read_array("a").unwrap();
+    /// let a: ndarray::Array1<i64> = npz.read("a").unwrap();
     /// assert_eq!(a[0], 7);
+    /// let d: npio::DynArray = npz.read("a.npy").unwrap();
+    /// assert_eq!(d.dtype().typestr(), "<i8");
     /// ```
-    pub fn read_array<T: Element, D: Dimension>(&mut self, name: &str) -> Result<Array<T, D>> {
+    pub fn read<A: ReadNpy>(&mut self, name: &str) -> Result<A> {
         let (index, stored) = self.index_of(name)?;
-        read_member(&mut self.archive, index, &self.options, |npy| {
-            npy.read_array()
-        })
-        .map_err(|e| e.in_member(&stored))
-    }
-
-    /// Reads a member without knowing its type (see [`NpyReader::read_dyn`]).
-    ///
-    /// ```
-    /// # let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
-    /// # w.add_array("a", &ndarray::arr1(&[7u16])).unwrap();
-    /// # let bytes = w.finish().unwrap().into_inner();
-    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
-    /// assert_eq!(npz.read_dyn("a.npy").unwrap().dtype().descr(), "'<u2'");
-    /// ```
-    pub fn read_dyn(&mut self, name: &str) -> Result<DynArray> {
-        let (index, stored) = self.index_of(name)?;
-        read_member(&mut self.archive, index, &self.options, |npy| {
-            npy.read_dyn()
-        })
-        .map_err(|e| e.in_member(&stored))
+        read_member(&mut self.archive, index, &self.options, |npy| npy.read())
+            .map_err(|e| e.in_member(&stored))
     }
 
     /// Reads a member's bytes as stored (uncompressed): for members that are not arrays, which
@@ -295,12 +280,12 @@ impl<R: Read + Seek> NpzReader<R> {
     ///
     /// ```
     /// # let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
-    /// # w.add_array("a", &ndarray::arr1(&[1u8, 2, 3])).unwrap();
+    /// # w.add("a", &ndarray::arr1(&[1u8, 2, 3])).unwrap();
     /// # let bytes = w.finish().unwrap().into_inner();
     /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
     /// let member = npz.member_reader("a").unwrap();
     /// assert_eq!(member.header().shape, vec![3]);
-    /// let a: ndarray::Array1<u8> = member.read_array().unwrap();
+    /// let a: ndarray::Array1<u8> = member.read().unwrap();
     /// assert_eq!(a.sum(), 6);
     /// ```
     pub fn member_reader(&mut self, name: &str) -> Result<NpyReader<impl Read + '_>> {
@@ -346,19 +331,19 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 }
 
-impl<R: Read + Seek + Clone + Send> NpzReader<R> {
-    /// Reads every array member (those named `*.npy`), in archive order, on all cores: each
-    /// thread reads whole members through its own clone of the reader, largest members
-    /// first. Cheap to clone: [`ArchiveFile`] (what [`NpzReader::open`] uses) and
+impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
+    /// Reads every array member (those named `*.npy`), in archive order; with the `parallel`
+    /// feature on the current rayon pool (run it inside `ThreadPool::install` to bound it),
+    /// each task reading whole members through its own clone of the reader, largest first. Cheap to clone: [`ArchiveFile`] (what [`NpzReader::open`] uses) and
     /// `Cursor<&[u8]>`; a `Cursor<Vec<u8>>` would be copied per thread. Members that are not
     /// arrays are left out (read them with [`NpzReader::read_raw`]).
     ///
     /// ```
     /// # use std::io::Cursor;
     /// let mut w = npio::NpzWriter::new_compressed(Cursor::new(Vec::new()));
-    /// w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// w.add("a", &ndarray::arr1(&[1u8])).unwrap();
     /// w.add_raw("notes.txt", b"hi").unwrap();
-    /// w.add_array("b", &ndarray::arr1(&[2.0f64])).unwrap();
+    /// w.add("b", &ndarray::arr1(&[2.0f64])).unwrap();
     /// let bytes = w.finish().unwrap().into_inner();
     /// let npz = npio::NpzReader::new(Cursor::new(&bytes[..])).unwrap();
     /// let all = npz.read_all().unwrap();
@@ -378,33 +363,40 @@ impl<R: Read + Seek + Clone + Send> NpzReader<R> {
                     .map_or(0, |f| f.compressed_size()),
             )
         });
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(order.len())
-            .max(1);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<Result<DynArray>>>> =
-            (0..stored.len()).map(|_| Default::default()).collect();
         let options = &self.options;
-        let read_one = |archive: &mut ZipArchive<R>, index: usize| -> Result<DynArray> {
-            read_member(archive, index, options, |npy| npy.read_dyn())
+        let read_one = |archive: &mut ZipArchive<R>, index: usize| -> (usize, Result<DynArray>) {
+            let result = read_member(archive, index, options, |npy| npy.read())
+                .map_err(|e| e.in_member(&stored[index]));
+            (index, result)
         };
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let mut archive = self.archive.clone();
-                let (next, slots, order) = (&next, &slots, &order);
-                scope.spawn(move || loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&index) = order.get(k) else { break };
-                    let result =
-                        read_one(&mut archive, index).map_err(|e| e.in_member(&stored[index]));
-                    *slots[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-                });
-            }
-        });
+        // Each task reads whole members through its own clone of the reader, on the caller's
+        // rayon pool (or the global one).
+        #[cfg(feature = "parallel")]
+        let results: Vec<(usize, Result<DynArray>)> = {
+            use rayon::prelude::*;
+            order
+                .par_iter()
+                .map_init(
+                    || self.archive.clone(),
+                    |archive, &index| read_one(archive, index),
+                )
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let results: Vec<(usize, Result<DynArray>)> = {
+            let mut archive = self.archive.clone();
+            order
+                .iter()
+                .map(|&index| read_one(&mut archive, index))
+                .collect()
+        };
+        let mut slots: Vec<Option<Result<DynArray>>> = (0..stored.len()).map(|_| None).collect();
+        for (index, result) in results {
+            slots[index] = Some(result);
+        }
         let mut out = Vec::with_capacity(order.len());
         for (index, slot) in slots.into_iter().enumerate() {
-            if let Some(result) = slot.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            if let Some(result) = slot {
                 out.push((listed_name(&stored[index]).to_string(), result?));
             }
         }
@@ -474,14 +466,18 @@ fn read_member<R: Read + Seek, T>(
                         compressed.len() as u64,
                     )
             {
-                return Err(Error::Archive(format!(
-                    "member data is truncated: {} of {claimed} compressed bytes present",
-                    compressed.len()
-                )));
+                return Err(Error::Archive {
+                    reason: format!(
+                        "member data is truncated: {} of {claimed} compressed bytes present",
+                        compressed.len()
+                    ),
+                });
             }
             let data = deflate::inflate_whole(&compressed, declared as usize)?;
             if crc32fast::hash(&data) != crc {
-                return Err(Error::Archive("member data fails its CRC-32 check".into()));
+                return Err(Error::Archive {
+                    reason: "member data fails its CRC-32 check".into(),
+                });
             }
             Some(data)
         } else {
@@ -491,11 +487,8 @@ fn read_member<R: Read + Seek, T>(
     match whole {
         Some(data) => {
             let mut source: &[u8] = &data;
-            let npy = NpyReader::with_length(
-                &mut source as &mut dyn Read,
-                options.clone(),
-                data.len() as u64,
-            )?;
+            let npy = NpyReader::new_with(&mut source as &mut dyn Read, options)?
+                .with_len(data.len() as u64);
             read(npy)
         }
         None => {
@@ -509,5 +502,5 @@ fn read_member<R: Read + Seek, T>(
 /// Parses a member's `.npy` header with the member's real length known, so a header claiming
 /// more data than the member holds fails before anything is allocated or inflated.
 fn open_npy<F: Read>(file: F, bound: u64, options: &ReadOptions) -> Result<NpyReader<F>> {
-    NpyReader::with_length(file, options.clone(), bound)
+    Ok(NpyReader::new_with(file, options)?.with_len(bound))
 }

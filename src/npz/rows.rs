@@ -6,32 +6,19 @@ use std::io::{BufWriter, Seek, Write};
 use ndarray::{ArrayBase, Data, Dimension};
 
 use super::NpzWriter;
-use crate::element::Element;
+use crate::codec::Element;
 use crate::error::Result;
 
-/// A temporary file removed when dropped.
+/// A temporary file with no name (removed by the OS when closed, even after a crash).
 pub(super) struct SpillFile {
-    path: std::path::PathBuf,
     pub(super) file: File,
 }
 
 impl SpillFile {
     pub(super) fn create() -> Result<SpillFile> {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("npio-rows-{}-{n}.npy", std::process::id()));
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok(SpillFile { path, file })
-    }
-}
-
-impl Drop for SpillFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        Ok(SpillFile {
+            file: tempfile::tempfile()?,
+        })
     }
 }
 
@@ -48,12 +35,12 @@ impl Drop for SpillFile {
 pub struct NpzRowsWriter<'a, W: Write + Seek, T: Element> {
     pub(super) npz: &'a mut NpzWriter<W>,
     pub(super) name: String,
-    pub(super) rows: crate::stream::NpyRowWriter<BufWriter<File>, T>,
+    pub(super) rows: crate::npy::NpyRowWriter<BufWriter<File>, T>,
     pub(super) spill: SpillFile,
 }
 
 impl<W: Write + Seek, T: Element> NpzRowsWriter<'_, W, T> {
-    /// Appends a block of rows (see [`crate::NpyRowWriter::write_rows`]).
+    /// Appends a block of rows (see [`crate::npy::NpyRowWriter::write_rows`]).
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
@@ -100,7 +87,7 @@ impl<W: Write + Seek, T: Element> NpzRowsWriter<'_, W, T> {
         let len = spill.file.seek(std::io::SeekFrom::End(0))?;
         spill.file.seek(std::io::SeekFrom::Start(0))?;
         npz.member_done();
-        let mut member = npz.start_npy(&name, len)?;
+        let mut member = npz.start_member(&format!("{name}.npy"), len)?;
         std::io::copy(&mut spill.file, &mut member)?;
         member.finish()
     }

@@ -10,16 +10,16 @@ use std::sync::{Arc, OnceLock};
 use ndarray::{ArrayBase, Data, Dimension};
 use zip::{ZipArchive, ZipWriter};
 
+use super::deflate;
 use super::rows::{NpzRowsWriter, SpillFile};
 use super::single::one_deflated_member_zip;
 use super::{Compression, Plan, PARALLEL_DEFLATE_MAX};
-use crate::array::DynArray;
-use crate::deflate;
+use crate::codec::Element;
 use crate::dtype::Endian;
-use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::header::Header;
-use crate::write::{array_npy_len, dyn_npy_len, write_array, write_dyn, WriteOptions};
+use crate::npy::{transcoded_len, NpyReader, WriteNpy, WriteOptions};
+use crate::par::Background;
 
 /// The archive's output. After its first I/O error it stops writing and remembers the error
 /// in `failed`: the archive is broken from then on, the [`NpzWriter`] reports that error from
@@ -91,12 +91,13 @@ impl<W: Write + Seek> Seek for Sink<W> {
 
 /// Writes `.npz` archives.
 ///
-/// Arrays are added under `NAME.npy` (NumPy's naming); members that are not arrays can be
-/// added under their own names. Stored members have their data 64-byte aligned.
+/// Methods that take an array (`add`, `add_with`, `start_array`, `start_rows`) take NumPy's
+/// name and store the member as `NAME.npy`; methods that take bytes or a stream (`add_raw`,
+/// `add_transcoded`, `start_member`) take the stored name exactly. Stored members have their data 64-byte aligned.
 ///
-/// Deflated members added whole (`add_array`, `add_dyn`, `add_raw`, up to
-/// [`PARALLEL_DEFLATE_MAX`]) are compressed on a background thread, on all cores, while the
-/// caller prepares the next member; an error writing such a member (an I/O error of the
+/// Deflated members added whole (`add`, `add_with`, `add_raw`, `add_transcoded`, up to
+/// [`PARALLEL_DEFLATE_MAX`]) are compressed in the background (with the `parallel` feature,
+/// as rayon tasks on the current pool) while the caller prepares the next member; an error writing such a member (an I/O error of the
 /// output, in practice) is reported by the next call or by [`NpzWriter::finish`], and names
 /// the member. Members appear in the archive in the order they were added.
 ///
@@ -104,14 +105,14 @@ impl<W: Write + Seek> Seek for Sink<W> {
 /// # let tmp = tempfile::tempdir().unwrap();
 /// # let dir = tmp.path();
 /// let mut w = npio::NpzWriter::create_compressed(dir.join("b.npz")).unwrap();
-/// w.add_array("weights", &ndarray::Array2::<f32>::zeros((3, 4))).unwrap();
-/// assert!(w.add_array("weights", &ndarray::arr1(&[1u8])).is_err()); // duplicate name
+/// w.add("weights", &ndarray::Array2::<f32>::zeros((3, 4))).unwrap();
+/// assert!(w.add("weights", &ndarray::arr1(&[1u8])).is_err()); // duplicate name
 /// w.finish().unwrap();
 /// ```
 ///
 /// # Dropping without `finish`
 ///
-/// Every member an `add_*` call accepted ends up in the archive even when the writer is
+/// Every member an `add*` call accepted ends up in the archive even when the writer is
 /// dropped without [`NpzWriter::finish`] (an early `?` return, a panic): dropping waits for
 /// members still compressing in the background and writes the zip directory, as Python's
 /// `zipfile` and the zip crate do. A member started with `start_*` and never finished is left
@@ -123,8 +124,8 @@ impl<W: Write + Seek> Seek for Sink<W> {
 /// let mut out = Cursor::new(Vec::new());
 /// {
 ///     let mut w = npio::NpzWriter::new_compressed(&mut out);
-///     w.add_array("a", &ndarray::arr1(&[1.0f64, 2.0])).unwrap();
-///     w.add_array("b", &ndarray::arr1(&[3u8])).unwrap();
+///     w.add("a", &ndarray::arr1(&[1.0f64, 2.0])).unwrap();
+///     w.add("b", &ndarray::arr1(&[3u8])).unwrap();
 ///     // dropped here without finish()
 /// }
 /// let npz = npio::NpzReader::new(Cursor::new(out.into_inner())).unwrap();
@@ -147,7 +148,7 @@ pub struct NpzWriter<W: Write + Seek> {
 /// A member being deflated on a background thread: the one-member zip it will be copied from.
 struct PendingMember {
     stored: String,
-    job: std::thread::JoinHandle<Result<Vec<u8>>>,
+    job: Background<Result<Vec<u8>>>,
 }
 
 impl NpzWriter<BufWriter<File>> {
@@ -203,12 +204,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 
     /// An archive whose members are compressed as given.
-    ///
-    /// ```
-    /// let w = npio::NpzWriter::with_compression(std::io::Cursor::new(Vec::new()), npio::Compression::Deflated { level: 1 });
-    /// # let _ = w;
-    /// ```
-    pub fn with_compression(writer: W, compression: Compression) -> Self {
+    fn with_compression(writer: W, compression: Compression) -> Self {
         let failed = Arc::new(OnceLock::new());
         let sink = Sink {
             inner: writer,
@@ -235,12 +231,11 @@ impl<W: Write + Seek> NpzWriter<W> {
                 format!("the archive's output failed earlier: {message}"),
             )));
         }
-        self.zip
-            .as_mut()
-            .ok_or_else(|| Error::Usage("the archive was already finished".into()))
+        self.zip.as_mut().ok_or(Error::ArchiveFinished)
     }
 
-    /// Changes the compression of the members added from now on.
+    /// Changes the compression of the members added from now on (members of one archive may
+    /// differ).
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
@@ -263,9 +258,9 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// Reserves `stored_name` for a new member.
     fn claim_name(&mut self, stored_name: &str) -> Result<()> {
         if let Some(open) = &self.unfinished {
-            return Err(Error::Usage(format!(
-                "member {open:?} was started but not finished"
-            )));
+            return Err(Error::MemberUnfinished {
+                member: open.clone(),
+            });
         }
         if !self.names.insert(stored_name.to_string()) {
             return Err(Error::DuplicateMember {
@@ -290,7 +285,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 
     /// Adds a member whose bytes are all at hand. Deflated members are compressed on all
-    /// cores (see [`crate::deflate`]) on a background thread while the caller prepares the
+    /// cores (see [`super::deflate`]) on a background thread while the caller prepares the
     /// next member, then copied into the archive as they are.
     fn add_whole(&mut self, stored_name: &str, bytes: Cow<'_, [u8]>) -> Result<()> {
         let plan = self.compression.plan()?;
@@ -302,15 +297,14 @@ impl<W: Write + Seek> NpzWriter<W> {
                 .map_err(|e| Error::from(e).in_member(stored_name));
         }
         self.claim_name(stored_name)?;
-        let bytes = bytes.into_owned(); // the background thread owns what it compresses
-        let job = std::thread::spawn(move || {
+        let bytes = bytes.into_owned(); // the background task owns what it compresses
+        let job = Background::spawn(move || {
             let encoder = match plan {
                 Plan::Level(level) => deflate::Encoder::Zlib(level),
                 _ => deflate::choose_encoder(&bytes),
             };
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             let crc = crc32fast::hash(&bytes);
-            let raw = deflate::compress(&bytes, encoder, threads)?;
+            let raw = deflate::compress(&bytes, encoder)?;
             Ok(one_deflated_member_zip(&raw, crc, bytes.len() as u64))
         });
         // The previous member finishes compressing while this one starts.
@@ -327,9 +321,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             return Ok(());
         };
         let result = (|| {
-            let single = job
-                .join()
-                .map_err(|_| Error::Usage("a compression thread panicked".into()))??;
+            let single = job.wait()?;
             let mut archive = ZipArchive::new(std::io::Cursor::new(single))?;
             let file = archive.by_index_raw(0)?;
             self.zip()?.raw_copy_file_rename(file, &stored)?;
@@ -344,81 +336,81 @@ impl<W: Write + Seek> NpzWriter<W> {
         self.write_pending(pending)
     }
 
-    /// Adds a typed array as member `NAME.npy`, written as `np.save` writes it.
+    /// Adds an array (typed `ndarray` array or [`crate::DynArray`]) as member `NAME.npy`,
+    /// written as `np.save` writes it.
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// w.add_array("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// w.add("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// w.add("s", &npio::DynArray::from_strings(&ndarray::arr1(&["x"]))).unwrap();
+    /// # w.finish().unwrap();
     /// ```
-    pub fn add_array<T, S, D>(&mut self, name: &str, array: &ArrayBase<S, D>) -> Result<()>
-    where
-        T: Element,
-        S: Data<Elem = T>,
-        D: Dimension,
-    {
-        self.add_array_with(name, array, &WriteOptions::default())
+    pub fn add<A: WriteNpy + ?Sized>(&mut self, name: &str, array: &A) -> Result<()> {
+        self.add_with(name, array, &WriteOptions::default())
     }
 
-    /// Adds a typed array with write options (byte order, memory order, version).
+    /// Adds an array with write options (byte order, memory order, version).
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// w.add_array_with("a", &ndarray::arr1(&[1u32]), &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+    /// let opts = npio::WriteOptions::default().endian(npio::Endian::Big);
+    /// w.add_with("a", &ndarray::arr1(&[1u32]), &opts).unwrap();
+    /// # w.finish().unwrap();
     /// ```
-    pub fn add_array_with<T, S, D>(
+    pub fn add_with<A: WriteNpy + ?Sized>(
         &mut self,
         name: &str,
-        array: &ArrayBase<S, D>,
-        options: &WriteOptions,
-    ) -> Result<()>
-    where
-        T: Element,
-        S: Data<Elem = T>,
-        D: Dimension,
-    {
-        let stored = format!("{name}.npy");
-        let len = array_npy_len(array, options)?;
-        if self.buffers(len) {
-            let mut bytes = Vec::with_capacity(len as usize);
-            write_array(&mut bytes, array, options)?;
-            return self.add_whole(&stored, bytes.into());
-        }
-        self.open_member(stored.clone(), len)?;
-        write_array(self.zip()?, array, options).map_err(|e| e.in_member(&stored))
-    }
-
-    /// Adds a dynamic array as member `NAME.npy`.
-    ///
-    /// ```
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// w.add_dyn("s", &npio::DynArray::from_strings(&ndarray::arr1(&["a"]))).unwrap();
-    /// ```
-    pub fn add_dyn(&mut self, name: &str, array: &DynArray) -> Result<()> {
-        self.add_dyn_with(name, array, &WriteOptions::default())
-    }
-
-    /// Adds a dynamic array with write options.
-    ///
-    /// ```
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// let a = npio::DynArray::from_array(ndarray::arr1(&[1i16]));
-    /// w.add_dyn_with("a", &a, &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
-    /// ```
-    pub fn add_dyn_with(
-        &mut self,
-        name: &str,
-        array: &DynArray,
+        array: &A,
         options: &WriteOptions,
     ) -> Result<()> {
         let stored = format!("{name}.npy");
-        let len = dyn_npy_len(array, options)?;
+        let len = array.npy_len(options)?;
         if self.buffers(len) {
             let mut bytes = Vec::with_capacity(len as usize);
-            write_dyn(&mut bytes, array, options)?;
+            array.write_to(&mut bytes, options)?;
             return self.add_whole(&stored, bytes.into());
         }
         self.open_member(stored.clone(), len)?;
-        write_dyn(self.zip()?, array, options).map_err(|e| e.in_member(&stored))
+        array
+            .write_to(self.zip()?, options)
+            .map_err(|e| e.in_member(&stored))
+    }
+
+    /// Adds a member under exactly `stored_name` (like [`NpzWriter::add_raw`], no `.npy`
+    /// added) holding the `.npy` stream `reader` reads, re-encoded with `options` (see
+    /// [`NpyReader::transcode`]): converts or copies an array from a file or another archive
+    /// in bounded memory. Returns the member's size.
+    ///
+    /// ```
+    /// use npio::{Endian, NpyReader, WriteOptions};
+    /// let npy = npio::to_bytes(&ndarray::arr1(&[1u16, 2])).unwrap();
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let big = WriteOptions::default().endian(Endian::Big);
+    /// w.add_transcoded("a.npy", NpyReader::new(&npy[..]).unwrap(), &big).unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// let a: npio::DynArray = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read("a").unwrap();
+    /// assert_eq!(a.dtype().typestr(), ">u2");
+    /// ```
+    pub fn add_transcoded<R: std::io::Read>(
+        &mut self,
+        stored_name: &str,
+        reader: NpyReader<R>,
+        options: &WriteOptions,
+    ) -> Result<u64> {
+        let stored = stored_name;
+        let len = transcoded_len(reader.header(), options)?;
+        if self.buffers(len) {
+            let mut bytes = Vec::with_capacity(len as usize);
+            reader.transcode(&mut bytes, options)?;
+            self.add_whole(stored, bytes.into())?;
+            return Ok(len);
+        }
+        let mut member = self.start_member(stored, len)?;
+        reader
+            .transcode(&mut member, options)
+            .map_err(|e| e.in_member(stored))?;
+        member.finish()?;
+        Ok(len)
     }
 
     /// Adds a member that is not an array (or an already encoded `.npy`), under exactly
@@ -435,24 +427,6 @@ impl<W: Write + Seek> NpzWriter<W> {
         bytes: impl Into<Cow<'b, [u8]>>,
     ) -> Result<()> {
         self.add_whole(stored_name, bytes.into())
-    }
-
-    /// Starts member `NAME.npy` holding an already encoded `.npy` stream of exactly `npy_len`
-    /// bytes, written through the returned writer (for example by [`crate::transcode`]), which
-    /// must be finished.
-    ///
-    /// ```
-    /// use std::io::Write;
-    /// let npy = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// let mut member = w.start_npy("a", npy.len() as u64).unwrap();
-    /// member.write_all(&npy).unwrap();
-    /// member.finish().unwrap();
-    /// let bytes = w.finish().unwrap().into_inner();
-    /// assert_eq!(npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read_raw("a").unwrap(), npy);
-    /// ```
-    pub fn start_npy(&mut self, name: &str, npy_len: u64) -> Result<NpzMemberWriter<'_, W>> {
-        self.start_member(&format!("{name}.npy"), npy_len)
     }
 
     /// Starts a member under exactly `stored_name` (no `.npy` added) holding `len` bytes,
@@ -474,6 +448,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         Ok(NpzMemberWriter {
             npz: self,
             stored: stored_name.to_string(),
+            announced: len,
             remaining: len,
         })
     }
@@ -490,7 +465,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// member.finish().unwrap();
     /// let bytes = w.finish().unwrap().into_inner();
     /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
-    /// let a: ndarray::Array2<f64> = npz.read_array("rows").unwrap();
+    /// let a: ndarray::Array2<f64> = npz.read("rows").unwrap();
     /// assert_eq!(a[[3, 1]], 8.0);
     /// ```
     pub fn start_array<T: Element>(
@@ -515,6 +490,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             npz: self,
             stored,
             row_shape: shape.get(1..).unwrap_or_default().to_vec(),
+            announced: total,
             remaining: total,
             _element: std::marker::PhantomData,
         })
@@ -532,7 +508,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// }
     /// rows.finish().unwrap();
     /// let bytes = w.finish().unwrap().into_inner();
-    /// let a: ndarray::Array2<u32> = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read_array("log").unwrap();
+    /// let a: ndarray::Array2<u32> = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read("log").unwrap();
     /// assert_eq!(a.shape(), &[5, 2]);
     /// assert_eq!(a[[4, 1]], 16);
     /// ```
@@ -542,13 +518,13 @@ impl<W: Write + Seek> NpzWriter<W> {
         row_shape: &[usize],
     ) -> Result<NpzRowsWriter<'_, W, T>> {
         if let Some(open) = &self.unfinished {
-            return Err(Error::Usage(format!(
-                "member {open:?} was started but not finished"
-            )));
+            return Err(Error::MemberUnfinished {
+                member: open.clone(),
+            });
         }
         let spill = SpillFile::create()?;
         let file = spill.file.try_clone()?;
-        let rows = crate::stream::NpyRowWriter::new(std::io::BufWriter::new(file), row_shape)?;
+        let rows = crate::npy::NpyRowWriter::new(std::io::BufWriter::new(file), row_shape)?;
         let stored = format!("{name}.npy");
         if self.names.contains(&stored) {
             return Err(Error::DuplicateMember { name: stored });
@@ -570,16 +546,13 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// ```
     pub fn finish(mut self) -> Result<W> {
         if let Some(open) = &self.unfinished {
-            return Err(Error::Usage(format!(
-                "member {open:?} was started but not finished"
-            )));
+            return Err(Error::MemberUnfinished {
+                member: open.clone(),
+            });
         }
         self.flush_pending()?;
         self.zip()?;
-        let zip = self
-            .zip
-            .take()
-            .ok_or_else(|| Error::Usage("the archive was already finished".into()))?;
+        let zip = self.zip.take().ok_or(Error::ArchiveFinished)?;
         let mut sink = zip.finish()?;
         if let Some((kind, message)) = sink.failed.get() {
             return Err(Error::Io(io::Error::new(*kind, message.clone())));
@@ -622,13 +595,14 @@ impl<W: Write + Seek> Drop for NpzWriter<W> {
 /// ```
 /// use std::io::Write;
 /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-/// let mut m = w.start_npy("a", 4).unwrap();
+/// let mut m = w.start_member(&format!("{}.npy", "a"), 4).unwrap();
 /// assert!(m.write_all(&[0; 5]).is_err());
 /// ```
 #[must_use = "a member is only complete once finish() returned Ok"]
 pub struct NpzMemberWriter<'a, W: Write + Seek> {
     npz: &'a mut NpzWriter<W>,
     stored: String,
+    announced: u64,
     remaining: u64,
 }
 
@@ -655,14 +629,16 @@ impl<W: Write + Seek> NpzMemberWriter<'_, W> {
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// assert!(w.start_npy("a", 4).unwrap().finish().is_err());
+    /// assert!(w.start_member("a.npy", 4).unwrap().finish().is_err());
     /// ```
     pub fn finish(self) -> Result<()> {
         if self.remaining != 0 {
-            return Err(Error::InvalidArray(format!(
-                "member {:?} is missing {} bytes",
-                self.stored, self.remaining
-            )));
+            return Err(Error::WrittenLength {
+                what: format!("member {:?}", self.stored),
+                expected: self.announced,
+                written: self.announced - self.remaining,
+                unit: "bytes",
+            });
         }
         self.npz.member_done();
         Ok(())
@@ -683,6 +659,7 @@ pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
     npz: &'a mut NpzWriter<W>,
     stored: String,
     row_shape: Vec<usize>,
+    announced: usize,
     remaining: usize,
     _element: std::marker::PhantomData<T>,
 }
@@ -702,16 +679,18 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
     ) -> Result<()> {
         let shape = block.shape();
         if shape.is_empty() || shape[1..] != self.row_shape[..] {
-            return Err(Error::InvalidArray(format!(
-                "a block of shape {shape:?} does not fit rows of shape {:?}",
-                self.row_shape
-            )));
+            return Err(Error::BlockShape {
+                block: shape.to_vec(),
+                row_shape: self.row_shape.clone(),
+            });
         }
         if block.len() > self.remaining {
-            return Err(Error::InvalidArray(format!(
-                "{} more elements than the member's shape holds",
-                block.len() - self.remaining
-            )));
+            return Err(Error::WrittenLength {
+                what: format!("member {:?}", self.stored),
+                expected: self.announced as u64,
+                written: (self.announced - self.remaining + block.len()) as u64,
+                unit: "elements",
+            });
         }
         let view = block.view().into_dyn();
         let stored = self.stored.clone();
@@ -735,10 +714,12 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
     /// ```
     pub fn finish(self) -> Result<()> {
         if self.remaining != 0 {
-            return Err(Error::InvalidArray(format!(
-                "member {:?} is missing {} elements",
-                self.stored, self.remaining
-            )));
+            return Err(Error::WrittenLength {
+                what: format!("member {:?}", self.stored),
+                expected: self.announced as u64,
+                written: (self.announced - self.remaining) as u64,
+                unit: "elements",
+            });
         }
         self.npz.member_done();
         Ok(())

@@ -15,12 +15,10 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
     match sniff(path)? {
         FileKind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;
-            let reader = npio::NpyReader::new_seekable(
-                BufReader::with_capacity(1 << 20, file),
-                options.clone(),
-            )
-            .map_err(|e| CliError::npio(path, e))?;
-            let report = npio::verify(reader).map_err(|e| CliError::npio(path, e))?;
+            let reader =
+                npio::NpyReader::new_with(BufReader::with_capacity(1 << 20, file), options)
+                    .map_err(|e| CliError::npio(path, e))?;
+            let report = reader.verify().map_err(|e| CliError::npio(path, e))?;
             Ok(format!(
                 "{} {}, {} bytes of data",
                 dtype_text(&report.header.dtype),
@@ -29,7 +27,7 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
             ))
         }
         FileKind::Npz => {
-            let mut npz = npio::NpzReader::open_with(path, options.clone())
+            let mut npz = npio::NpzReader::open_with(path, &options.clone())
                 .map_err(|e| CliError::npio(path, e))?;
             let (mut arrays, mut others, mut bytes) = (0usize, 0usize, 0u64);
             for member in npz.members().map_err(|e| CliError::npio(path, e))? {
@@ -38,7 +36,7 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
                     let reader = npz
                         .member_reader(name)
                         .map_err(|e| member_error(path, name, e))?;
-                    let report = npio::verify(reader).map_err(|e| member_error(path, name, e))?;
+                    let report = reader.verify().map_err(|e| member_error(path, name, e))?;
                     bytes += report.data_bytes;
                     arrays += 1;
                 } else {

@@ -56,7 +56,18 @@ impl CliError {
 
     /// A library error while working on a path.
     pub fn npio(path: &Path, err: npio::Error) -> CliError {
-        CliError::data(format!("{}: {err}", path.display()))
+        CliError::data(format!("{}: {err}{}", path.display(), hint(&err)))
+    }
+}
+
+/// What the command line offers for an error the library reports in its own terms.
+pub fn hint(err: &npio::Error) -> &'static str {
+    match err.root() {
+        npio::Error::HeaderTooLarge { .. } => " (command line: --max-header-size BYTES)",
+        npio::Error::BadMagic { found } if found.starts_with(b"PK") => {
+            " (npio info and npio convert read .npz archives)"
+        }
+        _ => "",
     }
 }
 
@@ -109,7 +120,7 @@ struct CatArgs {
 struct LimitArgs {
     /// Largest .npy header accepted, in bytes (NumPy's default is 10000; files with thousands
     /// of record fields need more).
-    #[arg(long, value_name = "BYTES", default_value_t = npio::header::DEFAULT_MAX_HEADER_SIZE)]
+    #[arg(long, value_name = "BYTES", default_value_t = npio::npy::DEFAULT_MAX_HEADER_SIZE)]
     max_header_size: usize,
 }
 

@@ -1,6 +1,5 @@
 //! The `npio` binary on the fixtures: every command, every kind pair, every option, batch
 //! mode, overwrite refusal and hostile archives.
-#![cfg(feature = "cli")]
 
 mod common;
 
@@ -231,7 +230,7 @@ fn verify_reads_everything() {
 }
 
 fn read_dyn(path: &Path) -> npio::DynArray {
-    npio::read_npy_dyn(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    npio::read_npy::<npio::DynArray, _>(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
@@ -330,7 +329,7 @@ fn convert_every_kind_pair() {
     let mut original = npio::NpzReader::open(&archive).unwrap();
     assert_eq!(
         read_dyn(&dir.join("tree/dir/sub.npy")),
-        original.read_dyn("dir/sub").unwrap()
+        original.read::<npio::DynArray>("dir/sub").unwrap()
     );
     // folder -> npz: every .npy under it, stored by default
     std::fs::write(dir.join("tree/readme.txt"), b"not an array").unwrap();
@@ -359,8 +358,8 @@ fn convert_every_kind_pair() {
     for name in &names {
         assert!(!packed.member_info(name).unwrap().compressed);
         assert_eq!(
-            packed.read_dyn(name).unwrap(),
-            original.read_dyn(name).unwrap(),
+            packed.read::<npio::DynArray>(name).unwrap(),
+            original.read::<npio::DynArray>(name).unwrap(),
             "{name}"
         );
     }
@@ -426,7 +425,9 @@ fn convert_every_kind_pair() {
         0,
     );
     assert_eq!(
-        read_dyn(&dir.join("tree_be/dir/sub.npy")).dtype().descr(),
+        read_dyn(&dir.join("tree_be/dir/sub.npy"))
+            .dtype()
+            .descr_repr(),
         "'>f8'"
     );
     // npz -> npy is a usage error
@@ -484,7 +485,7 @@ fn overwrite_rules() {
     assert_code(&out, 1);
     assert!(text(&out.stderr).contains("--force"));
     assert_eq!(
-        read_dyn(&dir.join("a.npy")).dtype().descr(),
+        read_dyn(&dir.join("a.npy")).dtype().descr_repr(),
         "'<i2'",
         "not overwritten"
     );
@@ -495,7 +496,7 @@ fn overwrite_rules() {
         ),
         0,
     );
-    assert_eq!(read_dyn(&dir.join("a.npy")).dtype().descr(), "'<i4'");
+    assert_eq!(read_dyn(&dir.join("a.npy")).dtype().descr_repr(), "'<i4'");
     // an input is never overwritten, even with --force
     let before = std::fs::read(dir.join("a.npy")).unwrap();
     let out = npio(
@@ -648,7 +649,9 @@ fn batch_mode_converts_in_parallel_and_reports_failures() {
         );
         assert!(!out_dir.join("truncated_data.npy").exists());
         assert_eq!(
-            read_dyn(&out_dir.join("f8_be_2x3.npy")).dtype().descr(),
+            read_dyn(&out_dir.join("f8_be_2x3.npy"))
+                .dtype()
+                .descr_repr(),
             "'<f8'"
         );
         let mut npz = npio::NpzReader::open(out_dir.join("savez_stored.npz")).unwrap();
@@ -721,7 +724,7 @@ fn cat_concatenates_files_and_members() {
     );
     assert_code(&out, 0);
     let mixed = read_dyn(&dir.join("mixed.npy"));
-    assert_eq!(mixed.dtype().descr(), "'<f8'");
+    assert_eq!(mixed.dtype().descr_repr(), "'<f8'");
     let be: ndarray::Array2<f64> = npio::read_npy(fixture("npy/f8_be_2x3.npy")).unwrap();
     let m: ndarray::Array2<f64> = mixed.into_array().unwrap();
     assert!(

@@ -3,10 +3,10 @@
 
 /// The dtype as NumPy's `dtype.str` for scalars (`<f8`), the descr literal for records.
 pub fn dtype_text(dtype: &npio::DType) -> String {
-    dtype
-        .as_scalar()
-        .map(|s| s.descr())
-        .unwrap_or_else(|| dtype.descr())
+    match dtype.as_scalar() {
+        Some(scalar) => scalar.typestr(),
+        None => dtype.descr_repr(),
+    }
 }
 
 /// A shape as Python writes a tuple: `(3,)`, `(2, 3)`, `()`.

@@ -83,8 +83,9 @@ pub fn member_error(path: &Path, member: &str, err: npio::Error) -> CliError {
     match err {
         npio::Error::Member { .. } => CliError::npio(path, err),
         other => CliError::data(format!(
-            "{}: npz member {member:?}: {other}",
-            path.display()
+            "{}: npz member {member:?}: {other}{}",
+            path.display(),
+            crate::hint(&other)
         )),
     }
 }

@@ -1,6 +1,6 @@
-//! Deflate for whole npz members: several threads, and a level chosen from the data.
+//! Deflate for whole npz members: parallel blocks, and a level chosen from the data.
 //!
-//! A member is cut into blocks of [`BLOCK_BYTES`]; each block is compressed on its own thread
+//! A member is cut into blocks of [`BLOCK_BYTES`]; each block is compressed as its own task
 //! with the 32 KiB before it as a preset dictionary (so matches still reach back across the
 //! cut) and ends with a sync flush (an empty stored block that leaves the output
 //! byte-aligned); the last block finishes the stream. Concatenated in order, the blocks are
@@ -15,9 +15,6 @@
 //! stream), so its members are compressed one thread each, several members at a time.
 //! [`inflate_whole`] reads whole members with libdeflate too, about 1.3x faster than zlib-rs.
 //! `docs/PERFORMANCE.md` has the measurements.
-
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use flate2::{Compress, CompressError, FlushCompress, Status};
 
@@ -51,24 +48,14 @@ pub(crate) fn choose_encoder(data: &[u8]) -> Encoder {
         return Encoder::Zlib(6);
     }
     let stride = (data.len() - SAMPLE_BYTES) / (SAMPLES - 1);
-    // Samples compress on threads of their own: the choice costs a fraction of the member.
-    let sizes: Vec<Option<[usize; 3]>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..SAMPLES)
-            .map(|i| {
-                let sample = &data[i * stride..i * stride + SAMPLE_BYTES];
-                scope.spawn(move || {
-                    Some([
-                        deflate_block(sample, &[], 6, true).ok()?.len(),
-                        deflate_block(sample, &[], 9, true).ok()?.len(),
-                        libdeflate(sample, 6).ok()?.len(),
-                    ])
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
+    // Samples compress as parallel tasks: the choice costs a fraction of the member.
+    let sizes: Vec<Option<[usize; 3]>> = crate::par::map(SAMPLES, |i| {
+        let sample = &data[i * stride..i * stride + SAMPLE_BYTES];
+        Some([
+            deflate_block(sample, &[], 6, true).ok()?.len(),
+            deflate_block(sample, &[], 9, true).ok()?.len(),
+            libdeflate(sample, 6).ok()?.len(),
+        ])
     });
     // Compressing into memory cannot fail; if it did, keep NumPy's level.
     let Some(sizes) = sizes.into_iter().collect::<Option<Vec<_>>>() else {
@@ -85,11 +72,10 @@ pub(crate) fn choose_encoder(data: &[u8]) -> Encoder {
     }
 }
 
-/// Compresses `data` into one raw deflate stream with `encoder` (zlib-rs on up to `threads`
-/// threads).
-pub(crate) fn compress(data: &[u8], encoder: Encoder, threads: usize) -> Result<Vec<u8>> {
+/// Compresses `data` into one raw deflate stream with `encoder` (zlib-rs in parallel blocks).
+pub(crate) fn compress(data: &[u8], encoder: Encoder) -> Result<Vec<u8>> {
     match encoder {
-        Encoder::Zlib(level) => deflate(data, level, threads),
+        Encoder::Zlib(level) => deflate(data, level),
         Encoder::Libdeflate(level) => libdeflate(data, level),
     }
 }
@@ -111,60 +97,35 @@ fn libdeflate(data: &[u8], level: u32) -> Result<Vec<u8>> {
 /// Inflates a whole raw deflate stream that must yield exactly `size` bytes (the member's
 /// declared size, already checked against what its compressed size can really hold).
 pub(crate) fn inflate_whole(raw: &[u8], size: usize) -> Result<Vec<u8>> {
-    let mut out = crate::bulk::zeroed_vec::<u8>(size);
+    let mut out = crate::codec::fill::zeroed_vec::<u8>(size);
     let mut decompressor = libdeflater::Decompressor::new();
     match decompressor.deflate_decompress(raw, &mut out) {
         Ok(n) if n == size => Ok(out),
-        Ok(n) => Err(Error::Archive(format!(
-            "member data inflates to {n} bytes, but the archive declares {size}"
-        ))),
-        Err(libdeflater::DecompressionError::InsufficientSpace) => Err(Error::Archive(format!(
-            "member data inflates to more than the {size} bytes the archive declares"
-        ))),
-        Err(libdeflater::DecompressionError::BadData) => Err(Error::Archive(
-            "member data is not valid deflate data".into(),
-        )),
+        Ok(n) => Err(Error::Archive {
+            reason: format!("member data inflates to {n} bytes, but the archive declares {size}"),
+        }),
+        Err(libdeflater::DecompressionError::InsufficientSpace) => Err(Error::Archive {
+            reason: format!(
+                "member data inflates to more than the {size} bytes the archive declares"
+            ),
+        }),
+        Err(libdeflater::DecompressionError::BadData) => Err(Error::Archive {
+            reason: "member data is not valid deflate data".into(),
+        }),
     }
 }
 
-/// Compresses `data` into one raw deflate stream at `level`, using up to `threads` threads.
-pub(crate) fn deflate(data: &[u8], level: u32, threads: usize) -> Result<Vec<u8>> {
+/// Compresses `data` into one raw deflate stream at `level`, its blocks as parallel tasks.
+pub(crate) fn deflate(data: &[u8], level: u32) -> Result<Vec<u8>> {
     let blocks = data.len().div_ceil(BLOCK_BYTES).max(1);
-    let threads = threads.clamp(1, blocks);
-    let block = |i: usize| {
+    let results: Vec<BlockResult> = crate::par::map(blocks, |i| {
         let start = i * BLOCK_BYTES;
         let end = (start + BLOCK_BYTES).min(data.len());
         let dictionary = &data[start.saturating_sub(WINDOW_BYTES)..start];
         deflate_block(&data[start..end], dictionary, level, i + 1 == blocks)
-    };
-    if threads == 1 {
-        let mut out = Vec::new();
-        for i in 0..blocks {
-            out.extend_from_slice(&block(i).map_err(compress_error)?);
-        }
-        return Ok(out);
-    }
-    // Workers take the next block number; results land in their slots.
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<BlockResult>>> = (0..blocks).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= blocks {
-                    break;
-                }
-                let result = block(i);
-                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-            });
-        }
     });
     let mut out = Vec::with_capacity(data.len() / 2);
-    for slot in slots {
-        let result = slot
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-            .expect("every block is compressed before the scope ends");
+    for result in results {
         out.extend_from_slice(&result.map_err(compress_error)?);
     }
     Ok(out)
@@ -243,17 +204,26 @@ mod tests {
         for len in [0, 1, BLOCK_BYTES - 1, BLOCK_BYTES, 3 * BLOCK_BYTES + 17] {
             let data = walk(len.div_ceil(8));
             let data = &data[..len];
-            for threads in [1, 2, 3] {
-                let raw = deflate(data, 6, threads).unwrap();
-                assert_eq!(inflate(&raw), data, "len {len} threads {threads}");
+            {
+                let raw = deflate(data, 6).unwrap();
+                assert_eq!(inflate(&raw), data, "len {len}");
             }
         }
     }
 
     #[test]
     fn output_does_not_depend_on_the_thread_count() {
-        let data = walk(3 * BLOCK_BYTES / 8 + 5);
-        assert_eq!(deflate(&data, 6, 1).unwrap(), deflate(&data, 6, 2).unwrap());
+        let data = walk(3 * BLOCK_BYTES + 5);
+        let reference = deflate(&data, 6).unwrap();
+        #[cfg(feature = "parallel")]
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(pool.install(|| deflate(&data, 6).unwrap()), reference);
+        }
+        assert_eq!(inflate(&reference), data);
     }
 
     #[test]
@@ -263,7 +233,7 @@ mod tests {
         // would restart from nothing).
         use std::io::Write;
         let data: Vec<u8> = (0..4 * BLOCK_BYTES).map(|i| (i % 1000) as u8).collect();
-        let blocks = deflate(&data, 6, 2).unwrap();
+        let blocks = deflate(&data, 6).unwrap();
         let mut one = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
         one.write_all(&data).unwrap();
         let one = one.finish().unwrap();
@@ -301,7 +271,7 @@ mod tests {
         // Every encoder's output inflates back, with zlib or libdeflate.
         let data = walk(1 << 18);
         for encoder in [Encoder::Zlib(6), Encoder::Zlib(9), Encoder::Libdeflate(6)] {
-            let raw = compress(&data, encoder, 2).unwrap();
+            let raw = compress(&data, encoder).unwrap();
             assert_eq!(inflate(&raw), data);
             assert_eq!(inflate_whole(&raw, data.len()).unwrap(), data);
         }
@@ -310,7 +280,7 @@ mod tests {
     #[test]
     fn whole_inflate_refuses_wrong_sizes_and_bad_data() {
         let data = walk(1000);
-        let raw = compress(&data, Encoder::Zlib(6), 1).unwrap();
+        let raw = compress(&data, Encoder::Zlib(6)).unwrap();
         let short = inflate_whole(&raw, data.len() - 1).unwrap_err();
         assert!(short.to_string().contains("more than"), "{short}");
         let long = inflate_whole(&raw, data.len() + 1).unwrap_err();

@@ -25,7 +25,7 @@ fn describe(
         FileKind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;
             let len = file.metadata().map_err(|e| CliError::io(path, e))?.len();
-            let info = npio::read_header(&mut BufReader::new(file), options)
+            let info = npio::npy::read_header(&mut BufReader::new(file), options)
                 .map_err(|e| CliError::npio(path, e))?;
             // A truncated file is reported without reading its data.
             info.check_len(len).map_err(|e| CliError::npio(path, e))?;
@@ -52,7 +52,7 @@ fn describe(
             Ok((value, vec![row]))
         }
         FileKind::Npz => {
-            let mut npz = npio::NpzReader::open_with(path, options.clone())
+            let mut npz = npio::NpzReader::open_with(path, &options.clone())
                 .map_err(|e| CliError::npio(path, e))?;
             let members = npz.members().map_err(|e| CliError::npio(path, e))?;
             let mut rows = Vec::new();

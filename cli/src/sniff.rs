@@ -22,7 +22,7 @@ pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
     file.take(6)
         .read_to_end(&mut magic)
         .map_err(|e| CliError::io(path, e))?;
-    if magic == npio::header::MAGIC {
+    if magic == npio::npy::MAGIC {
         Ok(FileKind::Npy)
     } else if magic.starts_with(b"PK") {
         Ok(FileKind::Npz)

@@ -6,12 +6,12 @@
 //! small reused buffer, never one I/O call per element.
 //!
 //! ```
-//! use npio::{Endian, Order, WriteOptions};
+//! use npio::{DynArray, Endian, Order, WriteNpy, WriteOptions};
 //! let a = ndarray::arr2(&[[1u16, 2], [3, 4]]);
 //! let mut out = Vec::new();
-//! npio::write_array(&mut out, &a, &WriteOptions::default().endian(Endian::Big).order(Order::Fortran)).unwrap();
-//! let back = npio::from_bytes_dyn(&out).unwrap();
-//! assert_eq!(back.dtype().descr(), "'>u2'");
+//! a.write_npy_with(&mut out, &WriteOptions::default().endian(Endian::Big).order(Order::Fortran)).unwrap();
+//! let back: DynArray = npio::from_bytes(&out).unwrap();
+//! assert_eq!(back.dtype().descr_repr(), "'>u2'");
 //! assert!(back.is_fortran_order());
 //! assert_eq!(back.into_array::<u16, ndarray::Ix2>().unwrap(), a);
 //! ```
@@ -22,11 +22,13 @@ use std::path::Path;
 
 use ndarray::{ArrayBase, ArrayViewD, Data, Dimension};
 
-use crate::array::{for_each_typed, numpy_fortran_order, ArrayData, DynArray, RawArray};
-use crate::dtype::{DType, Endian, SwapUnit};
-use crate::element::Element;
+use super::array::DynArray;
+use crate::codec::swap::{apply_swaps, swap_plan};
+use crate::codec::{for_each_typed, numpy_fortran_order, ArrayData, Element, RawArray};
+use crate::dtype::{DType, Endian};
 use crate::error::{with_path, Result};
-use crate::header::{Header, Version};
+use crate::format::Version;
+use crate::header::{fortran_flag, Header};
 
 /// Memory order of the written data.
 ///
@@ -44,7 +46,7 @@ pub enum Order {
 /// Options for writing `.npy` data. The default writes what `np.save` writes.
 ///
 /// ```
-/// let opts = npio::WriteOptions::default().endian(npio::Endian::Big).version(npio::Version::V2_0);
+/// let opts = npio::WriteOptions::default().endian(npio::Endian::Big).version(npio::npy::Version::V2_0);
 /// # let _ = opts;
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -62,7 +64,7 @@ impl WriteOptions {
     /// ```
     /// let bytes = {
     ///     let mut v = Vec::new();
-    ///     npio::write_array(&mut v, &ndarray::arr1(&[1u32]), &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
+    ///     npio::WriteNpy::write_npy_with(&ndarray::arr1(&[1u32]), &mut v, &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
     ///     v
     /// };
     /// assert_eq!(&bytes[128..], &[0, 0, 0, 1]);
@@ -77,7 +79,7 @@ impl WriteOptions {
     ///
     /// ```
     /// let mut v = Vec::new();
-    /// npio::write_array(&mut v, &ndarray::arr2(&[[1u8, 2], [3, 4]]), &npio::WriteOptions::default().order(npio::Order::Fortran)).unwrap();
+    /// npio::WriteNpy::write_npy_with(&ndarray::arr2(&[[1u8, 2], [3, 4]]), &mut v, &npio::WriteOptions::default().order(npio::Order::Fortran)).unwrap();
     /// assert_eq!(&v[128..], &[1, 3, 2, 4]);
     /// ```
     pub fn order(mut self, order: Order) -> Self {
@@ -89,7 +91,7 @@ impl WriteOptions {
     ///
     /// ```
     /// let mut v = Vec::new();
-    /// npio::write_array(&mut v, &ndarray::arr1(&[1u8]), &npio::WriteOptions::default().version(npio::Version::V2_0)).unwrap();
+    /// npio::WriteNpy::write_npy_with(&ndarray::arr1(&[1u8]), &mut v, &npio::WriteOptions::default().version(npio::npy::Version::V2_0)).unwrap();
     /// assert_eq!(&v[6..8], &[2, 0]);
     /// ```
     pub fn version(mut self, version: Version) -> Self {
@@ -111,29 +113,6 @@ impl WriteOptions {
             None => default,
         }
     }
-}
-
-/// Writes a typed array as a `.npy` stream.
-///
-/// ```
-/// let a = ndarray::arr1(&[0.0f64, 1.0, 2.0]);
-/// let mut out = Vec::new();
-/// npio::write_array(&mut out, &a, &npio::WriteOptions::default()).unwrap();
-/// assert_eq!(out.len(), 128 + 24);
-/// ```
-pub fn write_array<T, S, D, W>(
-    writer: &mut W,
-    array: &ArrayBase<S, D>,
-    options: &WriteOptions,
-) -> Result<()>
-where
-    T: Element,
-    S: Data<Elem = T>,
-    D: Dimension,
-    W: Write + ?Sized,
-{
-    let endian = options.endian.unwrap_or(Endian::NATIVE);
-    write_typed(writer, array.view().into_dyn(), T::dtype(endian), options)
 }
 
 /// The header written for a typed array.
@@ -167,34 +146,9 @@ pub(crate) fn converted_header(source: &Header, options: &WriteOptions) -> Heade
     Header::new(dtype, source.shape.clone(), fortran)
 }
 
-/// NumPy writes `fortran_order: True` only for arrays that are Fortran-contiguous and not
-/// C-contiguous: at least two axes longer than 1 and no empty axis.
-pub(crate) fn fortran_flag(requested: bool, shape: &[usize]) -> bool {
-    requested && !shape.contains(&0) && shape.iter().filter(|&&d| d > 1).count() >= 2
-}
-
 /// The exact size of the `.npy` stream for `header`: prefix plus data.
 pub(crate) fn encoded_len(header: &Header, options: &WriteOptions) -> Result<u64> {
     Ok(options.header_bytes(header)?.len() as u64 + header.data_len()? as u64)
-}
-
-/// The size of the `.npy` stream [`write_array`] writes for `array`.
-pub(crate) fn array_npy_len<T, S, D>(array: &ArrayBase<S, D>, options: &WriteOptions) -> Result<u64>
-where
-    T: Element,
-    S: Data<Elem = T>,
-    D: Dimension,
-{
-    let dtype = T::dtype(options.endian.unwrap_or(Endian::NATIVE));
-    encoded_len(
-        &typed_header(&array.view().into_dyn(), dtype, options),
-        options,
-    )
-}
-
-/// The size of the `.npy` stream [`write_dyn`] writes for `array`.
-pub(crate) fn dyn_npy_len(array: &DynArray, options: &WriteOptions) -> Result<u64> {
-    encoded_len(&dyn_header(array, options), options)
 }
 
 /// Writes typed data with the given dtype (whose byte order is the one written).
@@ -222,16 +176,9 @@ fn write_typed<T: Element, W: Write + ?Sized>(
     Ok(())
 }
 
-/// Writes a dynamic array as a `.npy` stream, in its dtype's byte order unless the options
-/// say otherwise.
-///
-/// ```
-/// let a = npio::from_bytes_dyn(&npio::to_bytes(&ndarray::arr1(&[1i16])).unwrap()).unwrap();
-/// let mut out = Vec::new();
-/// npio::write_dyn(&mut out, &a, &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
-/// assert_eq!(npio::from_bytes_dyn(&out).unwrap().dtype().descr(), "'>i2'");
-/// ```
-pub fn write_dyn<W: Write + ?Sized>(
+/// Writes a dynamic array's data (its header first), in its dtype's byte order unless the
+/// options say otherwise.
+pub(crate) fn write_dyn<W: Write + ?Sized>(
     writer: &mut W,
     array: &DynArray,
     options: &WriteOptions,
@@ -275,33 +222,119 @@ fn write_raw<W: Write + ?Sized>(
     Ok(())
 }
 
-/// The values inside one item that must be byte-reversed to turn data of dtype `from` into
-/// data of dtype `to` (the same dtype in other byte orders).
-pub(crate) fn swap_plan(from: &DType, to: &DType) -> Vec<SwapUnit> {
-    from.swap_units()
-        .into_iter()
-        .zip(to.swap_units())
-        .filter(|(a, b)| a.endian != b.endian)
-        .map(|(a, _)| a)
-        .collect()
+/// What can be written as a `.npy` array: any `ndarray` array of an [`Element`] type (owned,
+/// view or shared, any dimension, any memory layout) and a [`DynArray`].
+///
+/// The methods write to any [`Write`] (pass `&mut writer` to keep using it); the free
+/// functions [`crate::write_npy`] and [`crate::to_bytes`] write to a path or to bytes. Users of
+/// `ndarray-npy` know this as `WriteNpyExt`.
+///
+/// ```
+/// use npio::{WriteNpy, WriteOptions, Endian};
+/// let a = ndarray::arr2(&[[1.0f32, 2.0], [3.0, 4.0]]);
+/// let mut out = Vec::new();
+/// a.write_npy(&mut out).unwrap();
+/// assert_eq!(out, npio::to_bytes(&a).unwrap());
+///
+/// let mut big = Vec::new();
+/// a.view().write_npy_with(&mut big, &WriteOptions::default().endian(Endian::Big)).unwrap();
+/// assert_eq!(&big[128..132], &1.0f32.to_be_bytes());
+/// ```
+pub trait WriteNpy: sealed::ToNpy {
+    /// Writes the array as a `.npy` stream, exactly what `np.save` writes.
+    ///
+    /// ```
+    /// use npio::WriteNpy;
+    /// let mut out = Vec::new();
+    /// ndarray::arr1(&[0.0f64, 1.0, 2.0]).write_npy(&mut out).unwrap();
+    /// assert_eq!(out.len(), 128 + 24);
+    /// ```
+    fn write_npy<W: Write>(&self, writer: W) -> Result<()> {
+        self.write_npy_with(writer, &WriteOptions::default())
+    }
+
+    /// Writes the array as a `.npy` stream with options (byte order, memory order, version).
+    ///
+    /// ```
+    /// use npio::{WriteNpy, WriteOptions, Order};
+    /// let mut out = Vec::new();
+    /// ndarray::arr2(&[[1u8, 2], [3, 4]]).write_npy_with(&mut out, &WriteOptions::default().order(Order::Fortran)).unwrap();
+    /// assert_eq!(&out[128..], &[1, 3, 2, 4]);
+    /// ```
+    fn write_npy_with<W: Write>(&self, mut writer: W, options: &WriteOptions) -> Result<()> {
+        self.write_to(&mut writer, options)
+    }
 }
 
-/// Applies a [`swap_plan`] to every whole item in `buf`.
-pub(crate) fn apply_swaps(buf: &mut [u8], itemsize: usize, swaps: &[SwapUnit]) {
-    if swaps.is_empty() || itemsize == 0 {
-        return;
+pub(crate) mod sealed {
+    use super::*;
+
+    /// The crate-private half of [`WriteNpy`](super::WriteNpy).
+    pub trait ToNpy {
+        /// The header written for this array with `options`.
+        fn npy_header(&self, options: &WriteOptions) -> Header;
+
+        /// Writes the whole `.npy` stream.
+        fn write_to<W: Write + ?Sized>(&self, writer: &mut W, options: &WriteOptions)
+            -> Result<()>;
+
+        /// The exact size of the stream [`ToNpy::write_to`] writes.
+        fn npy_len(&self, options: &WriteOptions) -> Result<u64> {
+            encoded_len(&self.npy_header(options), options)
+        }
     }
-    for item in buf.chunks_exact_mut(itemsize) {
-        for unit in swaps {
-            unit.for_each_offset(|offset| item[offset..offset + unit.width].reverse());
+
+    impl<T, S, D> ToNpy for ArrayBase<S, D>
+    where
+        T: Element,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        fn npy_header(&self, options: &WriteOptions) -> Header {
+            let dtype = T::dtype(options.endian.unwrap_or(Endian::NATIVE));
+            typed_header(&self.view().into_dyn(), dtype, options)
+        }
+
+        fn write_to<W: Write + ?Sized>(
+            &self,
+            writer: &mut W,
+            options: &WriteOptions,
+        ) -> Result<()> {
+            let endian = options.endian.unwrap_or(Endian::NATIVE);
+            write_typed(writer, self.view().into_dyn(), T::dtype(endian), options)
+        }
+    }
+
+    impl ToNpy for DynArray {
+        fn npy_header(&self, options: &WriteOptions) -> Header {
+            dyn_header(self, options)
+        }
+
+        fn write_to<W: Write + ?Sized>(
+            &self,
+            writer: &mut W,
+            options: &WriteOptions,
+        ) -> Result<()> {
+            write_dyn(writer, self, options)
         }
     }
 }
 
-/// Creates (or truncates) a `.npy` file holding `array`, as `np.save` would write it.
+impl<T, S, D> WriteNpy for ArrayBase<S, D>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+{
+}
+
+impl WriteNpy for DynArray {}
+
+/// Creates (or truncates) a `.npy` file holding `array`, as `np.save` would write it: a typed
+/// `ndarray` array or a [`DynArray`].
 ///
 /// Like `np.save`, this leaves the data to the operating system's cache and does not wait for
-/// the disk (no `fsync`); write through [`write_array`] to a `File` and call
+/// the disk (no `fsync`); write with [`WriteNpy::write_npy`] to a `File` and call
 /// [`File::sync_all`] when the data must survive a power cut.
 ///
 /// ```
@@ -310,66 +343,42 @@ pub(crate) fn apply_swaps(buf: &mut [u8], itemsize: usize, swaps: &[SwapUnit]) {
 /// npio::write_npy(&path, &ndarray::arr1(&[1i64, 2])).unwrap();
 /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + 16);
 /// ```
-pub fn write_npy<T, S, D, P>(path: P, array: &ArrayBase<S, D>) -> Result<()>
-where
-    T: Element,
-    S: Data<Elem = T>,
-    D: Dimension,
-    P: AsRef<Path>,
-{
-    let path = path.as_ref();
-    with_path(path, || {
-        let mut out = BufWriter::new(File::create(path)?);
-        write_array(&mut out, array, &WriteOptions::default())?;
-        out.flush()?;
-        Ok(())
-    })
+pub fn write_npy<A: WriteNpy + ?Sized, P: AsRef<Path>>(path: P, array: &A) -> Result<()> {
+    write_npy_with(path, array, &WriteOptions::default())
 }
 
-/// Creates (or truncates) a `.npy` file holding a dynamic array.
+/// Creates (or truncates) a `.npy` file holding `array`, written with options.
 ///
 /// ```
 /// # let tmp = tempfile::tempdir().unwrap();
-/// # let path = tmp.path().join("write-npy-dyn.npy");
-/// let a = npio::DynArray::from_strings(&ndarray::arr1(&["a"]));
-/// npio::write_npy_dyn(&path, &a).unwrap();
-/// assert_eq!(npio::read_npy_dyn(&path).unwrap(), a);
+/// # let path = tmp.path().join("write-npy-with.npy");
+/// let opts = npio::WriteOptions::default().endian(npio::Endian::Big);
+/// npio::write_npy_with(&path, &ndarray::arr1(&[1u16]), &opts).unwrap();
+/// assert_eq!(&std::fs::read(&path).unwrap()[128..], &[0, 1]);
 /// ```
-pub fn write_npy_dyn<P: AsRef<Path>>(path: P, array: &DynArray) -> Result<()> {
+pub fn write_npy_with<A: WriteNpy + ?Sized, P: AsRef<Path>>(
+    path: P,
+    array: &A,
+    options: &WriteOptions,
+) -> Result<()> {
     let path = path.as_ref();
     with_path(path, || {
         let mut out = BufWriter::new(File::create(path)?);
-        write_dyn(&mut out, array, &WriteOptions::default())?;
+        array.write_to(&mut out, options)?;
         out.flush()?;
         Ok(())
     })
 }
 
-/// The bytes of a `.npy` file holding `array`.
+/// The bytes of a `.npy` file holding `array` (typed or [`DynArray`]).
 ///
 /// ```
-/// let bytes = npio::to_bytes(&ndarray::arr0(1u8)).unwrap();
-/// assert_eq!(bytes.len(), 129);
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
+/// assert_eq!(bytes.len(), 130);
 /// ```
-pub fn to_bytes<T, S, D>(array: &ArrayBase<S, D>) -> Result<Vec<u8>>
-where
-    T: Element,
-    S: Data<Elem = T>,
-    D: Dimension,
-{
-    let mut out = Vec::new();
-    write_array(&mut out, array, &WriteOptions::default())?;
-    Ok(out)
-}
-
-/// The bytes of a `.npy` file holding a dynamic array.
-///
-/// ```
-/// let a = npio::DynArray::from_array(ndarray::arr1(&[1u8]));
-/// assert_eq!(npio::to_bytes_dyn(&a).unwrap(), npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap());
-/// ```
-pub fn to_bytes_dyn(array: &DynArray) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    write_dyn(&mut out, array, &WriteOptions::default())?;
+pub fn to_bytes<A: WriteNpy + ?Sized>(array: &A) -> Result<Vec<u8>> {
+    let mut out =
+        Vec::with_capacity(usize::try_from(array.npy_len(&WriteOptions::default())?).unwrap_or(0));
+    array.write_to(&mut out, &WriteOptions::default())?;
     Ok(out)
 }

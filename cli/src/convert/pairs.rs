@@ -13,27 +13,23 @@ use crate::output::{OutputFile, StagedFolder, TempOutput};
 use crate::progress::Counting;
 use crate::CliError;
 
-/// Deflated members up to this size are converted in memory so that they can be compressed
-/// in parallel; larger ones stream through one compressor in bounded memory.
-const BUFFERED_MEMBER_MAX: u64 = 64 << 20;
-
 type Input = Counting<BufReader<File>>;
-type Archive = NpzReader<Counting<npio::ArchiveFile>>;
+type Archive = NpzReader<Counting<npio::npz::ArchiveFile>>;
 
 fn open_npy(path: &Path, settings: &Settings) -> Result<NpyReader<Input>, CliError> {
     let file = File::open(path).map_err(|e| CliError::io(path, e))?;
-    NpyReader::new_seekable(
+    NpyReader::new_with(
         Counting(BufReader::with_capacity(1 << 20, file)),
-        settings.read.clone(),
+        &settings.read,
     )
     .map_err(|e| CliError::npio(path, e))
 }
 
 /// Opens an archive with at least one member.
 fn open_npz(path: &Path, settings: &Settings) -> Result<Archive, CliError> {
-    let file = npio::ArchiveFile::open(path).map_err(|e| CliError::io(path, e))?;
-    let npz = NpzReader::with_options(Counting(file), settings.read.clone())
-        .map_err(|e| CliError::npio(path, e))?;
+    let file = npio::npz::ArchiveFile::open(path).map_err(|e| CliError::io(path, e))?;
+    let npz =
+        NpzReader::new_with(Counting(file), &settings.read).map_err(|e| CliError::npio(path, e))?;
     if npz.is_empty() {
         return Err(CliError::data(format!(
             "{}: nothing to convert: the archive has no members",
@@ -44,7 +40,9 @@ fn open_npz(path: &Path, settings: &Settings) -> Result<Archive, CliError> {
 }
 
 fn new_archive(file: OutputFile, settings: &Settings) -> NpzWriter<OutputFile> {
-    NpzWriter::with_compression(file, settings.compression.unwrap_or(Compression::Stored))
+    let mut npz = NpzWriter::new(file);
+    npz.set_compression(settings.compression.unwrap_or(Compression::Stored));
+    npz
 }
 
 fn finish_archive(
@@ -63,18 +61,7 @@ fn add_npy_member<R: Read>(
     reader: NpyReader<R>,
     settings: &Settings,
 ) -> npio::Result<u64> {
-    let len = npio::transcoded_len(reader.header(), &settings.write)?;
-    if npz.compression() != Compression::Stored && len <= BUFFERED_MEMBER_MAX {
-        // Small enough to hold: deflated on all cores, at a level chosen from the data.
-        let mut bytes = Vec::with_capacity(len as usize);
-        npio::transcode(reader, &mut bytes, &settings.write)?;
-        npz.add_raw(stored_name, bytes)?;
-        return Ok(len);
-    }
-    let mut member = npz.start_member(stored_name, len)?;
-    npio::transcode(reader, &mut member, &settings.write)?;
-    member.finish()?;
-    Ok(len)
+    npz.add_transcoded(stored_name, reader, &settings.write)
 }
 
 fn one_array(bytes: u64) -> Stats {
@@ -88,7 +75,8 @@ fn one_array(bytes: u64) -> Stats {
 pub fn npy_to_npy(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
     let reader = open_npy(input, settings)?;
     let (tmp, mut file) = TempOutput::create(output, &settings.guard)?;
-    let bytes = npio::transcode(reader, &mut file, &settings.write)
+    let bytes = reader
+        .transcode(&mut file, &settings.write)
         .map_err(|e| CliError::npio(input, e))?;
     tmp.commit(file)?;
     Ok(one_array(bytes))
@@ -165,7 +153,8 @@ pub fn folder_to_folder(
         let reader = open_npy(path, settings)?;
         let what = path.display().to_string();
         let mut file = folder.create_file(relative, &what, &settings.guard)?;
-        stats.bytes += npio::transcode(reader, &mut file, &settings.write)
+        stats.bytes += reader
+            .transcode(&mut file, &settings.write)
             .map_err(|e| CliError::npio(path, e))?;
         file.into_file().map_err(|e| CliError::io(path, e))?;
         stats.arrays += 1;
@@ -178,7 +167,10 @@ pub fn folder_to_folder(
 /// arrays (nested names become folders), the stored name for other members. Refuses unsafe
 /// names and members whose paths collide (`a.npy` and `a.npy/b.npy`, or two names for one
 /// path) before anything is written.
-fn unpacked_paths(input: &Path, members: &[npio::MemberInfo]) -> Result<Vec<PathBuf>, CliError> {
+fn unpacked_paths(
+    input: &Path,
+    members: &[npio::npz::MemberInfo],
+) -> Result<Vec<PathBuf>, CliError> {
     let mut files = HashSet::new();
     let mut folders = HashSet::new();
     let mut out = Vec::with_capacity(members.len());
@@ -232,7 +224,8 @@ pub fn npz_to_folder(input: &Path, output: &Path, settings: &Settings) -> Result
             let reader = npz
                 .member_reader(name)
                 .map_err(|e| member_error(input, name, e))?;
-            stats.bytes += npio::transcode(reader, &mut file, &settings.write)
+            stats.bytes += reader
+                .transcode(&mut file, &settings.write)
                 .map_err(|e| member_error(input, name, e))?;
             stats.arrays += 1;
         } else {

@@ -18,7 +18,7 @@ use std::io::{Read, Seek, SeekFrom};
 use bytemuck::Pod;
 
 use crate::error::Result;
-use crate::header::read_up_to;
+use crate::io::read_up_to;
 
 /// Allocations at least this large get huge-page advice (two huge pages: smaller buffers
 /// rarely contain an aligned 2 MiB range).
@@ -102,8 +102,7 @@ pub(crate) fn fill_file(
     unit: usize,
     post: PostProcess<'_>,
 ) -> Result<usize> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+    let threads = crate::par::threads()
         .min(MAX_READ_THREADS)
         .min(buf.len() / (PARALLEL_MIN_BYTES / 2));
     if buf.len() < PARALLEL_MIN_BYTES || threads < 2 {
@@ -116,23 +115,13 @@ pub(crate) fn fill_file(
         .div_ceil(threads)
         .next_multiple_of(piece_len(unit));
     let file_ref = &*file;
-    let results: Vec<std::io::Result<(usize, usize)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = buf
-            .chunks_mut(per_thread)
-            .enumerate()
-            .map(|(i, part)| {
-                let offset = start + (i * per_thread) as u64;
-                scope.spawn(move || {
-                    let len = part.len();
-                    fill_part(file_ref, part, offset, unit, post).map(|got| (got, len))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a read thread panicked"))
-            .collect()
-    });
+    let parts: Vec<(usize, &mut [u8])> = buf.chunks_mut(per_thread).enumerate().collect();
+    let results: Vec<std::io::Result<(usize, usize)>> =
+        crate::par::map_parts(parts, |(i, part)| {
+            let offset = start + (i * per_thread) as u64;
+            let len = part.len();
+            fill_part(file_ref, part, offset, unit, post).map(|got| (got, len))
+        });
     // The filled prefix ends at the first part that came up short.
     let mut filled = 0;
     for result in results {

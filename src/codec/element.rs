@@ -6,9 +6,9 @@
 //!
 //! ```
 //! use npio::{Element, Endian};
-//! assert_eq!(f64::dtype(Endian::Big).descr(), "'>f8'");
-//! assert_eq!(<num_complex::Complex<f32>>::dtype(Endian::Little).descr(), "'<c8'");
-//! assert_eq!(bool::dtype(Endian::Little).descr(), "'|b1'");
+//! assert_eq!(f64::dtype(Endian::Big).descr_repr(), "'>f8'");
+//! assert_eq!(<num_complex::Complex<f32>>::dtype(Endian::Little).descr_repr(), "'<c8'");
+//! assert_eq!(bool::dtype(Endian::Little).descr_repr(), "'|b1'");
 //! ```
 
 use std::io::{Read, Write};
@@ -18,14 +18,11 @@ use half::f16;
 use ndarray::{ArrayD, ArrayView1};
 use num_complex::Complex;
 
-use crate::array::ArrayData;
+use super::data::ArrayData;
+use super::source::DataReader;
+use super::swap::swap_in_place;
 use crate::dtype::{DType, Endian, Scalar, ScalarKind};
 use crate::error::{Error, Result};
-use crate::read::DataReader;
-
-mod sealed {
-    pub trait Sealed {}
-}
 
 /// Bytes moved per buffered write when data must be converted on the way out.
 const WRITE_CHUNK_BYTES: usize = 1 << 16;
@@ -38,11 +35,11 @@ const WRITE_CHUNK_BYTES: usize = 1 << 16;
 /// ```
 /// fn roundtrip<T: npio::Element + PartialEq + std::fmt::Debug>(a: ndarray::ArrayD<T>) {
 ///     let bytes = npio::to_bytes(&a).unwrap();
-///     assert_eq!(npio::from_bytes::<T, _>(&bytes).unwrap(), a);
+///     assert_eq!(npio::from_bytes::<ndarray::Array<T, _>>(&bytes).unwrap(), a);
 /// }
 /// roundtrip(ndarray::arr1(&[1u16, 2, 3]).into_dyn());
 /// ```
-pub trait Element: Clone + Send + Sync + 'static + sealed::Sealed {
+pub trait Element: Clone + Send + Sync + 'static + sealed::Codec {
     /// The Rust type's name, for messages.
     const NAME: &'static str;
 
@@ -50,7 +47,7 @@ pub trait Element: Clone + Send + Sync + 'static + sealed::Sealed {
     ///
     /// ```
     /// use npio::Element;
-    /// assert_eq!(i32::dtype(npio::Endian::Little).descr(), "'<i4'");
+    /// assert_eq!(i32::dtype(npio::Endian::Little).descr_repr(), "'<i4'");
     /// ```
     fn dtype(endian: Endian) -> DType;
 
@@ -65,73 +62,64 @@ pub trait Element: Clone + Send + Sync + 'static + sealed::Sealed {
     /// assert!(i64::accepts(&DType::parse("<M8[ns]").unwrap()));
     /// ```
     fn accepts(dtype: &DType) -> bool;
-
-    #[doc(hidden)]
-    fn read_vec<R: Read>(
-        source: &mut DataReader<'_, R>,
-        count: usize,
-        endian: Endian,
-    ) -> Result<Vec<Self>>;
-
-    #[doc(hidden)]
-    fn write_slice<W: Write + ?Sized>(
-        writer: &mut W,
-        data: &[Self],
-        endian: Endian,
-    ) -> std::io::Result<()>;
-
-    #[doc(hidden)]
-    fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(
-        writer: &mut W,
-        rows: I,
-        endian: Endian,
-    ) -> std::io::Result<()>;
-
-    #[doc(hidden)]
-    fn cast_bytes(bytes: &[u8]) -> Option<&[Self]>;
-
-    #[doc(hidden)]
-    fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
-
-    /// Decodes file-order bytes into `out` (cleared first); `Err(index)` names a bad element.
-    #[doc(hidden)]
-    fn decode_into(
-        bytes: &[u8],
-        out: &mut Vec<Self>,
-        endian: Endian,
-    ) -> std::result::Result<(), usize>;
-
-    #[doc(hidden)]
-    fn into_data(array: ArrayD<Self>) -> ArrayData;
-
-    #[doc(hidden)]
-    fn data_ref(data: &ArrayData) -> Option<&ArrayD<Self>>;
-
-    #[doc(hidden)]
-    fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData>;
 }
 
-/// Reverses the byte order of every `width`-byte unit of `data` in place.
-///
-/// `width` must divide `size_of::<T>()` and `T` must be aligned to `width`, as for every
-/// element type here (the width is the size of one real component).
-pub(crate) fn swap_in_place<T: Pod>(data: &mut [T], width: usize) {
-    match width {
-        1 => {}
-        2 => bytemuck::cast_slice_mut::<T, u16>(data)
-            .iter_mut()
-            .for_each(|x| *x = x.swap_bytes()),
-        4 => bytemuck::cast_slice_mut::<T, u32>(data)
-            .iter_mut()
-            .for_each(|x| *x = x.swap_bytes()),
-        8 => bytemuck::cast_slice_mut::<T, u64>(data)
-            .iter_mut()
-            .for_each(|x| *x = x.swap_bytes()),
-        w => bytemuck::cast_slice_mut::<T, u8>(data)
-            .chunks_exact_mut(w)
-            .for_each(|c| c.reverse()),
+/// Fails with [`Error::DTypeMismatch`] unless data of `dtype` can be read as `T`.
+pub(crate) fn check_accepts<T: Element>(dtype: &DType) -> Result<()> {
+    if T::accepts(dtype) {
+        Ok(())
+    } else {
+        Err(Error::DTypeMismatch {
+            found: dtype.clone(),
+            requested: T::NAME.to_string(),
+        })
     }
 }
+
+/// The crate-private half of [`Element`]: bulk decoding and encoding. Not nameable outside
+/// the crate, which also seals [`Element`].
+pub(crate) mod sealed {
+    use super::*;
+
+    /// Bulk decoding and encoding of one element type.
+    pub trait Codec: Sized + 'static {
+        fn read_vec<R: Read>(
+            source: &mut DataReader<'_, R>,
+            count: usize,
+            endian: Endian,
+        ) -> Result<Vec<Self>>;
+
+        fn write_slice<W: Write + ?Sized>(
+            writer: &mut W,
+            data: &[Self],
+            endian: Endian,
+        ) -> std::io::Result<()>;
+
+        fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(
+            writer: &mut W,
+            rows: I,
+            endian: Endian,
+        ) -> std::io::Result<()>;
+
+        fn cast_bytes(bytes: &[u8]) -> Option<&[Self]>;
+
+        fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
+
+        /// Decodes file-order bytes into `out` (cleared first); `Err(index)` names a bad element.
+        fn decode_into(
+            bytes: &[u8],
+            out: &mut Vec<Self>,
+            endian: Endian,
+        ) -> std::result::Result<(), usize>;
+
+        fn into_data(array: ArrayD<Self>) -> ArrayData;
+
+        fn data_ref(data: &ArrayData) -> Option<&ArrayD<Self>>;
+
+        fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData>;
+    }
+}
+use sealed::Codec;
 
 fn write_pod_slice<T: Pod, W: Write + ?Sized>(
     writer: &mut W,
@@ -200,7 +188,6 @@ fn write_rows_buffered<
 
 macro_rules! numeric_element {
     ($t:ty, $name:literal, $kind:expr, $width:expr, $variant:ident $(| $also:ident)*; also_accepts: $also_accepts:expr) => {
-        impl sealed::Sealed for $t {}
         impl Element for $t {
             const NAME: &'static str = $name;
 
@@ -217,7 +204,9 @@ macro_rules! numeric_element {
                     _ => false,
                 }
             }
+        }
 
+        impl Codec for $t {
             fn read_vec<R: Read>(source: &mut DataReader<'_, R>, count: usize, endian: Endian) -> Result<Vec<Self>> {
                 if endian.needs_swap() {
                     let swap = |piece: &mut [u8]| swap_in_place(piece, $width);
@@ -291,7 +280,6 @@ numeric_element!(f64, "f64", ScalarKind::Float, 8, Float64; also_accepts: |_| fa
 numeric_element!(Complex<f32>, "Complex<f32>", ScalarKind::Complex, 4, Complex64; also_accepts: |_| false);
 numeric_element!(Complex<f64>, "Complex<f64>", ScalarKind::Complex, 8, Complex128; also_accepts: |_| false);
 
-impl sealed::Sealed for bool {}
 impl Element for bool {
     const NAME: &'static str = "bool";
 
@@ -304,7 +292,9 @@ impl Element for bool {
     fn accepts(dtype: &DType) -> bool {
         matches!(dtype, DType::Scalar(s) if s.kind() == ScalarKind::Bool)
     }
+}
 
+impl Codec for bool {
     fn read_vec<R: Read>(
         source: &mut DataReader<'_, R>,
         count: usize,

@@ -6,7 +6,8 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use npio::{DType, Endian, Header, NpyReader, NpzReader, ReadOptions};
+use npio::npy::Header;
+use npio::{DType, Endian, NpyReader, NpzReader, ReadOptions};
 
 use crate::output::{Guard, TempOutput};
 use crate::CliError;
@@ -32,7 +33,7 @@ impl Input {
     }
 
     fn fail(&self, err: npio::Error) -> CliError {
-        CliError::data(format!("{}: {err}", self.shown))
+        CliError::data(format!("{}: {err}{}", self.shown, crate::hint(&err)))
     }
 
     /// The input's header, reading nothing else.
@@ -40,13 +41,13 @@ impl Input {
         match &self.member {
             None => {
                 let file = File::open(&self.path).map_err(|e| CliError::io(&self.path, e))?;
-                let info = npio::read_header(&mut BufReader::new(file), options)
+                let info = npio::npy::read_header(&mut BufReader::new(file), options)
                     .map_err(|e| self.fail(e))?;
                 Ok(info.header)
             }
             Some(member) => {
                 let mut npz =
-                    NpzReader::open_with(&self.path, options.clone()).map_err(|e| self.fail(e))?;
+                    NpzReader::open_with(&self.path, options).map_err(|e| self.fail(e))?;
                 let info = npz.member_info(member).map_err(|e| self.fail(e))?;
                 info.npy.map(|i| i.header).ok_or_else(|| {
                     CliError::data(format!("{}: the member is not an array", self.shown))
@@ -65,18 +66,15 @@ impl Input {
         match &self.member {
             None => {
                 let file = File::open(&self.path).map_err(|e| CliError::io(&self.path, e))?;
-                let reader = NpyReader::new_seekable(
-                    BufReader::with_capacity(1 << 20, file),
-                    options.clone(),
-                )
-                .map_err(|e| self.fail(e))?;
-                npio::copy_data(reader, out, target).map_err(|e| self.fail(e))
+                let reader = NpyReader::new_with(BufReader::with_capacity(1 << 20, file), options)
+                    .map_err(|e| self.fail(e))?;
+                reader.copy_data(out, target).map_err(|e| self.fail(e))
             }
             Some(member) => {
                 let mut npz =
-                    NpzReader::open_with(&self.path, options.clone()).map_err(|e| self.fail(e))?;
+                    NpzReader::open_with(&self.path, options).map_err(|e| self.fail(e))?;
                 let reader = npz.member_reader(member).map_err(|e| self.fail(e))?;
-                npio::copy_data(reader, out, target).map_err(|e| self.fail(e))
+                reader.copy_data(out, target).map_err(|e| self.fail(e))
             }
         }
     }
@@ -97,8 +95,8 @@ fn joined_header(inputs: &[Input], headers: &[Header]) -> Result<Header, CliErro
             return Err(CliError::data(format!(
                 "{}: dtype {} differs from {} of {}",
                 input.shown,
-                h.dtype.descr(),
-                first.dtype.descr(),
+                h.dtype.descr_repr(),
+                first.dtype.descr_repr(),
                 inputs[0].shown
             )));
         }

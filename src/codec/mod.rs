@@ -1,0 +1,18 @@
+//! The element codec: how the bytes of one element type become Rust values and back.
+//!
+//! [`Element`] maps each fixed-size NumPy type to its Rust type; the read loop
+//! ([`DataReader`]), the parallel fill of large buffers, byte swapping and the storage enum
+//! of dynamic arrays ([`ArrayData`], [`RawArray`]) live here, once. Above this layer, `npy`
+//! assembles arrays and files; below it, `dtype` and `header` only describe them.
+
+mod data;
+mod element;
+pub(crate) mod fill;
+mod source;
+pub(crate) mod swap;
+
+pub(crate) use data::{for_each_typed, numpy_fortran_order, shape_vec};
+pub use data::{ArrayData, RawArray};
+pub(crate) use element::check_accepts;
+pub use element::Element;
+pub(crate) use source::{BulkFill, DataReader};

@@ -1,0 +1,279 @@
+//! Zero-copy views of `.npy` data: over bytes you already have ([`view_npy`],
+//! [`view_npy_mut`]), over memory-mapped files ([`NpyMap`], [`NpyMapMut`]), and over stored
+//! members of memory-mapped `.npz` archives ([`NpzMap`], which NumPy itself cannot do).
+//!
+//! A view is possible when the data is in native byte order and aligned for the element type;
+//! otherwise the error says why and points to the copying readers. Opening a map costs the
+//! header parse only, whatever the file size.
+//!
+//! # Safety of memory maps
+//!
+//! A memory map shows the file's current contents. If the file is modified or truncated by
+//! this or any other process while a map of it is alive, views would see data change under
+//! them (undefined behaviour for Rust references) or the process could be killed by `SIGBUS`.
+//! This is memmap2's contract, and the constructors that map files are therefore `unsafe fn`:
+//! the caller promises the file stays unchanged while the map lives. The byte-slice views have
+//! no such condition and are safe.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use memmap2::{Mmap, MmapMut};
+use ndarray::{ArrayView, ArrayViewMut, Dimension};
+
+use super::view::{data_range, view_data, view_data_mut};
+use crate::codec::Element;
+use crate::error::Result;
+use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
+
+/// A read-only memory map of a `.npy` file.
+///
+/// ```
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("npymap.npy");
+/// npio::write_npy(&path, &ndarray::arr2(&[[1i32, 2], [3, 4]])).unwrap();
+/// // SAFETY: nothing modifies the file while it is mapped.
+/// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
+/// let view: ndarray::ArrayView2<i32> = map.view().unwrap();
+/// assert_eq!(view.sum(), 10);
+/// ```
+#[derive(Debug)]
+pub struct NpyMap {
+    map: Mmap,
+    info: HeaderInfo,
+}
+
+impl NpyMap {
+    /// Maps a `.npy` file and parses its header; costs the same whatever the file size.
+    ///
+    /// # Safety
+    ///
+    /// The file must not be modified or truncated, by this or another process, while the map
+    /// or any view of it is alive (see the [module documentation](self)).
+    pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpyMap> {
+        // SAFETY: forwarded to the caller.
+        unsafe { Self::open_with(path, &ReadOptions::default()) }
+    }
+
+    /// [`NpyMap::open`] with read options.
+    ///
+    /// # Safety
+    ///
+    /// As for [`NpyMap::open`].
+    pub unsafe fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<NpyMap> {
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = File::open(path)?;
+            // SAFETY: the caller guarantees the file is not changed while mapped (this
+            // function's contract, which is memmap2's).
+            let map = unsafe { Mmap::map(&file)? };
+            let info = read_header(&mut &map[..], options)?;
+            data_range(&info, map.len())?;
+            Ok(NpyMap { map, info })
+        })
+    }
+
+    /// The array description.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-h.npy");
+    /// # npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
+    /// assert_eq!(map.header().shape, vec![1]);
+    /// ```
+    pub fn header(&self) -> &Header {
+        &self.info.header
+    }
+
+    /// The header with version and data offset.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-i.npy");
+    /// # npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
+    /// assert_eq!(map.info().data_offset, 128);
+    /// ```
+    pub fn info(&self) -> &HeaderInfo {
+        &self.info
+    }
+
+    /// Views the data as `T`, without copying.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-v.npy");
+    /// let big = npio::WriteOptions::default().endian(npio::Endian::Big);
+    /// npio::write_npy_with(&path, &ndarray::arr1(&[1u16]), &big).unwrap();
+    /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
+    /// let err = map.view::<u16, ndarray::Ix1>().unwrap_err();
+    /// assert!(err.to_string().contains("copying reader"));
+    /// ```
+    pub fn view<T: Element, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
+        let range = data_range(&self.info, self.map.len())?;
+        view_data(&self.info.header, &self.map[range], self.info.data_offset)
+    }
+
+    /// The mapped bytes of the whole file.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymap-b.npy");
+    /// # npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
+    /// assert_eq!(map.bytes().len(), 129);
+    /// ```
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+/// A writable memory map of a `.npy` file: edit arrays on disk in place, or create a new file
+/// of a given dtype and shape (NumPy's `open_memmap(mode='w+')`).
+///
+/// ```
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("npymapmut.npy");
+/// # let _ = std::fs::remove_file(&path);
+/// // SAFETY: nothing else touches the file while it is mapped.
+/// let mut map = unsafe { npio::NpyMapMut::create::<f32, _>(&path, &[2, 3], npio::Order::C) }.unwrap();
+/// map.view_mut::<f32, ndarray::Ix2>().unwrap().fill(1.5);
+/// map.flush().unwrap();
+/// drop(map);
+/// let a: ndarray::Array2<f32> = npio::read_npy(&path).unwrap();
+/// assert_eq!(a.sum(), 9.0);
+/// ```
+#[derive(Debug)]
+pub struct NpyMapMut {
+    map: MmapMut,
+    info: HeaderInfo,
+}
+
+impl NpyMapMut {
+    /// Maps an existing `.npy` file for reading and writing.
+    ///
+    /// # Safety
+    ///
+    /// The file must not be modified or truncated by anything but this map while the map or a
+    /// view of it is alive (see the [module documentation](self)).
+    pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpyMapMut> {
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = OpenOptions::new().read(true).write(true).open(path)?;
+            // SAFETY: forwarded to the caller (memmap2's contract).
+            let map = unsafe { MmapMut::map_mut(&file)? };
+            let info = read_header(&mut &map[..], &ReadOptions::default())?;
+            data_range(&info, map.len())?;
+            Ok(NpyMapMut { map, info })
+        })
+    }
+
+    /// Creates a new `.npy` file for an array of `T` with `shape` (zero-filled, the header what
+    /// `np.save` writes) and maps it. Fails if the file exists.
+    ///
+    /// # Safety
+    ///
+    /// As for [`NpyMapMut::open`].
+    pub unsafe fn create<T: Element, P: AsRef<Path>>(
+        path: P,
+        shape: &[usize],
+        order: crate::Order,
+    ) -> Result<NpyMapMut> {
+        let fortran = crate::header::fortran_flag(order == crate::Order::Fortran, shape);
+        let header = Header::new(T::dtype(crate::Endian::NATIVE), shape.to_vec(), fortran);
+        // SAFETY: forwarded to the caller.
+        unsafe { Self::create_with_header(path, &header) }
+    }
+
+    /// Creates a new `.npy` file for any header (any dtype, records included) and maps it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`NpyMapMut::open`].
+    pub unsafe fn create_with_header<P: AsRef<Path>>(
+        path: P,
+        header: &Header,
+    ) -> Result<NpyMapMut> {
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let prefix = header.to_bytes()?;
+            let total = prefix.len() as u64 + header.data_len()? as u64;
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            file.write_all(&prefix)?;
+            // Extending the file leaves a sparse, zero-filled hole: no data is written here.
+            file.set_len(total)?;
+            // SAFETY: forwarded to the caller (memmap2's contract).
+            let map = unsafe { MmapMut::map_mut(&file)? };
+            let info = read_header(
+                &mut &map[..],
+                &ReadOptions::default().max_header_size(prefix.len()),
+            )?;
+            Ok(NpyMapMut { map, info })
+        })
+    }
+
+    /// The array description.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-h.npy");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::Order::C) }.unwrap();
+    /// assert_eq!(map.header().shape, vec![4]);
+    /// ```
+    pub fn header(&self) -> &Header {
+        &self.info.header
+    }
+
+    /// Views the data as `T`, read-only.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-v.npy");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::Order::C) }.unwrap();
+    /// assert_eq!(map.view::<u8, ndarray::Ix1>().unwrap().sum(), 0);
+    /// ```
+    pub fn view<T: Element, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
+        let range = data_range(&self.info, self.map.len())?;
+        view_data(&self.info.header, &self.map[range], self.info.data_offset)
+    }
+
+    /// Views the data as `T` for editing in place.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-m.npy");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let mut map = unsafe { npio::NpyMapMut::create::<i64, _>(&path, &[3], npio::Order::C) }.unwrap();
+    /// map.view_mut::<i64, ndarray::Ix1>().unwrap()[2] = -1;
+    /// assert_eq!(map.view::<i64, ndarray::Ix1>().unwrap()[2], -1);
+    /// ```
+    pub fn view_mut<T: Element, D: Dimension>(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
+        let range = data_range(&self.info, self.map.len())?;
+        view_data_mut(
+            &self.info.header,
+            &mut self.map[range],
+            self.info.data_offset,
+        )
+    }
+
+    /// Writes changes back to the file.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npymapmut-f.npy");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[1], npio::Order::C) }.unwrap();
+    /// map.flush().unwrap();
+    /// ```
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.map.flush()?)
+    }
+}

@@ -1,0 +1,427 @@
+//! Reading `.npy` data: [`NpyReader`] over any [`Read`], the [`ReadNpy`] trait for what can
+//! be read (typed `ndarray` arrays and [`DynArray`]), and the path and byte functions.
+//!
+//! Data is read in one pass straight into the final buffer and byte-swapped in place. The
+//! allocation is never sized by the header alone: when the source's length is known (files,
+//! seekable readers, byte slices) the claim is checked against it first; otherwise the buffer
+//! grows as data actually arrives.
+//!
+//! ```
+//! use ndarray::array;
+//! let bytes = npio::to_bytes(&array![[1.0f64, 2.0], [3.0, 4.0]]).unwrap();
+//! let reader = npio::NpyReader::new(&bytes[..]).unwrap();
+//! assert_eq!(reader.header().shape, vec![2, 2]);
+//! let a: ndarray::Array2<f64> = reader.read().unwrap();
+//! assert_eq!(a[[1, 0]], 3.0);
+//! ```
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use ndarray::{Array, ArrayD, Dimension, IxDyn};
+
+use super::array::DynArray;
+use super::decode::read_dyn_data;
+use crate::codec::check_accepts;
+use crate::codec::{shape_vec, BulkFill, DataReader, Element};
+use crate::error::{with_path, Error, Result};
+use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
+
+/// What a `.npy` array can be read as: a typed `ndarray` array (`Array<T, D>` for an
+/// [`Element`] type `T` and any dimension `D`, `IxDyn` included) or a [`DynArray`] when the
+/// type is not known. Every reading entry point is generic over it: [`crate::read_npy`],
+/// [`crate::from_bytes`], [`NpyReader::read`] and `NpzReader::read`. Users of `ndarray-npy`
+/// know this as `ReadNpyExt`.
+///
+/// ```
+/// use npio::{DynArray, ReadNpy};
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[1.5f32, 2.5])).unwrap();
+/// let typed = ndarray::Array1::<f32>::read_npy(&bytes[..]).unwrap();
+/// let dynamic = DynArray::read_npy(&bytes[..]).unwrap();
+/// assert_eq!(dynamic.into_array::<f32, ndarray::Ix1>().unwrap(), typed);
+/// ```
+pub trait ReadNpy: Sized + sealed::FromNpy {
+    /// Reads a `.npy` stream (header and data) from any reader.
+    ///
+    /// ```
+    /// use npio::ReadNpy;
+    /// let bytes = npio::to_bytes(&ndarray::arr2(&[[1i32, 2], [3, 4]])).unwrap();
+    /// let a = ndarray::Array2::<i32>::read_npy(&bytes[..]).unwrap();
+    /// assert_eq!(a.sum(), 10);
+    /// ```
+    fn read_npy<R: Read>(reader: R) -> Result<Self> {
+        NpyReader::new(reader)?.read()
+    }
+
+    /// Reads a `.npy` stream with options (limits, trailing data).
+    ///
+    /// ```
+    /// use npio::{DynArray, ReadNpy, ReadOptions};
+    /// let mut stream = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+    /// stream.push(0); // one byte too many
+    /// assert!(DynArray::read_npy(&stream[..]).is_err());
+    /// let opts = ReadOptions::default().allow_trailing_data(true);
+    /// assert!(DynArray::read_npy_with(&stream[..], &opts).is_ok());
+    /// ```
+    fn read_npy_with<R: Read>(reader: R, options: &ReadOptions) -> Result<Self> {
+        NpyReader::new_with(reader, options)?.read()
+    }
+}
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// The crate-private half of [`ReadNpy`](super::ReadNpy).
+    pub trait FromNpy: Sized {
+        /// Reads the data of a reader whose header has been parsed.
+        fn from_npy<R: Read>(reader: NpyReader<R>) -> Result<Self>;
+    }
+
+    impl<T: Element, D: Dimension> FromNpy for Array<T, D> {
+        fn from_npy<R: Read>(reader: NpyReader<R>) -> Result<Self> {
+            reader.read_typed()
+        }
+    }
+
+    impl FromNpy for DynArray {
+        fn from_npy<R: Read>(reader: NpyReader<R>) -> Result<Self> {
+            reader.read_dynamic()
+        }
+    }
+}
+
+impl<T: Element, D: Dimension> ReadNpy for Array<T, D> {}
+
+impl ReadNpy for DynArray {}
+/// A `.npy` reader: the header is parsed on construction, the data by [`NpyReader::read`],
+/// [`NpyReader::read_rows`], [`NpyReader::row_chunks`] or [`NpyReader::verify`].
+///
+/// ```
+/// let bytes = npio::to_bytes(&ndarray::arr1(&["a".len() as u32])).unwrap();
+/// let r = npio::NpyReader::new(std::io::Cursor::new(bytes)).unwrap();
+/// assert_eq!(r.header().dtype.descr_repr(), "'<u4'");
+/// ```
+#[derive(Debug)]
+pub struct NpyReader<R> {
+    reader: R,
+    info: HeaderInfo,
+    remaining: Option<u64>,
+    options: ReadOptions,
+    /// Stream position of the first data byte, for random access on seekable sources.
+    data_start: Option<u64>,
+    /// A faster fill for this kind of source, if there is one.
+    bulk_fill: Option<BulkFill<R>>,
+}
+
+impl NpyReader<File> {
+    /// Opens a `.npy` file: the header is parsed from a small buffered read, and the data is
+    /// later read straight from the file (in parallel when it is large and the `parallel`
+    /// feature is on), after checking the header's claim against the file's real length.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("open.npy");
+    /// npio::write_npy(&path, &ndarray::arr1(&[1u8, 2, 3])).unwrap();
+    /// let reader = npio::NpyReader::open(&path).unwrap();
+    /// assert_eq!(reader.header().shape, vec![3]);
+    /// ```
+    pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
+        Self::open_with(path, &ReadOptions::default())
+    }
+
+    /// Opens a `.npy` file with options.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("open-with.npy");
+    /// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::default().max_header_size(64);
+    /// assert!(npio::NpyReader::open_with(&path, &opts).is_err()); // the header is 118 bytes
+    /// ```
+    pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<Self> {
+        let path = path.as_ref();
+        with_path(path, || open(path, options))
+    }
+}
+
+impl<R: Read> NpyReader<R> {
+    /// Parses the header with default options. Works on non-seekable streams; the data buffer
+    /// then grows as data arrives.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1i8])).unwrap();
+    /// assert!(npio::NpyReader::new(&bytes[..]).is_ok());
+    /// ```
+    pub fn new(reader: R) -> Result<Self> {
+        Self::new_with(reader, &ReadOptions::default())
+    }
+
+    /// Parses the header with the given options.
+    ///
+    /// To read several arrays saved one after another into one stream, pass `&mut stream`
+    /// and allow trailing data:
+    ///
+    /// ```
+    /// let mut stream = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+    /// stream.extend(npio::to_bytes(&ndarray::arr1(&[2u8, 3])).unwrap());
+    /// let mut src = &stream[..];
+    /// let opts = npio::ReadOptions::default().allow_trailing_data(true);
+    /// let a: ndarray::Array1<u8> = npio::NpyReader::new_with(&mut src, &opts).unwrap().read().unwrap();
+    /// let b: ndarray::Array1<u8> = npio::NpyReader::new_with(&mut src, &opts).unwrap().read().unwrap();
+    /// assert_eq!((a.len(), b.len()), (1, 2));
+    /// ```
+    pub fn new_with(mut reader: R, options: &ReadOptions) -> Result<Self> {
+        let info = read_header(&mut reader, options)?;
+        Ok(NpyReader {
+            reader,
+            info,
+            remaining: None,
+            options: options.clone(),
+            data_start: None,
+            bulk_fill: None,
+        })
+    }
+
+    /// The array description.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1i8])).unwrap();
+    /// assert_eq!(npio::NpyReader::new(&bytes[..]).unwrap().header().shape, vec![1]);
+    /// ```
+    pub fn header(&self) -> &Header {
+        &self.info.header
+    }
+
+    /// The header with format version and data offset.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1i8])).unwrap();
+    /// assert_eq!(npio::NpyReader::new(&bytes[..]).unwrap().info().data_offset, 128);
+    /// ```
+    pub fn info(&self) -> &HeaderInfo {
+        &self.info
+    }
+
+    /// The reader, header, known remaining length and options, for the streaming paths.
+    pub(crate) fn into_parts(self) -> (R, HeaderInfo, Option<u64>, ReadOptions) {
+        (self.reader, self.info, self.remaining, self.options)
+    }
+
+    /// Gives back the underlying reader, positioned at the first data byte (unless data has
+    /// been read).
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[7u8])).unwrap();
+    /// let mut rest = npio::NpyReader::new(&bytes[..]).unwrap().into_inner();
+    /// assert_eq!(rest, &[7u8][..]);
+    /// ```
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+
+    fn data_reader(&mut self) -> DataReader<'_, R> {
+        DataReader::new(&mut self.reader, self.info.data_offset, self.remaining)
+            .with_bulk_fill(self.bulk_fill)
+    }
+
+    /// Reads the data as `A`: a typed array (`Array<T, D>`; use `IxDyn` when the number of
+    /// dimensions is not known) or a [`DynArray`]. Either byte order is converted to native;
+    /// Fortran-order files give F-layout arrays without a transposing copy. Numeric types
+    /// become typed arrays inside a [`DynArray`]; strings, void, records and long doubles
+    /// keep their exact bytes.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1.5f32])).unwrap();
+    /// let err = npio::NpyReader::new(&bytes[..]).unwrap().read::<ndarray::Array1<f64>>().unwrap_err();
+    /// assert_eq!(err.to_string(), "dtype mismatch: the file holds '<f4', but f64 was requested");
+    /// let any: npio::DynArray = npio::NpyReader::new(&bytes[..]).unwrap().read().unwrap();
+    /// assert!(matches!(any.data(), npio::ArrayData::Float32(_)));
+    /// ```
+    pub fn read<A: ReadNpy>(self) -> Result<A> {
+        A::from_npy(self)
+    }
+
+    /// Reads the data as an array of `T` with dimension `D`.
+    fn read_typed<T: Element, D: Dimension>(mut self) -> Result<Array<T, D>> {
+        let header = self.info.header.clone();
+        check_accepts::<T>(&header.dtype)?;
+        check_ndim::<D>(&header)?;
+        let endian = header.dtype.scalar_endian();
+        let count = header.element_count()?;
+        let allow_trailing = self.options.get_allow_trailing_data();
+        let mut data = self.data_reader();
+        let values = T::read_vec(&mut data, count, endian)?;
+        data.check_end(allow_trailing)?;
+        let array = shape_vec(&header, values)?;
+        array
+            .into_dimensionality::<D>()
+            .map_err(|_| ndim_error::<D>(&header))
+    }
+
+    /// Reads any array without knowing its type.
+    fn read_dynamic(mut self) -> Result<DynArray> {
+        let header = self.info.header.clone();
+        header.dtype.check_no_object()?;
+        let count = header.element_count()?;
+        let allow_trailing = self.options.get_allow_trailing_data();
+        let mut data = self.data_reader();
+        let values = read_dyn_data(&mut data, &header, count)?;
+        data.check_end(allow_trailing)?;
+        DynArray::new(header.dtype, values)
+    }
+}
+
+impl<R: Read> NpyReader<R> {
+    /// Tells the reader the source's total length (header included), as for an archive
+    /// member: the data buffer is then allocated once, after checking the header's claim.
+    pub(crate) fn with_len(mut self, total_len: u64) -> Self {
+        self.remaining = Some(total_len.saturating_sub(self.info.data_offset));
+        self
+    }
+}
+
+impl<R: Read + Seek> NpyReader<R> {
+    /// Reads rows `rows.start..rows.end` (along axis 0) of a C-order array by seeking to
+    /// them: random access without reading the rest. Can be called repeatedly.
+    ///
+    /// ```
+    /// let a = ndarray::Array2::from_shape_fn((1000, 3), |(i, j)| (i * 3 + j) as u32);
+    /// let bytes = npio::to_bytes(&a).unwrap();
+    /// let mut r = npio::NpyReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let rows = r.read_rows::<u32>(500..502).unwrap();
+    /// assert_eq!(rows, a.slice(ndarray::s![500..502, ..]).into_dyn());
+    /// assert!(r.read_rows::<u32>(999..1001).is_err());
+    /// ```
+    pub fn read_rows<T: Element>(&mut self, rows: std::ops::Range<usize>) -> Result<ArrayD<T>> {
+        let header = &self.info.header;
+        check_accepts::<T>(&header.dtype)?;
+        let not_row_major = || Error::NotRowMajor {
+            shape: header.shape.clone(),
+            fortran_order: header.fortran_order,
+        };
+        let Some((&total_rows, row_shape)) = header.shape.split_first() else {
+            return Err(not_row_major());
+        };
+        if header.fortran_order {
+            return Err(not_row_major());
+        }
+        if rows.start > rows.end || rows.end > total_rows {
+            return Err(Error::RowRange {
+                start: rows.start,
+                end: rows.end,
+                rows: total_rows,
+            });
+        }
+        let row_elems: usize = row_shape.iter().product();
+        let row_bytes = row_elems * header.dtype.itemsize();
+        let start = match self.data_start {
+            Some(pos) => pos,
+            None => {
+                let pos = self.reader.stream_position()?;
+                self.data_start = Some(pos);
+                pos
+            }
+        };
+        let skip = (rows.start * row_bytes) as u64;
+        self.reader.seek(SeekFrom::Start(start + skip))?;
+        let endian = header.dtype.scalar_endian();
+        let count = (rows.end - rows.start) * row_elems;
+        let mut data = DataReader::new(
+            &mut self.reader,
+            self.info.data_offset + skip,
+            self.remaining.map(|r| r.saturating_sub(skip)),
+        );
+        let values = T::read_vec(&mut data, count, endian)?;
+        let mut shape = vec![rows.end - rows.start];
+        shape.extend_from_slice(row_shape);
+        ArrayD::from_shape_vec(IxDyn(&shape), values)
+            .map_err(|source| Error::Shape { shape, source })
+    }
+}
+
+fn check_ndim<D: Dimension>(header: &Header) -> Result<()> {
+    match D::NDIM {
+        Some(n) if n != header.shape.len() => Err(ndim_error::<D>(header)),
+        _ => Ok(()),
+    }
+}
+
+fn ndim_error<D: Dimension>(header: &Header) -> Error {
+    Error::DimensionMismatch {
+        expected: D::NDIM.unwrap_or(0),
+        found: header.shape.len(),
+        shape: header.shape.iter().map(|&d| d as u64).collect(),
+    }
+}
+
+/// Opens a `.npy` file for a whole-array read: the header is parsed from a small buffered
+/// read, then the data is read straight from the file, in parallel when it is large.
+fn open(path: &Path, options: &ReadOptions) -> Result<NpyReader<File>> {
+    let mut file = File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        // A pipe or device: read it as a stream of unknown length.
+        return NpyReader::new_with(file, options);
+    }
+    let mut head = BufReader::with_capacity(8192, &mut file);
+    let info = read_header(&mut head, options)?;
+    let unread_buffered = head.buffer().len() as u64;
+    drop(head);
+    let data_start = file.stream_position()? - unread_buffered;
+    file.seek(SeekFrom::Start(data_start))?;
+    let end = metadata.len();
+    Ok(NpyReader {
+        reader: file,
+        info,
+        remaining: Some(end.saturating_sub(data_start)),
+        options: options.clone(),
+        data_start: Some(data_start),
+        bulk_fill: Some(crate::codec::fill::fill_file),
+    })
+}
+
+/// Reads a `.npy` file as `A`: a typed `ndarray` array when the type is known, a [`DynArray`]
+/// when it is not.
+///
+/// ```
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let dir = tmp.path();
+/// let path = dir.join("a.npy");
+/// npio::write_npy(&path, &ndarray::arr2(&[[1i32, 2], [3, 4]])).unwrap();
+/// let a: ndarray::Array2<i32> = npio::read_npy(&path).unwrap();
+/// assert_eq!(a.sum(), 10);
+/// let d: npio::DynArray = npio::read_npy(&path).unwrap();
+/// assert_eq!(d.dtype().typestr(), "<i4");
+/// ```
+pub fn read_npy<A: ReadNpy, P: AsRef<Path>>(path: P) -> Result<A> {
+    read_npy_with(path, &ReadOptions::default())
+}
+
+/// Reads a `.npy` file as `A`, with options (e.g. a larger header limit).
+///
+/// ```
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("read-npy-with.npy");
+/// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+/// let opts = npio::ReadOptions::default().max_header_size(1 << 20);
+/// let a: ndarray::Array1<u8> = npio::read_npy_with(&path, &opts).unwrap();
+/// # assert_eq!(a.len(), 1);
+/// ```
+pub fn read_npy_with<A: ReadNpy, P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<A> {
+    let path = path.as_ref();
+    with_path(path, || open(path, options)?.read())
+}
+
+/// Reads the bytes of a `.npy` file as `A` (typed array or [`DynArray`]).
+///
+/// ```
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[true, false])).unwrap();
+/// let a: ndarray::Array1<bool> = npio::from_bytes(&bytes).unwrap();
+/// assert_eq!(a.to_vec(), vec![true, false]);
+/// let d: npio::DynArray = npio::from_bytes(&bytes).unwrap();
+/// assert_eq!(d.shape(), &[2]);
+/// ```
+pub fn from_bytes<A: ReadNpy>(bytes: &[u8]) -> Result<A> {
+    NpyReader::new(bytes)?.with_len(bytes.len() as u64).read()
+}

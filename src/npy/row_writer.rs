@@ -1,0 +1,241 @@
+//! Writing a `.npy` file row block by row block, and appending rows in place.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use ndarray::{ArrayBase, Data, Dimension};
+
+use crate::codec::check_accepts;
+use crate::codec::Element;
+use crate::dtype::Endian;
+use crate::error::{Error, Result};
+use crate::header::{read_header, Header, ReadOptions};
+
+/// Writes a C-order `.npy` row block by row block when the final number of rows is not known:
+/// the header is rewritten on [`NpyRowWriter::finish`] (NumPy's growth-axis padding leaves room
+/// for it, so the data never moves), and the file is then what `np.save` writes for the whole.
+/// [`NpyRowWriter::append`] continues an existing file in place instead.
+///
+/// Call `finish`: until then the header still holds the previous number of rows.
+///
+/// ```
+/// use std::io::Cursor;
+/// let mut w = npio::npy::NpyRowWriter::<_, f64>::new(Cursor::new(Vec::new()), &[2]).unwrap();
+/// w.write_rows(&ndarray::arr2(&[[1.0, 2.0]])).unwrap();
+/// w.write_rows(&ndarray::arr2(&[[3.0, 4.0], [5.0, 6.0]])).unwrap();
+/// let bytes = w.finish().unwrap().into_inner();
+/// let a = ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+/// assert_eq!(bytes, npio::to_bytes(&a).unwrap()); // what np.save writes
+/// ```
+#[must_use = "the header is only completed by finish()"]
+pub struct NpyRowWriter<W: Write + Seek, T: Element> {
+    writer: W,
+    start: u64,
+    header: Header,
+    prefix_len: usize,
+    endian: Endian,
+    _element: std::marker::PhantomData<T>,
+}
+
+impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
+    /// Starts a new array with rows of `row_shape`, in native byte order.
+    ///
+    /// ```
+    /// let w = npio::npy::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
+    /// assert_eq!(w.rows(), 0);
+    /// ```
+    pub fn new(writer: W, row_shape: &[usize]) -> Result<Self> {
+        Self::with_endian(writer, row_shape, Endian::NATIVE)
+    }
+
+    /// Starts a new array whose data is written in `endian` byte order.
+    ///
+    /// ```
+    /// let mut w = npio::npy::NpyRowWriter::<_, u16>::with_endian(std::io::Cursor::new(Vec::new()), &[], npio::Endian::Big).unwrap();
+    /// w.write_rows(&ndarray::arr1(&[1u16])).unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(&bytes[128..], &[0, 1]);
+    /// ```
+    pub fn with_endian(mut writer: W, row_shape: &[usize], endian: Endian) -> Result<Self> {
+        let start = writer.stream_position()?;
+        let mut shape = vec![0];
+        shape.extend_from_slice(row_shape);
+        let header = Header::new(T::dtype(endian), shape, false);
+        let prefix = header.to_bytes()?;
+        writer.write_all(&prefix)?;
+        let endian = header.dtype.scalar_endian();
+        Ok(NpyRowWriter {
+            writer,
+            start,
+            header,
+            prefix_len: prefix.len(),
+            endian,
+            _element: std::marker::PhantomData,
+        })
+    }
+
+    /// Rows written so far (including those already in an appended file).
+    ///
+    /// ```
+    /// let mut w = npio::npy::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[3]).unwrap();
+    /// w.write_rows(&ndarray::Array2::<u8>::zeros((2, 3))).unwrap();
+    /// assert_eq!(w.rows(), 2);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.header.shape[0]
+    }
+
+    /// Appends a block of rows: an array whose first axis counts rows and whose other axes
+    /// match the row shape (or a single row, of exactly the row shape).
+    ///
+    /// ```
+    /// let mut w = npio::npy::NpyRowWriter::<_, i32>::new(std::io::Cursor::new(Vec::new()), &[2]).unwrap();
+    /// w.write_rows(&ndarray::arr1(&[1, 2])).unwrap(); // one row
+    /// assert!(w.write_rows(&ndarray::arr1(&[1, 2, 3])).is_err());
+    /// ```
+    pub fn write_rows<S: Data<Elem = T>, D: Dimension>(
+        &mut self,
+        block: &ArrayBase<S, D>,
+    ) -> Result<()> {
+        let row_shape = &self.header.shape[1..];
+        let view = block.view().into_dyn();
+        let (rows, view) = if view.shape() == row_shape {
+            (1, view.insert_axis(ndarray::Axis(0)))
+        } else if view.ndim() == row_shape.len() + 1 && &view.shape()[1..] == row_shape {
+            (view.shape()[0], view)
+        } else {
+            return Err(Error::BlockShape {
+                block: view.shape().to_vec(),
+                row_shape: row_shape.to_vec(),
+            });
+        };
+        match view.as_slice() {
+            Some(slice) => T::write_slice(&mut self.writer, slice, self.endian)?,
+            None => T::write_rows(&mut self.writer, view.rows().into_iter(), self.endian)?,
+        }
+        self.header.shape[0] += rows;
+        Ok(())
+    }
+
+    /// Rewrites the header with the final number of rows and gives back the writer,
+    /// positioned after the data.
+    ///
+    /// ```
+    /// let w = npio::npy::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(bytes, npio::to_bytes(&ndarray::Array1::<u8>::zeros(0)).unwrap());
+    /// ```
+    pub fn finish(mut self) -> Result<W> {
+        let prefix = self.header.to_bytes()?;
+        if prefix.len() != self.prefix_len {
+            return Err(Error::WrittenLength {
+                what: format!("the .npy header for {} rows", self.rows()),
+                expected: self.prefix_len as u64,
+                written: prefix.len() as u64,
+                unit: "bytes",
+            });
+        }
+        let end = self.writer.stream_position()?;
+        self.writer.seek(SeekFrom::Start(self.start))?;
+        self.writer.write_all(&prefix)?;
+        self.writer.seek(SeekFrom::Start(end))?;
+        self.writer.flush()?;
+        Ok(self.writer)
+    }
+}
+
+impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
+    /// Continues an existing C-order `.npy` (growing axis 0), checking that `T` matches its
+    /// dtype, that its data is complete, and that its header has the growth room `np.save`
+    /// leaves; rows are written in the file's byte order.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("append.npy");
+    /// npio::write_npy(&path, &ndarray::arr2(&[[1i16, 2]])).unwrap();
+    /// let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+    /// let mut w = npio::npy::NpyRowWriter::<_, i16>::append(file).unwrap();
+    /// w.write_rows(&ndarray::arr2(&[[3, 4], [5, 6]])).unwrap();
+    /// w.finish().unwrap();
+    /// let all: ndarray::Array2<i16> = npio::read_npy(&path).unwrap();
+    /// assert_eq!(all, ndarray::arr2(&[[1, 2], [3, 4], [5, 6]]));
+    /// ```
+    pub fn append(mut file: F) -> Result<Self> {
+        let start = file.stream_position()?;
+        let info = read_header(
+            &mut file,
+            &ReadOptions::default().max_header_size(usize::MAX),
+        )?;
+        let header = info.header;
+        check_accepts::<T>(&header.dtype)?;
+        if header.shape.is_empty() || header.fortran_order {
+            return Err(Error::NotRowMajor {
+                shape: header.shape.clone(),
+                fortran_order: header.fortran_order,
+            });
+        }
+        let prefix_len = header.to_bytes()?.len();
+        if prefix_len as u64 != info.data_offset {
+            return Err(Error::NotAppendable {
+                reason: format!(
+                    "its header ({} bytes) is not the {prefix_len} bytes np.save would write, so \
+                     it has no room to grow; rewrite the file first",
+                    info.data_offset
+                ),
+            });
+        }
+        let data_len = header.data_len()? as u64;
+        let end = file.seek(SeekFrom::End(0))?;
+        let expected_end = start + info.data_offset + data_len;
+        if end < expected_end {
+            return Err(Error::TruncatedData {
+                offset: info.data_offset,
+                expected: data_len,
+                found: end.saturating_sub(start + info.data_offset),
+            });
+        }
+        if end > expected_end {
+            return Err(Error::TrailingData {
+                offset: expected_end - start,
+            });
+        }
+        let endian = header.dtype.scalar_endian();
+        Ok(NpyRowWriter {
+            writer: file,
+            start,
+            header,
+            prefix_len,
+            endian,
+            _element: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Appends rows to an existing `.npy` file in place (see [`NpyRowWriter::append`]).
+///
+/// ```
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("append-npy.npy");
+/// npio::write_npy(&path, &ndarray::arr1(&[1.0f32])).unwrap();
+/// npio::npy::append_npy(&path, &ndarray::arr1(&[2.0f32, 3.0])).unwrap();
+/// let a: ndarray::Array1<f32> = npio::read_npy(&path).unwrap();
+/// assert_eq!(a.to_vec(), vec![1.0, 2.0, 3.0]);
+/// ```
+pub fn append_npy<T, S, D, P>(path: P, rows: &ArrayBase<S, D>) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+    P: AsRef<std::path::Path>,
+{
+    let path = path.as_ref();
+    crate::error::with_path(path, || {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        let mut writer = NpyRowWriter::<_, T>::append(file)?;
+        writer.write_rows(rows)?;
+        writer.finish()?.sync_all()?;
+        Ok(())
+    })
+}

@@ -1,0 +1,185 @@
+//! Zero-copy views of `.npy` data you already have in memory.
+//!
+//! A view is possible when the data is in native byte order and aligned for the element type;
+//! otherwise the error says why and points to the copying readers.
+//!
+//! ```
+//! let bytes = npio::to_bytes(&ndarray::arr2(&[[1.0f64, 2.0], [3.0, 4.0]])).unwrap();
+//! // Vec<u8> gives no alignment guarantee for f64; copy into an 8-byte aligned buffer.
+//! let mut aligned = vec![0u64; bytes.len().div_ceil(8)];
+//! let buf = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut aligned)[..bytes.len()];
+//! buf.copy_from_slice(&bytes);
+//! let view: ndarray::ArrayView2<f64> = npio::npy::view_npy(buf).unwrap();
+//! assert_eq!(view[[1, 0]], 3.0);
+//! ```
+
+use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn, ShapeBuilder};
+
+use crate::codec::check_accepts;
+use crate::codec::Element;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
+
+pub(crate) fn not_viewable(reason: impl Into<String>) -> Error {
+    Error::NotViewable {
+        reason: reason.into(),
+    }
+}
+
+/// Checks that `header`'s data can be seen as `T` with dimension `D` in place.
+fn check_viewable<T: Element, D: Dimension>(header: &Header) -> Result<()> {
+    check_accepts::<T>(&header.dtype)?;
+    if let Some(n) = D::NDIM {
+        if n != header.shape.len() {
+            return Err(Error::DimensionMismatch {
+                expected: n,
+                found: header.shape.len(),
+                shape: header.shape.iter().map(|&d| d as u64).collect(),
+            });
+        }
+    }
+    if let DType::Scalar(s) = &header.dtype {
+        if s.endian().needs_swap() {
+            return Err(not_viewable(format!(
+                "the data is {:?}-endian ({}) and this machine is not",
+                s.endian(),
+                header.dtype.descr_repr()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn view_shape(header: &Header) -> ndarray::StrideShape<IxDyn> {
+    if header.fortran_order {
+        IxDyn(&header.shape).f().into()
+    } else {
+        IxDyn(&header.shape).into()
+    }
+}
+
+/// The data bytes of a `.npy` image: exactly `data_len` bytes after the header.
+pub(crate) fn data_range(info: &HeaderInfo, total: usize) -> Result<std::ops::Range<usize>> {
+    let start = info.data_offset as usize;
+    let len = info.header.data_len()?;
+    let available = total.saturating_sub(start);
+    if available < len {
+        return Err(Error::TruncatedData {
+            offset: info.data_offset,
+            expected: len as u64,
+            found: available as u64,
+        });
+    }
+    if available > len {
+        return Err(Error::TrailingData {
+            offset: (start + len) as u64,
+        });
+    }
+    Ok(start..start + len)
+}
+
+fn cast_error<T: Element>(header: &Header, offset: u64) -> Error {
+    if T::NAME == "bool" {
+        not_viewable("a bool byte is neither 0 nor 1")
+    } else {
+        not_viewable(format!(
+            "the data at offset {offset} is not aligned to {} bytes for {} ({})",
+            std::mem::align_of::<T>(),
+            T::NAME,
+            header.dtype.descr_repr()
+        ))
+    }
+}
+
+/// Views the data of a whole `.npy` image (header and data) in place, without copying.
+///
+/// Works when the dtype matches `T` in native byte order and the data is aligned for `T`
+/// (files written by NumPy >= 1.14 and by npio put the data at a 64-byte offset, so an aligned
+/// buffer gives aligned data). Bool data is checked to be 0/1, which reads it once.
+///
+/// ```
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2, 3])).unwrap();
+/// let v: ndarray::ArrayView1<u8> = npio::npy::view_npy(&bytes).unwrap();
+/// assert_eq!(v.sum(), 6);
+/// let big = npio::from_bytes::<npio::DynArray>(&bytes).unwrap();
+/// # let _ = big;
+/// ```
+pub fn view_npy<'a, T: Element, D: Dimension>(npy: &'a [u8]) -> Result<ArrayView<'a, T, D>> {
+    view_npy_with(npy, &ReadOptions::default())
+}
+
+/// [`view_npy`] with read options (header size limit; trailing data).
+///
+/// ```
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+/// let opts = npio::ReadOptions::default().max_header_size(64);
+/// assert!(npio::npy::view_npy_with::<u8, ndarray::Ix1>(&bytes, &opts).is_err());
+/// ```
+pub fn view_npy_with<'a, T: Element, D: Dimension>(
+    npy: &'a [u8],
+    options: &ReadOptions,
+) -> Result<ArrayView<'a, T, D>> {
+    let info = read_header(&mut &npy[..], options)?;
+    view_data(
+        &info.header,
+        &npy[data_range(&info, npy.len())?],
+        info.data_offset,
+    )
+}
+
+/// Views the data bytes of an array with `header` (no header in `data`).
+pub(crate) fn view_data<'a, T: Element, D: Dimension>(
+    header: &Header,
+    data: &'a [u8],
+    offset: u64,
+) -> Result<ArrayView<'a, T, D>> {
+    check_viewable::<T, D>(header)?;
+    let slice = T::cast_bytes(data).ok_or_else(|| cast_error::<T>(header, offset))?;
+    let view = ArrayView::from_shape(view_shape(header), slice).map_err(|source| Error::Shape {
+        shape: header.shape.clone(),
+        source,
+    })?;
+    view.into_dimensionality::<D>()
+        .map_err(|_| dimension_error::<D>(header))
+}
+
+/// Views the data of a whole `.npy` image mutably, in place: edits change the bytes.
+///
+/// ```
+/// let mut bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
+/// npio::npy::view_npy_mut::<u8, ndarray::Ix1>(&mut bytes).unwrap()[0] = 9;
+/// assert_eq!(npio::from_bytes::<ndarray::Array<u8, ndarray::Ix1>>(&bytes).unwrap()[0], 9);
+/// ```
+pub fn view_npy_mut<'a, T: Element, D: Dimension>(
+    npy: &'a mut [u8],
+) -> Result<ArrayViewMut<'a, T, D>> {
+    let info = read_header(&mut &npy[..], &ReadOptions::default())?;
+    let range = data_range(&info, npy.len())?;
+    view_data_mut(&info.header, &mut npy[range], info.data_offset)
+}
+
+pub(crate) fn view_data_mut<'a, T: Element, D: Dimension>(
+    header: &Header,
+    data: &'a mut [u8],
+    offset: u64,
+) -> Result<ArrayViewMut<'a, T, D>> {
+    check_viewable::<T, D>(header)?;
+    let slice = T::cast_bytes_mut(data).ok_or_else(|| cast_error::<T>(header, offset))?;
+    let view =
+        ArrayViewMut::from_shape(view_shape(header), slice).map_err(|source| Error::Shape {
+            shape: header.shape.clone(),
+            source,
+        })?;
+    view.into_dimensionality::<D>()
+        .map_err(|_| dimension_error::<D>(header))
+}
+
+/// The error for a view of the wrong number of dimensions.
+fn dimension_error<D: Dimension>(header: &Header) -> Error {
+    Error::DimensionMismatch {
+        expected: D::NDIM.unwrap_or(0),
+        found: header.shape.len(),
+        shape: header.shape.iter().map(|&d| d as u64).collect(),
+    }
+}

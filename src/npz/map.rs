@@ -1,0 +1,142 @@
+//! Memory-mapped `.npz` archives: stored members viewed in place.
+
+use std::fs::File;
+use std::path::Path;
+
+use memmap2::Mmap;
+use ndarray::{ArrayView, Dimension};
+
+use super::{MemberInfo, NpzReader};
+use crate::codec::Element;
+use crate::error::{Error, Result};
+use crate::header::ReadOptions;
+use crate::npy::view::{not_viewable, view_data};
+
+/// A read-only memory map of an `.npz` archive, viewing stored members in place.
+///
+/// Members npio writes stored are 64-byte aligned, so they can be viewed; NumPy's `savez`
+/// does not align them, and compressed members cannot be viewed at all: both give a clear
+/// [`Error::NotViewable`] (read them with [`NpzReader`] instead).
+///
+/// ```
+/// # let tmp = tempfile::tempdir().unwrap();
+/// # let path = tmp.path().join("npzmap.npz");
+/// let mut w = npio::NpzWriter::create(&path).unwrap();
+/// w.add("a", &ndarray::arr1(&[1.0f64, 2.0, 3.0])).unwrap();
+/// w.finish().unwrap();
+/// // SAFETY: nothing modifies the archive while it is mapped.
+/// let map = unsafe { npio::NpzMap::open(&path) }.unwrap();
+/// let a: ndarray::ArrayView1<f64> = map.view("a").unwrap();
+/// assert_eq!(a.sum(), 6.0);
+/// ```
+#[derive(Debug)]
+pub struct NpzMap {
+    map: Mmap,
+    members: Vec<MemberInfo>,
+}
+
+impl NpzMap {
+    /// Maps an archive and reads its directory and member headers (not their data).
+    ///
+    /// # Safety
+    ///
+    /// The file must not be modified or truncated, by this or another process, while the map
+    /// or any view of it is alive (see the [module documentation](self)).
+    pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpzMap> {
+        // SAFETY: forwarded to the caller.
+        unsafe { Self::open_with(path, &ReadOptions::default()) }
+    }
+
+    /// [`NpzMap::open`] with read options.
+    ///
+    /// # Safety
+    ///
+    /// As for [`NpzMap::open`].
+    pub unsafe fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<NpzMap> {
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = File::open(path)?;
+            // SAFETY: the caller guarantees the file is not changed while mapped.
+            let map = unsafe { Mmap::map(&file)? };
+            let members =
+                NpzReader::new_with(std::io::Cursor::new(&map[..]), options)?.members()?;
+            Ok(NpzMap { map, members })
+        })
+    }
+
+    /// Member names as NumPy lists them.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npzmap-n.npz");
+    /// # let mut w = npio::NpzWriter::create(&path).unwrap();
+    /// # w.add("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.finish().unwrap();
+    /// let map = unsafe { npio::NpzMap::open(&path) }.unwrap();
+    /// assert_eq!(map.names(), vec!["a"]);
+    /// ```
+    pub fn names(&self) -> Vec<&str> {
+        self.members.iter().map(|m| m.name.as_str()).collect()
+    }
+
+    /// Every member's description.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npzmap-m.npz");
+    /// # let mut w = npio::NpzWriter::create(&path).unwrap();
+    /// # w.add("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.finish().unwrap();
+    /// let map = unsafe { npio::NpzMap::open(&path) }.unwrap();
+    /// assert!(!map.members()[0].compressed);
+    /// ```
+    pub fn members(&self) -> &[MemberInfo] {
+        &self.members
+    }
+
+    /// Views a stored member's array in place (name with or without `.npy`).
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("npzmap-c.npz");
+    /// let mut w = npio::NpzWriter::create_compressed(&path).unwrap();
+    /// w.add("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// w.finish().unwrap();
+    /// let map = unsafe { npio::NpzMap::open(&path) }.unwrap();
+    /// let err = map.view::<u8, ndarray::Ix1>("a").unwrap_err(); // names the member "a.npy"
+    /// assert!(matches!(err.root(), npio::Error::NotViewable { .. }));
+    /// ```
+    pub fn view<T: Element, D: Dimension>(&self, name: &str) -> Result<ArrayView<'_, T, D>> {
+        let with_ext = format!("{name}.npy");
+        let member = self
+            .members
+            .iter()
+            .find(|m| m.stored_name == name)
+            .or_else(|| self.members.iter().find(|m| m.stored_name == with_ext))
+            .ok_or_else(|| Error::NoSuchMember {
+                name: name.to_string(),
+                available: self.names().iter().map(|n| n.to_string()).collect(),
+            })?;
+        let result = (|| {
+            let npy = member
+                .npy
+                .as_ref()
+                .ok_or_else(|| not_viewable("the member is not a .npy array"))?;
+            let offset = member
+                .array_data_offset()
+                .ok_or_else(|| not_viewable("the member is compressed"))?;
+            let start = usize::try_from(offset).map_err(|_| not_viewable("offset out of range"))?;
+            let len = npy.header.data_len()?;
+            let data = start
+                .checked_add(len)
+                .and_then(|end| self.map.get(start..end))
+                .ok_or_else(|| Error::TruncatedData {
+                    offset,
+                    expected: len as u64,
+                    found: self.map.len().saturating_sub(start) as u64,
+                })?;
+            view_data(&npy.header, data, offset)
+        })();
+        result.map_err(|e| e.in_member(&member.stored_name))
+    }
+}
