@@ -312,7 +312,7 @@ pub fn dtype(data: &[u8]) {
     }
     for dtype in &stack {
         let descr = dtype.descr_repr();
-        let _ = dtype.descr_json();
+        let _ = dtype.typestr();
         let _ = dtype.to_string();
         let _ = (
             dtype.has_object(),

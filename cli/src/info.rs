@@ -5,14 +5,45 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use npio::DType;
 use serde_json::{json, Value};
 
 use crate::show::{cell, dtype_text, pad, shape_text};
 use crate::sniff::{sniff, FileKind};
 use crate::CliError;
 
-fn descr_value(dtype: &npio::DType) -> Value {
-    serde_json::from_str(&dtype.descr_json()).unwrap_or(Value::Null)
+/// NumPy's descr as JSON: a string for scalars (`"<f8"`), arrays for records and sub-arrays
+/// (`[["x", "<i4"], ["y", "<f8", [2]]]`, titles `[["title", "name"], "<i4"]`, padding gaps
+/// `["", "|V4"]`), following `dtype.descr`.
+fn descr_value(dtype: &DType) -> Value {
+    match dtype {
+        DType::Record(record) => {
+            let pad = |n: usize| json!(["", format!("|V{n}")]);
+            let mut out = Vec::new();
+            let mut offset = 0;
+            for field in record.fields() {
+                if field.offset > offset {
+                    out.push(pad(field.offset - offset));
+                    offset = field.offset;
+                }
+                let name = match &field.title {
+                    Some(title) => json!([title, field.name]),
+                    None => json!(field.name),
+                };
+                out.push(match &field.dtype {
+                    DType::SubArray(sub) => json!([name, descr_value(sub.base()), sub.shape()]),
+                    other => json!([name, descr_value(other)]),
+                });
+                offset += field.dtype.itemsize();
+            }
+            if record.itemsize() > offset {
+                out.push(pad(record.itemsize() - offset));
+            }
+            Value::Array(out)
+        }
+        DType::SubArray(sub) => json!([descr_value(sub.base()), sub.shape()]),
+        other => json!(other.typestr()),
+    }
 }
 
 /// One file's description: JSON, and rows for the table.

@@ -37,6 +37,7 @@ use crate::format::render::repr_string;
 /// assert!(DType::parse("<q7").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DType {
     /// A scalar type.
     Scalar(Scalar),
@@ -264,21 +265,6 @@ impl DType {
         }
     }
 
-    /// NumPy's descr as JSON: a string for scalars, arrays for records and tuples
-    /// (`[["x", "<i4"], ["y", "<f8", [2]]]`, titles `[["title", "name"], "<i4"]`, padding
-    /// `["", "|V4"]`). This is the `descr` field of `npio info --json`.
-    ///
-    /// ```
-    /// let dt = npio::DType::parse("[(('T', 'x'), '<i4'), ('', '|V4'), ('y', '>f8', (2,))]").unwrap();
-    /// assert_eq!(dt.descr_json(), r#"[[["T", "x"], "<i4"], ["", "|V4"], ["y", ">f8", [2]]]"#);
-    /// assert_eq!(npio::DType::parse("<f8").unwrap().descr_json(), r#""<f8""#);
-    /// ```
-    pub fn descr_json(&self) -> String {
-        let mut out = String::new();
-        crate::format::render::json(&self.to_literal(), &mut out);
-        out
-    }
-
     /// The size of one element in bytes.
     ///
     /// ```
@@ -502,9 +488,9 @@ mod tests {
     }
 
     #[test]
-    fn nested_sub_arrays_keep_their_nesting_in_json() {
+    fn nested_sub_arrays_keep_their_nesting() {
         let dt = DType::parse("[('c', ('<f8', (5,)), (2,))]").unwrap();
-        assert_eq!(dt.descr_json(), r#"[["c", ["<f8", [5]], [2]]]"#);
+        assert_eq!(dt.descr_repr(), "[('c', ('<f8', (5,)), (2,))]");
         assert_eq!(dt.itemsize(), 80);
     }
 

@@ -137,6 +137,7 @@ impl TimeUnit {
 /// assert_eq!(s.kind(), ScalarKind::DateTime { unit: npio::dtype::TimeUnit::Millisecond, multiplier: 10 });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScalarKind {
     /// `b1`.
     Bool,

@@ -28,6 +28,7 @@ const ARRAY_ALIGN: usize = 64;
 /// assert_eq!(npio::npy::Version::V2_0.to_string(), "2.0");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Version {
     /// 1.0: latin-1 header of at most 65535 bytes (u16 length).
     V1_0,

@@ -97,62 +97,6 @@ fn join(items: &[Literal], out: &mut String) {
     }
 }
 
-/// JSON text of a literal: strings as JSON strings, ints as numbers, tuples and lists as
-/// arrays, `True`/`False`/`None` as `true`/`false`/`null`, dicts as objects (str keys only).
-pub(crate) fn json(value: &Literal, out: &mut String) {
-    match value {
-        Literal::Str(s) => json_str(s, out),
-        Literal::Bytes(b) => json_str(&b.iter().map(|&x| x as char).collect::<String>(), out),
-        Literal::Int(i) => out.push_str(&i.to_string()),
-        Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Literal::None => out.push_str("null"),
-        Literal::Tuple(items) | Literal::List(items) => {
-            out.push('[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
-                }
-                json(item, out);
-            }
-            out.push(']');
-        }
-        Literal::Dict(entries) => {
-            out.push('{');
-            for (n, (k, v)) in entries.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
-                }
-                match k {
-                    Literal::Str(s) => json_str(s, out),
-                    other => json_str(&repr_string(other), out),
-                }
-                out.push_str(": ");
-                json(v, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// Appends a JSON string literal.
-pub(crate) fn json_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// `repr()` of a literal as a new string.
 pub(crate) fn repr_string(value: &Literal) -> String {
     let mut s = String::new();
@@ -184,21 +128,6 @@ mod tests {
         assert_eq!(r("\u{e0001}"), "'\\U000e0001'");
         assert_eq!(r("日本"), "'日本'");
         assert_eq!(r("\x7f\n\r"), "'\\x7f\\n\\r'");
-    }
-
-    #[test]
-    fn json_text() {
-        let mut out = String::new();
-        json_str("a\"b\\c\n\u{1}é", &mut out);
-        assert_eq!(out, r#""a\"b\\c\n\u0001é""#);
-        let l = Literal::List(vec![Literal::Tuple(vec![
-            Literal::Str("y".into()),
-            Literal::Str("<f8".into()),
-            Literal::Tuple(vec![Literal::Int(2)]),
-        ])]);
-        let mut out = String::new();
-        json(&l, &mut out);
-        assert_eq!(out, r#"[["y", "<f8", [2]]]"#);
     }
 
     #[test]

@@ -132,6 +132,7 @@ impl ReadOptions {
 /// assert_eq!(h.data_len().unwrap(), 24);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Header {
     /// The element type (never a top-level sub-array: those are folded into the shape).
     pub dtype: DType,
@@ -149,6 +150,7 @@ pub struct Header {
 /// assert_eq!(info.version, npio::npy::Version::V1_0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HeaderInfo {
     /// The array description.
     pub header: Header,

@@ -5,6 +5,7 @@
 
 mod array;
 mod decode;
+mod display;
 mod fields;
 #[cfg(feature = "mmap")]
 #[allow(unsafe_code)] // memory maps: see the module documentation

@@ -102,7 +102,6 @@ impl ReadNpy for DynArray {}
 /// let r = npio::NpyReader::new(std::io::Cursor::new(bytes)).unwrap();
 /// assert_eq!(r.header().dtype.descr_repr(), "'<u4'");
 /// ```
-#[derive(Debug)]
 pub struct NpyReader<R> {
     reader: R,
     info: HeaderInfo,
@@ -112,6 +111,16 @@ pub struct NpyReader<R> {
     data_start: Option<u64>,
     /// A faster fill for this kind of source, if there is one.
     bulk_fill: Option<BulkFill<R>>,
+}
+
+impl<R> std::fmt::Debug for NpyReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpyReader")
+            .field("info", &self.info)
+            .field("remaining", &self.remaining)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 impl NpyReader<File> {

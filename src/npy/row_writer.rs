@@ -36,6 +36,15 @@ pub struct NpyRowWriter<W: Write + Seek, T: Element> {
     _element: std::marker::PhantomData<T>,
 }
 
+impl<W: Write + Seek, T: Element> std::fmt::Debug for NpyRowWriter<W, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpyRowWriter")
+            .field("header", &self.header)
+            .field("start", &self.start)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
     /// Starts a new array with rows of `row_shape`, in native byte order.
     ///

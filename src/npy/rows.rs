@@ -101,6 +101,17 @@ impl<R: Read> NpyReader<R> {
     }
 }
 
+impl<R, T: Element> std::fmt::Debug for RowChunks<R, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowChunks")
+            .field("header", &self.header)
+            .field("rows_total", &self.rows_total)
+            .field("rows_done", &self.rows_done)
+            .field("rows_per_chunk", &self.rows_per_chunk)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<R: Read, T: Element> RowChunks<R, T> {
     /// The array description.
     ///

@@ -25,19 +25,22 @@ mod deflate;
 #[cfg(feature = "mmap")]
 #[allow(unsafe_code)] // memory maps: see the module documentation of `npio::npy`
 mod map;
+mod members;
 mod names;
 mod reader;
 mod rows;
 mod single;
+mod sink;
 mod writer;
 
 pub use archive::ArchiveFile;
 #[cfg(feature = "mmap")]
 pub use map::NpzMap;
+pub use members::{NpzArrayWriter, NpzMemberWriter};
 pub use names::member_path;
 pub use reader::NpzReader;
 pub use rows::NpzRowsWriter;
-pub use writer::{NpzArrayWriter, NpzMemberWriter, NpzWriter};
+pub use writer::NpzWriter;
 
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
@@ -156,6 +159,7 @@ pub const PARALLEL_DEFLATE_MAX: u64 = 1 << 30;
 /// assert_eq!(info.npy.unwrap().header.shape, vec![3]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MemberInfo {
     /// The name NumPy lists: the stored name with `.npy` stripped.
     pub name: String,

@@ -33,12 +33,20 @@ use crate::npy::{DynArray, NpyReader, ReadNpy};
 /// Opening an archive checks its structure once (see [`NpzReader::new_with`]); member
 /// names are looked up in an index built then. Member names are untrusted input: to extract
 /// members into a folder, map each name with [`crate::npz::member_path`].
-#[derive(Debug)]
 pub struct NpzReader<R> {
     archive: ZipArchive<R>,
     names: NameIndex,
     options: ReadOptions,
 }
+impl<R> std::fmt::Debug for NpzReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpzReader")
+            .field("members", &self.names.stored().len())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
 impl NpzReader<ArchiveFile> {
     /// Opens an archive file. Errors name the path.
     ///

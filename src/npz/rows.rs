@@ -39,6 +39,16 @@ pub struct NpzRowsWriter<'a, W: Write + Seek, T: Element> {
     pub(super) spill: SpillFile,
 }
 
+impl<W: Write + Seek, T: Element> std::fmt::Debug for NpzRowsWriter<'_, W, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpzRowsWriter")
+            .field("name", &self.name)
+            .field("element", &T::NAME)
+            .field("rows", &self.rows.rows())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<W: Write + Seek, T: Element> NpzRowsWriter<'_, W, T> {
     /// Appends a block of rows (see [`crate::npy::NpyRowWriter::write_rows`]).
     ///

@@ -3,16 +3,17 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Seek, Write};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use ndarray::{ArrayBase, Data, Dimension};
 use zip::{ZipArchive, ZipWriter};
 
 use super::deflate;
+use super::members::{NpzArrayWriter, NpzMemberWriter};
 use super::rows::{NpzRowsWriter, SpillFile};
 use super::single::one_deflated_member_zip;
+use super::sink::Sink;
 use super::{Compression, Plan, PARALLEL_DEFLATE_MAX};
 use crate::codec::Element;
 use crate::dtype::Endian;
@@ -20,74 +21,6 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npy::{transcoded_len, NpyReader, WriteNpy, WriteOptions};
 use crate::par::Background;
-
-/// The archive's output. After its first I/O error it stops writing and remembers the error
-/// in `failed`: the archive is broken from then on, the [`NpzWriter`] reports that error from
-/// every later call, and the zip writer's own clean-up on drop (which prints to stderr when it
-/// fails) finds nothing left to fail on. Positions are tracked so that seeks stay consistent
-/// after a failure.
-struct Sink<W> {
-    inner: W,
-    failed: Arc<OnceLock<(io::ErrorKind, String)>>,
-    pos: u64,
-    len: u64,
-}
-
-impl<W: Write + Seek> Sink<W> {
-    /// Runs `op` unless the sink failed before; records a new failure.
-    fn guard<T>(&mut self, op: impl FnOnce(&mut W) -> io::Result<T>) -> Option<io::Result<T>> {
-        if self.failed.get().is_some() {
-            return None;
-        }
-        let result = op(&mut self.inner);
-        if let Err(e) = &result {
-            let _ = self.failed.set((e.kind(), e.to_string()));
-        }
-        Some(result)
-    }
-}
-
-impl<W: Write + Seek> Write for Sink<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // A writer that takes nothing is full (`write_all` turns that into `WriteZero`).
-        let write = |w: &mut W| match w.write(buf)? {
-            0 if !buf.is_empty() => Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "the output accepts no more bytes",
-            )),
-            n => Ok(n),
-        };
-        let n = self.guard(write).unwrap_or(Ok(buf.len()))?;
-        self.pos += n as u64;
-        self.len = self.len.max(self.pos);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.guard(|w| w.flush()).unwrap_or(Ok(()))
-    }
-}
-
-impl<W: Write + Seek> Seek for Sink<W> {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let (pos, len) = (self.pos, self.len);
-        let virtual_pos = || {
-            let target = match to {
-                SeekFrom::Start(p) => Some(p),
-                SeekFrom::End(d) => len.checked_add_signed(d),
-                SeekFrom::Current(d) => pos.checked_add_signed(d),
-            };
-            target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek out of range"))
-        };
-        let p = match self.guard(|w| w.seek(to)) {
-            Some(result) => result?,
-            None => virtual_pos()?,
-        };
-        self.pos = p;
-        self.len = self.len.max(p);
-        Ok(p)
-    }
-}
 
 /// Writes `.npz` archives.
 ///
@@ -143,6 +76,18 @@ pub struct NpzWriter<W: Write + Seek> {
     /// True while a `start_member`/`start_array` member is open in the zip writer.
     member_open: bool,
     pending: Option<PendingMember>,
+}
+
+impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpzWriter")
+            .field("compression", &self.compression)
+            .field("members", &self.names.len())
+            .field("unfinished", &self.unfinished)
+            .field("finished", &self.zip.is_none())
+            .field("failed", &self.failed.get().map(|(kind, _)| kind))
+            .finish_non_exhaustive()
+    }
 }
 
 /// A member being deflated on a background thread: the one-member zip it will be copied from.
@@ -206,12 +151,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// An archive whose members are compressed as given.
     fn with_compression(writer: W, compression: Compression) -> Self {
         let failed = Arc::new(OnceLock::new());
-        let sink = Sink {
-            inner: writer,
-            failed: failed.clone(),
-            pos: 0,
-            len: 0,
-        };
+        let sink = Sink::new(writer, failed.clone());
         NpzWriter {
             zip: Some(ZipWriter::new(sink)),
             failed,
@@ -224,7 +164,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 
     /// The zip writer, unless the output failed before (then that error, again).
-    fn zip(&mut self) -> Result<&mut ZipWriter<Sink<W>>> {
+    pub(super) fn zip(&mut self) -> Result<&mut ZipWriter<Sink<W>>> {
         if let Some((kind, message)) = self.failed.get() {
             return Err(Error::Io(io::Error::new(
                 *kind,
@@ -553,12 +493,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         self.flush_pending()?;
         self.zip()?;
         let zip = self.zip.take().ok_or(Error::ArchiveFinished)?;
-        let mut sink = zip.finish()?;
-        if let Some((kind, message)) = sink.failed.get() {
-            return Err(Error::Io(io::Error::new(*kind, message.clone())));
-        }
-        sink.inner.flush()?;
-        Ok(sink.inner)
+        zip.finish()?.into_inner()
     }
 
     /// Marks the open `start_*` member as complete.
@@ -584,144 +519,5 @@ impl<W: Write + Seek> Drop for NpzWriter<W> {
         let _ = self.flush_pending();
         // The zip writer writes its directory when it is dropped, right after this; its
         // output cannot fail loudly any more (see `Sink`).
-    }
-}
-
-/// Writes the bytes of one `.npz` member; see [`NpzWriter::start_npy`].
-///
-/// Writing more bytes than announced fails; [`NpzMemberWriter::finish`] checks that all of
-/// them were written.
-///
-/// ```
-/// use std::io::Write;
-/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-/// let mut m = w.start_member(&format!("{}.npy", "a"), 4).unwrap();
-/// assert!(m.write_all(&[0; 5]).is_err());
-/// ```
-#[must_use = "a member is only complete once finish() returned Ok"]
-pub struct NpzMemberWriter<'a, W: Write + Seek> {
-    npz: &'a mut NpzWriter<W>,
-    stored: String,
-    announced: u64,
-    remaining: u64,
-}
-
-impl<W: Write + Seek> Write for NpzMemberWriter<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if buf.len() as u64 > self.remaining {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("more bytes than announced for member {:?}", self.stored),
-            ));
-        }
-        let n = self.npz.zip().map_err(io::Error::other)?.write(buf)?;
-        self.remaining -= n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.npz.zip().map_err(io::Error::other)?.flush()
-    }
-}
-
-impl<W: Write + Seek> NpzMemberWriter<'_, W> {
-    /// Checks that every announced byte was written and closes the member.
-    ///
-    /// ```
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// assert!(w.start_member("a.npy", 4).unwrap().finish().is_err());
-    /// ```
-    pub fn finish(self) -> Result<()> {
-        if self.remaining != 0 {
-            return Err(Error::WrittenLength {
-                what: format!("member {:?}", self.stored),
-                expected: self.announced,
-                written: self.announced - self.remaining,
-                unit: "bytes",
-            });
-        }
-        self.npz.member_done();
-        Ok(())
-    }
-}
-
-/// Writes one array member of an `.npz` row block by row block; see
-/// [`NpzWriter::start_array`].
-///
-/// ```
-/// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-/// let mut m = w.start_array::<u8>("a", &[3]).unwrap();
-/// m.write_rows(&ndarray::arr1(&[1, 2])).unwrap();
-/// assert!(m.finish().is_err()); // one row missing
-/// ```
-#[must_use = "a member is only complete once finish() returned Ok"]
-pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
-    npz: &'a mut NpzWriter<W>,
-    stored: String,
-    row_shape: Vec<usize>,
-    announced: usize,
-    remaining: usize,
-    _element: std::marker::PhantomData<T>,
-}
-
-impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
-    /// Appends a block of rows: an array whose first axis counts rows and whose other axes
-    /// match the member's shape.
-    ///
-    /// ```
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// let mut m = w.start_array::<i32>("a", &[2, 3]).unwrap();
-    /// assert!(m.write_rows(&ndarray::arr2(&[[1, 2]])).is_err()); // wrong row shape
-    /// ```
-    pub fn write_rows<S: Data<Elem = T>, D: Dimension>(
-        &mut self,
-        block: &ArrayBase<S, D>,
-    ) -> Result<()> {
-        let shape = block.shape();
-        if shape.is_empty() || shape[1..] != self.row_shape[..] {
-            return Err(Error::BlockShape {
-                block: shape.to_vec(),
-                row_shape: self.row_shape.clone(),
-            });
-        }
-        if block.len() > self.remaining {
-            return Err(Error::WrittenLength {
-                what: format!("member {:?}", self.stored),
-                expected: self.announced as u64,
-                written: (self.announced - self.remaining + block.len()) as u64,
-                unit: "elements",
-            });
-        }
-        let view = block.view().into_dyn();
-        let stored = self.stored.clone();
-        let zip = self.npz.zip().map_err(|e| e.in_member(&stored))?;
-        let result = match view.as_slice() {
-            Some(slice) => T::write_slice(zip, slice, Endian::NATIVE),
-            None => T::write_rows(zip, view.rows().into_iter(), Endian::NATIVE),
-        };
-        result.map_err(|e| Error::from(e).in_member(&stored))?;
-        self.remaining -= block.len();
-        Ok(())
-    }
-
-    /// Checks that every element was written and closes the member.
-    ///
-    /// ```
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// let mut m = w.start_array::<u8>("a", &[1]).unwrap();
-    /// m.write_rows(&ndarray::arr1(&[9])).unwrap();
-    /// m.finish().unwrap();
-    /// ```
-    pub fn finish(self) -> Result<()> {
-        if self.remaining != 0 {
-            return Err(Error::WrittenLength {
-                what: format!("member {:?}", self.stored),
-                expected: self.announced as u64,
-                written: (self.announced - self.remaining) as u64,
-                unit: "elements",
-            });
-        }
-        self.npz.member_done();
-        Ok(())
     }
 }

@@ -57,3 +57,8 @@ pub fn npio_limited(mib: u64, args: &[&str], cwd: &Path) -> Output {
         .output()
         .expect("run npio under sh")
 }
+
+/// Reads a `.npy` file npio wrote, naming it on failure.
+pub fn read_dyn(path: &Path) -> npio::DynArray {
+    npio::read_npy(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
