@@ -105,7 +105,7 @@ pub enum Error {
     })]
     HeaderUnwritable {
         /// The version asked for, if one was.
-        version: Option<crate::npy::Version>,
+        version: Option<crate::format::Version>,
     },
 
     /// The `descr` entry is not a dtype npio understands.
@@ -131,7 +131,7 @@ pub enum Error {
     #[error("dtype mismatch: the file holds {found}, but {requested} was requested")]
     DTypeMismatch {
         /// The dtype in the file.
-        found: crate::DType,
+        found: crate::dtype::DType,
         /// What was requested: a Rust element type or a dtype.
         requested: String,
     },
@@ -206,7 +206,7 @@ pub enum Error {
     #[error("the values do not match dtype {dtype}")]
     ValuesMismatch {
         /// The dtype the values were given with.
-        dtype: crate::DType,
+        dtype: crate::dtype::DType,
     },
 
     /// A block of rows does not have the row shape being written.

@@ -179,10 +179,14 @@ impl NpyMapMut {
     pub unsafe fn create<T: Element, P: AsRef<Path>>(
         path: P,
         shape: &[usize],
-        order: crate::Order,
+        order: super::write::Order,
     ) -> Result<NpyMapMut> {
-        let fortran = crate::header::fortran_flag(order == crate::Order::Fortran, shape);
-        let header = Header::new(T::dtype(crate::Endian::NATIVE), shape.to_vec(), fortran);
+        let fortran = crate::header::fortran_flag(order == super::write::Order::Fortran, shape);
+        let header = Header::new(
+            T::dtype(crate::dtype::Endian::NATIVE),
+            shape.to_vec(),
+            fortran,
+        );
         // SAFETY: forwarded to the caller.
         unsafe { Self::create_with_header(path, &header) }
     }

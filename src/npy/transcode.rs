@@ -186,7 +186,7 @@ impl<R: Read> NpyReader<R> {
         if source.fortran_order {
             let array: DynArray = reader.read()?;
             let mut c = Vec::new();
-            let options = WriteOptions::default().order(crate::Order::C);
+            let options = WriteOptions::default().order(super::write::Order::C);
             write_dyn(&mut c, &array, &options)?;
             let data = &mut c[encoded_len(&converted_header(&source, &options), &options)?
                 as usize

@@ -29,9 +29,12 @@ impl<W> Sink<W> {
 
 impl<W: Write> Sink<W> {
     /// The output, flushed, unless it failed before (then that error, again).
-    pub(super) fn into_inner(mut self) -> crate::Result<W> {
+    pub(super) fn into_inner(mut self) -> crate::error::Result<W> {
         if let Some((kind, message)) = self.failed.get() {
-            return Err(crate::Error::Io(io::Error::new(*kind, message.clone())));
+            return Err(crate::error::Error::Io(io::Error::new(
+                *kind,
+                message.clone(),
+            )));
         }
         self.inner.flush()?;
         Ok(self.inner)
