@@ -10,9 +10,9 @@ use num_complex::Complex;
 use crate::error::{Error, Result};
 use crate::header::{fortran_flag, Header};
 
-/// The values of a [`DynArray`].
+/// The values of a [`DynArray`](crate::DynArray).
 ///
-/// Typed variants hold native-byte-order values; the [`DynArray`]'s dtype remembers the byte
+/// Typed variants hold native-byte-order values; the [`DynArray`](crate::DynArray)'s dtype remembers the byte
 /// order (and datetime unit) the data is written back with.
 ///
 /// ```

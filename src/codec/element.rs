@@ -64,6 +64,23 @@ pub trait Element: Clone + Send + Sync + 'static + sealed::Codec {
     fn accepts(dtype: &DType) -> bool;
 }
 
+/// The index of the first byte that is not a valid bool (0 or 1).
+pub(crate) fn first_bad_bool(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b > 1)
+}
+
+/// Fails with [`Error::InvalidBool`] (its file offset counted from `offset`) unless every byte
+/// of `bytes` is 0 or 1.
+pub(crate) fn check_bools(bytes: &[u8], offset: u64) -> Result<()> {
+    match first_bad_bool(bytes) {
+        Some(pos) => Err(Error::InvalidBool {
+            offset: offset + pos as u64,
+            value: bytes[pos],
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Fails with [`Error::DTypeMismatch`] unless data of `dtype` can be read as `T`.
 pub(crate) fn check_accepts<T: Element>(dtype: &DType) -> Result<()> {
     if T::accepts(dtype) {
@@ -301,12 +318,7 @@ impl Codec for bool {
         _: Endian,
     ) -> Result<Vec<Self>> {
         let bytes = source.read_pod_vec::<u8>(count)?;
-        if let Some(pos) = bytes.iter().position(|&b| b > 1) {
-            return Err(Error::InvalidBool {
-                offset: source.data_offset() + pos as u64,
-                value: bytes[pos],
-            });
-        }
+        check_bools(&bytes, source.data_offset())?;
         // Same size and alignment: std collects this in place, reusing the allocation.
         Ok(bytes.into_iter().map(|b| b != 0).collect())
     }
@@ -338,7 +350,7 @@ impl Codec for bool {
 
     fn decode_into(bytes: &[u8], out: &mut Vec<Self>, _: Endian) -> std::result::Result<(), usize> {
         out.clear();
-        if let Some(bad) = bytes.iter().position(|&b| b > 1) {
+        if let Some(bad) = first_bad_bool(bytes) {
             return Err(bad);
         }
         out.extend(bytes.iter().map(|&b| b == 1));

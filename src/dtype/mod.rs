@@ -2,7 +2,7 @@
 //! sub-arrays, with byte order on every field.
 //!
 //! A [`DType`] parses any descr NumPy writes and renders back exactly the descr text NumPy
-//! writes for the same dtype ([`DType::descr`]).
+//! writes for the same dtype ([`DType::descr_repr`]).
 //!
 //! ```
 //! use npio::DType;

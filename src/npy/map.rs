@@ -1,19 +1,12 @@
-//! Zero-copy views of `.npy` data: over bytes you already have ([`view_npy`],
-//! [`view_npy_mut`]), over memory-mapped files ([`NpyMap`], [`NpyMapMut`]), and over stored
-//! members of memory-mapped `.npz` archives ([`NpzMap`], which NumPy itself cannot do).
+//! Memory-mapped `.npy` files: [`NpyMap`] (read-only) and [`NpyMapMut`] (edit in place, or
+//! create a file like NumPy's `open_memmap`).
 //!
 //! A view is possible when the data is in native byte order and aligned for the element type;
 //! otherwise the error says why and points to the copying readers. Opening a map costs the
 //! header parse only, whatever the file size.
 //!
-//! # Safety of memory maps
-//!
-//! A memory map shows the file's current contents. If the file is modified or truncated by
-//! this or any other process while a map of it is alive, views would see data change under
-//! them (undefined behaviour for Rust references) or the process could be killed by `SIGBUS`.
-//! This is memmap2's contract, and the constructors that map files are therefore `unsafe fn`:
-//! the caller promises the file stays unchanged while the map lives. The byte-slice views have
-//! no such condition and are safe.
+//! The constructors that map files are `unsafe fn`: see "Safety of memory maps" in the
+//! [`npy`](crate::npy) module documentation.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -50,7 +43,7 @@ impl NpyMap {
     /// # Safety
     ///
     /// The file must not be modified or truncated, by this or another process, while the map
-    /// or any view of it is alive (see the [module documentation](self)).
+    /// or any view of it is alive (see the [`npy`](crate::npy) module documentation).
     pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpyMap> {
         // SAFETY: forwarded to the caller.
         unsafe { Self::open_with(path, &ReadOptions::default()) }
@@ -157,7 +150,7 @@ impl NpyMapMut {
     /// # Safety
     ///
     /// The file must not be modified or truncated by anything but this map while the map or a
-    /// view of it is alive (see the [module documentation](self)).
+    /// view of it is alive (see the [`npy`](crate::npy) module documentation).
     pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpyMapMut> {
         let path = path.as_ref();
         crate::error::with_path(path, || {

@@ -2,6 +2,22 @@
 //!
 //! The everyday entry points are at the crate root ([`crate::read_npy`], [`crate::write_npy`],
 //! [`crate::NpyReader`], ...); this module holds the rest of the `.npy` toolkit.
+//!
+//! Zero-copy views are possible when the data is in native byte order and aligned for the
+//! element type (otherwise the error says why and points to the copying readers): over bytes
+//! you already have ([`view_npy`], [`view_npy_mut`]), over memory-mapped files
+//! (`NpyMap`, `NpyMapMut`, feature `mmap`), and over stored members of memory-mapped `.npz`
+//! archives (`NpzMap`, features `npz` and `mmap`; NumPy itself cannot). Opening a map costs the
+//! header parse only, whatever the file size.
+//!
+//! # Safety of memory maps
+//!
+//! A memory map shows the file's current contents. If the file is modified or truncated by
+//! this or any other process while a map of it is alive, views would see data change under
+//! them (undefined behaviour for Rust references) or the process could be killed by `SIGBUS`.
+//! This is memmap2's contract, and the constructors that map files are therefore `unsafe fn`:
+//! the caller promises the file stays unchanged while the map lives. The byte-slice views have
+//! no such condition and are safe.
 
 mod array;
 mod decode;

@@ -18,7 +18,7 @@ use super::array::DynArray;
 use super::read::NpyReader;
 use super::write::{converted_header, encoded_len, write_dyn, WriteOptions};
 use crate::codec::swap::{apply_swaps, swap_plan};
-use crate::codec::DataReader;
+use crate::codec::{check_bools, DataReader};
 use crate::dtype::{DType, Endian, ScalarKind};
 use crate::error::{Error, Result};
 use crate::header::{Header, HeaderInfo};
@@ -60,10 +60,7 @@ fn for_each_chunk<R: Read>(
     data.check_claim(total as u64)?;
     // A bool array must hold 0s and 1s (its dynamic read is a Rust `bool` array); bool
     // fields of records are carried as they are, as NumPy does.
-    let bools: &[usize] = match header.dtype.as_scalar().map(|s| s.kind()) {
-        Some(ScalarKind::Bool) => &[0],
-        _ => &[],
-    };
+    let is_bool = header.dtype.as_scalar().map(|s| s.kind()) == Some(ScalarKind::Bool);
     // Whole items per chunk (zero-size items have no data to read).
     let chunk = CHUNK_BYTES
         .checked_div(itemsize)
@@ -75,17 +72,8 @@ fn for_each_chunk<R: Read>(
         let n = chunk.min(total - done);
         data.read_chunk(&mut buf, n, total as u64)?;
         let part = &mut buf[..];
-        if !bools.is_empty() {
-            for (k, item) in part.chunks_exact(itemsize).enumerate() {
-                for &offset in bools {
-                    if item[offset] > 1 {
-                        return Err(Error::InvalidBool {
-                            offset: info.data_offset + (done + k * itemsize + offset) as u64,
-                            value: item[offset],
-                        });
-                    }
-                }
-            }
+        if is_bool {
+            check_bools(part, info.data_offset + done as u64)?;
         }
         each(part, done as u64)?;
         done += n;

@@ -60,7 +60,7 @@ pub(crate) fn open_archive<R: Read + Seek>(mut reader: R) -> Result<(ZipArchive<
 }
 /// An archive file read with positional reads through a small buffer of its own: clones
 /// share the open file but not the position, so several threads can read members at once
-/// (see [`NpzReader::read_all`]).
+/// (see `NpzReader::read_all`).
 ///
 /// ```
 /// use std::io::{Read, Seek, SeekFrom};

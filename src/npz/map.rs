@@ -41,7 +41,7 @@ impl NpzMap {
     /// # Safety
     ///
     /// The file must not be modified or truncated, by this or another process, while the map
-    /// or any view of it is alive (see the [module documentation](self)).
+    /// or any view of it is alive (see the [`npy`](crate::npy) module documentation).
     pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpzMap> {
         // SAFETY: forwarded to the caller.
         unsafe { Self::open_with(path, &ReadOptions::default()) }
