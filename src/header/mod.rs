@@ -288,6 +288,18 @@ impl Header {
         text
     }
 
+    /// The number of rows (along axis 0) and the shape of one row, for reading or writing
+    /// row by row; [`Error::NotRowMajor`] for 0-d and Fortran-order arrays.
+    pub(crate) fn rows(&self) -> Result<(usize, &[usize])> {
+        match self.shape.split_first() {
+            Some((&rows, row_shape)) if !self.fortran_order => Ok((rows, row_shape)),
+            _ => Err(Error::NotRowMajor {
+                shape: self.shape.clone(),
+                fortran_order: self.fortran_order,
+            }),
+        }
+    }
+
     /// The complete prefix (magic, version, length, header) exactly as `np.save` writes it,
     /// choosing the format version the way NumPy does: 1.0 when the header is latin-1 and
     /// short enough, else 2.0 when latin-1, else 3.0.

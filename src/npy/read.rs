@@ -305,16 +305,7 @@ impl<R: Read + Seek> NpyReader<R> {
     pub fn read_rows<T: Element>(&mut self, rows: std::ops::Range<usize>) -> Result<ArrayD<T>> {
         let header = &self.info.header;
         check_accepts::<T>(&header.dtype)?;
-        let not_row_major = || Error::NotRowMajor {
-            shape: header.shape.clone(),
-            fortran_order: header.fortran_order,
-        };
-        let Some((&total_rows, row_shape)) = header.shape.split_first() else {
-            return Err(not_row_major());
-        };
-        if header.fortran_order {
-            return Err(not_row_major());
-        }
+        let (total_rows, row_shape) = header.rows()?;
         if rows.start > rows.end || rows.end > total_rows {
             return Err(Error::RowRange {
                 start: rows.start,

@@ -176,12 +176,7 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
         )?;
         let header = info.header;
         check_accepts::<T>(&header.dtype)?;
-        if header.shape.is_empty() || header.fortran_order {
-            return Err(Error::NotRowMajor {
-                shape: header.shape.clone(),
-                fortran_order: header.fortran_order,
-            });
-        }
+        header.rows()?;
         let prefix_len = header.to_bytes()?.len();
         if prefix_len as u64 != info.data_offset {
             return Err(Error::NotAppendable {

@@ -55,16 +55,7 @@ impl<R: Read> NpyReader<R> {
         let (reader, info, remaining, options) = self.into_parts();
         let header = info.header;
         check_accepts::<T>(&header.dtype)?;
-        let not_row_major = || Error::NotRowMajor {
-            shape: header.shape.clone(),
-            fortran_order: header.fortran_order,
-        };
-        let Some((&rows_total, row_shape)) = header.shape.split_first() else {
-            return Err(not_row_major());
-        };
-        if header.fortran_order {
-            return Err(not_row_major());
-        }
+        let (rows_total, row_shape) = header.rows()?;
         if rows_per_chunk == 0 {
             return Err(Error::InvalidArgument {
                 argument: "rows_per_chunk",
