@@ -60,6 +60,20 @@ impl CliError {
     }
 }
 
+/// Runs `f` on a pool of `jobs` threads (the library's parallel work runs on the current
+/// pool), or on the default one.
+fn with_threads<T: Send>(
+    jobs: Option<u32>,
+    f: impl FnOnce() -> Result<T, CliError> + Send,
+) -> Result<T, CliError> {
+    let Some(jobs) = jobs else { return f() };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs as usize)
+        .build()
+        .map_err(|e| CliError::data(format!("cannot start {jobs} worker threads: {e}")))?
+        .install(f)
+}
+
 /// What the command line offers for an error the library reports in its own terms.
 pub fn hint(err: &npio::Error) -> &'static str {
     match err.root() {
@@ -181,7 +195,8 @@ struct ConvertArgs {
     /// Memory order of the output data.
     #[arg(long, value_enum)]
     order: Option<OrderArg>,
-    /// Inputs converted in parallel with --out-dir (default: the number of cores).
+    /// Threads for the whole run: inputs converted in parallel with --out-dir, and the
+    /// parallel reading and compressing inside each conversion (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     jobs: Option<u32>,
     /// Overwrite existing outputs (inputs are never overwritten).
@@ -265,7 +280,9 @@ fn main() -> ExitCode {
             match &args.out_dir {
                 Some(dir) => convert::run_batch(&args.paths, dir, settings, args.jobs),
                 None => match args.paths.as_slice() {
-                    [input, output] => convert::run_single(input, output, settings),
+                    [input, output] => with_threads(args.jobs, || {
+                        convert::run_single(input, output, settings)
+                    }),
                     _ => Err(CliError::usage(
                         "convert takes INPUT OUTPUT, or --out-dir DIR INPUT... (see npio convert --help)",
                     )),

@@ -222,6 +222,26 @@ fn convert_compression_options() {
         0,
     );
     assert_code(&npio(&["convert", "--store", "c.npz", "s.npz"], &dir), 0);
+    // --jobs bounds a single conversion too; the archive does not depend on the thread count.
+    let big = fixture("npz/savez_big_member.npz");
+    assert_code(
+        &npio(
+            &["convert", "--compress", "--jobs", "1", &big, "j1.npz"],
+            &dir,
+        ),
+        0,
+    );
+    assert_code(
+        &npio(
+            &["convert", "--compress", "--jobs", "2", &big, "j2.npz"],
+            &dir,
+        ),
+        0,
+    );
+    assert_eq!(
+        std::fs::read(dir.join("j1.npz")).unwrap(),
+        std::fs::read(dir.join("j2.npz")).unwrap()
+    );
     for (file, compressed) in [("c.npz", true), ("c9.npz", true), ("s.npz", false)] {
         let mut npz = npio::NpzReader::open(dir.join(file)).unwrap();
         for m in npz.members().unwrap() {
