@@ -46,6 +46,27 @@ pub(crate) fn map_parts<T: Send, R: Send>(
     }
 }
 
+/// Receives from a channel filled by a task of this module. Inside a rayon pool the waiting
+/// thread keeps running the pool's other tasks (the sender among them), so waiting never
+/// starves a small pool. `None` when the sender is gone without sending.
+pub(crate) fn recv<T>(receiver: &std::sync::mpsc::Receiver<T>) -> Option<T> {
+    #[cfg(feature = "parallel")]
+    loop {
+        match receiver.try_recv() {
+            Ok(value) => return Some(value),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+            // Ran another task: look again. Otherwise nothing is left to help with (the
+            // sender runs elsewhere), or this is not a pool thread: block.
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+                    break;
+                }
+            }
+        }
+    }
+    receiver.recv().ok()
+}
+
 /// A result computed in the background while the caller goes on: a rayon task with the
 /// `parallel` feature, computed on the spot without it.
 pub(crate) struct Background<T> {
@@ -73,29 +94,10 @@ impl<T: Send + 'static> Background<T> {
         }
     }
 
-    /// Waits for the result. Inside a rayon pool the waiting thread keeps running the pool's
-    /// other tasks (this one among them), so waiting never starves a small pool; a panic in
-    /// the task is raised again here.
+    /// Waits for the result; a panic in the task is raised again here (see [`recv`]).
     pub(crate) fn wait(self) -> T {
         #[cfg(feature = "parallel")]
-        let result = loop {
-            match self.receiver.try_recv() {
-                Ok(result) => break result,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    unreachable!("the task always sends its result")
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => match rayon::yield_now() {
-                    // Ran some other task: look again.
-                    Some(rayon::Yield::Executed) => {}
-                    // Nothing left to help with (the task runs elsewhere), or not in a pool:
-                    // block until it is done.
-                    Some(rayon::Yield::Idle) | None => match self.receiver.recv() {
-                        Ok(result) => break result,
-                        Err(_) => unreachable!("the task always sends its result"),
-                    },
-                },
-            }
-        };
+        let result = recv(&self.receiver).expect("the task always sends its result");
         #[cfg(not(feature = "parallel"))]
         let result = self.value;
         match result {

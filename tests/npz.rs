@@ -518,3 +518,28 @@ fn after_an_output_error_every_call_fails() {
     assert!(matches!(again.root(), npio::Error::Io(_)), "{again:?}");
     assert!(matches!(w.finish().unwrap_err().root(), npio::Error::Io(_)));
 }
+
+#[test]
+fn deflated_members_in_a_one_thread_pool_do_not_deadlock() {
+    // The writer waits for background tasks of the caller's rayon pool: with one thread, the
+    // waiting thread must run them itself. Members are large enough for the encoder choice.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let members: Vec<ndarray::Array1<f64>> = (0..4)
+        .map(|k| ndarray::Array1::from_shape_fn(100_000, |i| ((i * (k + 1)) % 977) as f64))
+        .collect();
+    let bytes = pool.install(|| {
+        let mut w = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+        for (k, a) in members.iter().enumerate() {
+            w.add(&format!("m{k}"), a).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    });
+    let mut npz = NpzReader::new(Cursor::new(bytes)).unwrap();
+    for (k, a) in members.iter().enumerate() {
+        let back: ndarray::Array1<f64> = npz.read(&format!("m{k}")).unwrap();
+        assert_eq!(&back, a);
+    }
+}

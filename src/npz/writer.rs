@@ -94,6 +94,15 @@ impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
 struct PendingMember {
     stored: String,
     job: Background<Result<Vec<u8>>>,
+    /// Tells, once the encoder is chosen, whether it compresses in one piece on one thread.
+    one_piece: std::sync::mpsc::Receiver<bool>,
+}
+
+impl PendingMember {
+    /// Whether the member compresses in one piece (waits until its encoder is chosen).
+    fn one_piece(&self) -> bool {
+        crate::par::recv(&self.one_piece).unwrap_or(false)
+    }
 }
 
 impl NpzWriter<BufWriter<File>> {
@@ -238,26 +247,36 @@ impl<W: Write + Seek> NpzWriter<W> {
         }
         self.claim_name(stored_name)?;
         let bytes = bytes.into_owned(); // the background task owns what it compresses
+                                        // Two members compress at once only while the previous one runs in one piece on one
+                                        // thread: a member compressed in parallel blocks uses every core already, and a rayon
+                                        // task waiting for its blocks would pick up the next member's whole task meanwhile
+                                        // (work stealing), finishing late.
+        if self.pending.as_ref().is_some_and(|p| !p.one_piece()) {
+            self.flush_pending()?;
+        }
+        let (tell, one_piece) = std::sync::mpsc::sync_channel(1);
         let job = Background::spawn(move || {
             let encoder = match plan {
                 Plan::Level(level) => deflate::Encoder::Zlib(level),
                 _ => deflate::choose_encoder(&bytes),
             };
+            let _ = tell.send(matches!(encoder, deflate::Encoder::Libdeflate(_)));
             let crc = crc32fast::hash(&bytes);
             let raw = deflate::compress(&bytes, encoder)?;
             Ok(one_deflated_member_zip(&raw, crc, bytes.len() as u64))
         });
-        // The previous member finishes compressing while this one starts.
+        // A previous member compressing in one piece finishes while this one starts.
         let previous = self.pending.replace(PendingMember {
             stored: stored_name.to_string(),
             job,
+            one_piece,
         });
         self.write_pending(previous)
     }
 
     /// Waits for a member compressed in the background and copies it into the archive.
     fn write_pending(&mut self, pending: Option<PendingMember>) -> Result<()> {
-        let Some(PendingMember { stored, job }) = pending else {
+        let Some(PendingMember { stored, job, .. }) = pending else {
             return Ok(());
         };
         let result = (|| {
