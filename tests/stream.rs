@@ -310,3 +310,21 @@ fn large_files_read_in_parallel_in_either_byte_order() {
         std::fs::remove_file(&path).unwrap();
     }
 }
+
+#[test]
+fn empty_rows_come_in_one_block_however_many_are_claimed() {
+    // Found by the npy fuzzer: 10^10 rows of zero elements made the row loop run 3 * 10^9 times.
+    let header = npio::npy::Header::new(
+        npio::DType::parse("<f8").unwrap(),
+        vec![10_000_000_000, 0],
+        false,
+    );
+    let bytes = header.to_bytes().unwrap();
+    let mut chunks = NpyReader::new(&bytes[..])
+        .unwrap()
+        .row_chunks::<f64>(3)
+        .unwrap();
+    let block = chunks.next_chunk().unwrap().unwrap();
+    assert_eq!(block.shape(), &[10_000_000_000, 0]);
+    assert!(chunks.next_chunk().is_none());
+}

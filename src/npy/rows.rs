@@ -44,7 +44,8 @@ pub struct RowChunks<R, T> {
 
 impl<R: Read> NpyReader<R> {
     /// Iterates over blocks of `rows_per_chunk` rows (the last block may be shorter), reusing
-    /// one buffer. The array must be C-order (or have at most one axis longer than 1).
+    /// one buffer. The array must be C-order (or have at most one axis longer than 1). Rows
+    /// that hold no data (shape `(n, 0)`) come in a single block whatever `n`.
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2, 3])).unwrap();
@@ -164,7 +165,14 @@ impl<R: Read, T: Element> RowChunks<R, T> {
 
     /// Reads and decodes the next block into the reused buffer; returns its number of rows.
     fn read_block(&mut self) -> Result<usize> {
-        let rows = self.rows_per_chunk.min(self.rows_total - self.rows_done);
+        let left = self.rows_total - self.rows_done;
+        // Rows without data (an empty axis after the first) come in one block: a file must not
+        // make the caller's loop run once per claimed row (10^10 of them in 150 bytes).
+        let rows = if self.row_elems == 0 {
+            left
+        } else {
+            self.rows_per_chunk.min(left)
+        };
         let nbytes = rows * self.row_elems * self.header.dtype.itemsize();
         let total = self.header.data_len()? as u64;
         let mut data = DataReader::new(&mut self.reader, self.data_offset, self.remaining)
