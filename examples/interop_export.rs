@@ -159,6 +159,7 @@ fn run(dir: &Path) -> npio::Result<()> {
         ex.manifest,
         "{{\"file\": \"record_be.npy\", \"check\": \"record_be\"}}"
     );
+    derived_records(&mut ex)?;
     // Archives: every .npy written above, packed stored (64-byte aligned) and deflated.
     for (file, compression) in [
         ("all_stored.npz", npio::Compression::Stored),
@@ -191,6 +192,133 @@ fn run(dir: &Path) -> npio::Result<()> {
         let _ = writeln!(ex.manifest, "{{\"file\": \"{file}\", \"check\": \"npz\"}}");
     }
     std::fs::write(dir.join("manifest.jsonl"), ex.manifest)?;
+    Ok(())
+}
+
+/// Packed by default; `align` gives NumPy's aligned layout, which is this C layout.
+#[derive(Clone, Copy, npio::Record)]
+#[repr(C)]
+#[npio(align)]
+struct Particle {
+    id: u32,
+    pos: [f32; 3],
+    mass: f64,
+    alive: bool,
+    kind: [u8; 4],
+}
+
+#[derive(Clone, Copy, npio::Record)]
+struct PackedParticle {
+    id: u32,
+    pos: [f32; 3],
+    mass: f64,
+    alive: bool,
+    kind: [u8; 4],
+}
+
+#[derive(Clone, Copy, npio::Record)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+#[derive(Clone, Copy, npio::Record)]
+struct Nested {
+    head: Point,
+    pts: [Point; 2],
+    flag: u8,
+    t: npio::record::Datetime64<npio::record::unit::Nanos>,
+    #[npio(rename = "names")]
+    labels: [[u8; 3]; 2],
+    m: [[i16; 3]; 2],
+}
+
+fn particle(i: usize) -> PackedParticle {
+    let f = i as f32;
+    let mut kind = [0u8; 4];
+    kind.copy_from_slice(format!("k{i:03}").as_bytes());
+    PackedParticle {
+        id: i as u32 * 7 + 1,
+        pos: [f, f + 0.5, 0.0 - f],
+        mass: i as f64 * 1.25,
+        alive: i.is_multiple_of(2),
+        kind,
+    }
+}
+
+fn nested(i: usize) -> Nested {
+    let f = i as f64;
+    let label = |c: char| {
+        let mut b = [0u8; 3];
+        let text = format!("{c}{i}");
+        b[..text.len()].copy_from_slice(text.as_bytes());
+        b
+    };
+    Nested {
+        head: Point { x: f, y: 0.0 - f },
+        pts: [
+            Point {
+                x: f * 10.0,
+                y: f * 20.0,
+            },
+            Point {
+                x: f * 10.0 + 1.0,
+                y: f * 20.0 + 1.0,
+            },
+        ],
+        flag: i as u8 + 100,
+        t: npio::record::Datetime64::new(i as i64 * 1000),
+        labels: [label('a'), label('b')],
+        m: std::array::from_fn(|r| std::array::from_fn(|c| (r * 3 + c + i) as i16)),
+    }
+}
+
+/// Arrays of `#[derive(npio::Record)]` structs: NumPy must load exactly the dtype the derive
+/// describes (names, formats, offsets, itemsize) and the values, with np.save's bytes.
+/// Checked by the named checks "derived_*" in fixtures/interop.py.
+fn derived_records(ex: &mut Export) -> npio::Result<()> {
+    let packed: ndarray::Array1<PackedParticle> = (0..5).map(particle).collect();
+    let aligned = packed.map(|p| Particle {
+        id: p.id,
+        pos: p.pos,
+        mass: p.mass,
+        alive: p.alive,
+        kind: p.kind,
+    });
+    let fortran = ndarray::Array2::from_shape_fn((2, 3).f(), |(r, c)| particle(r * 3 + c));
+    let nested: ndarray::Array1<Nested> = (0..4).map(nested).collect();
+    let big = WriteOptions::default().endian(Endian::Big);
+    let native = WriteOptions::default();
+    type Writer<'a> = &'a dyn Fn(&mut Vec<u8>) -> npio::Result<()>;
+    let files: [(&str, Writer); 6] = [
+        ("derived_packed", &|out| {
+            npio::WriteNpy::write_npy_with(&packed, out, &native)
+        }),
+        ("derived_aligned", &|out| {
+            npio::WriteNpy::write_npy_with(&aligned, out, &native)
+        }),
+        ("derived_be", &|out| {
+            npio::WriteNpy::write_npy_with(&packed, out, &big)
+        }),
+        ("derived_fortran", &|out| {
+            npio::WriteNpy::write_npy_with(&fortran, out, &native)
+        }),
+        ("derived_nested", &|out| {
+            npio::WriteNpy::write_npy_with(&nested, out, &native)
+        }),
+        ("derived_nested_be", &|out| {
+            npio::WriteNpy::write_npy_with(&nested, out, &big)
+        }),
+    ];
+    for (name, write) in files {
+        let mut out = Vec::new();
+        write(&mut out)?;
+        std::fs::write(ex.dir.join(format!("{name}.npy")), out)?;
+        let _ = writeln!(
+            ex.manifest,
+            "{{\"file\": \"{name}.npy\", \"check\": \"{name}\"}}"
+        );
+    }
     Ok(())
 }
 

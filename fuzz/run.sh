@@ -29,7 +29,7 @@ seed() {  # seed TARGET FILES...
 }
 seed header ../fixtures/npy/*.npy ../fixtures/malformed/*.npy
 seed dtype
-seed npy ../fixtures/npy/*.npy ../fixtures/malformed/*.npy
+seed npy ../fixtures/npy/*.npy ../fixtures/malformed/*.npy ../fixtures/records/*.npy
 # The deflate bomb is left out: it is 1 MB, over the input size limit below.
 seed npz $(ls ../fixtures/npz/*.npz | grep -v deflate_bomb)
 

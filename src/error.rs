@@ -136,6 +136,19 @@ pub enum Error {
         requested: String,
     },
 
+    /// The file's record does not fit a Rust record type (`#[derive(npio::Record)]`): a field
+    /// is missing or of another type, or (writing into an existing file) a file field has no
+    /// counterpart in the struct.
+    #[error("record mismatch: {requested} can't be read from or written as {found}: {problem}")]
+    RecordMismatch {
+        /// The file's dtype.
+        found: crate::dtype::DType,
+        /// The Rust record type.
+        requested: String,
+        /// What does not fit.
+        problem: Box<FieldProblem>,
+    },
+
     /// The file's number of dimensions differs from the requested dimension type.
     #[error("dimension mismatch: the file holds a {found}-d array of shape {shape:?}, but a {expected}-d array was requested")]
     DimensionMismatch {
@@ -367,6 +380,54 @@ pub enum Error {
     },
 }
 
+/// What does not fit between a file's record and a Rust record type
+/// ([`Error::RecordMismatch`]). Field paths are dotted NumPy names (`pos.x`).
+///
+/// ```
+/// let p = npio::record::FieldProblem::Missing { field: "x".into(), available: vec!["y".into()] };
+/// assert_eq!(p.to_string(), "field 'x' is missing (the record has 'y')");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldProblem {
+    /// The file has no field of this name (or title).
+    #[error("field '{field}' is missing (the record has {})", quoted(available))]
+    Missing {
+        /// The field's path.
+        field: String,
+        /// The names the file's record has at that level.
+        available: Vec<String>,
+    },
+    /// The field's type differs (types and widths are never converted; byte order is).
+    #[error("field '{field}' is {found} in the file but {expected} in the struct (npio converts byte order only, never types or widths)")]
+    WrongType {
+        /// The field's path (empty for the whole item).
+        field: String,
+        /// The file's dtype for the field.
+        found: crate::dtype::DType,
+        /// The dtype the struct's field needs (in the file's byte order).
+        expected: crate::dtype::DType,
+    },
+    /// Writing into an existing file: the file's field has no counterpart in the struct, so
+    /// it would be left zero.
+    #[error("the file's field '{field}' has no counterpart in the struct, so writing would leave it zero")]
+    Unmatched {
+        /// The field's path.
+        field: String,
+    },
+}
+
+fn quoted(names: &[String]) -> String {
+    if names.is_empty() {
+        return "no fields".into();
+    }
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Shorthand for `std::result::Result<T, npio::Error>`.
 ///
 /// ```
@@ -406,6 +467,7 @@ impl From<Error> for io::Error {
             Error::Io(e) => e.kind(),
             Error::TruncatedHeader { .. } | Error::TruncatedData { .. } => K::UnexpectedEof,
             Error::DTypeMismatch { .. }
+            | Error::RecordMismatch { .. }
             | Error::DimensionMismatch { .. }
             | Error::Shape { .. }
             | Error::DataLength { .. }

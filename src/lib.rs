@@ -22,6 +22,7 @@
 //! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `add_with`, `start_rows`) |
 //! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`npy::view_npy`] |
 //! | Describe or build element types | [`DType`] (and [`dtype`]), [`Element`] for the Rust types |
+//! | Rust structs as NumPy records | `#[derive(npio::Record)]` ([`record`]), then the functions above with `Array<YourStruct, D>` |
 //! | Handle errors | [`Error`] (typed, `#[non_exhaustive]`; converts into `std::io::Error`) |
 //!
 //! ```
@@ -50,6 +51,7 @@
 //! | `npz` | yes | [`NpzReader`], [`NpzWriter`], the [`npz`] module | zip, flate2, crc32fast, libdeflater, tempfile |
 //! | `mmap` | yes | [`NpyMap`], [`NpyMapMut`] (and [`NpzMap`] with `npz`) | memmap2 |
 //! | `parallel` | yes | large reads, block deflate and [`NpzReader::read_all`] run on rayon, inside the caller's pool when there is one | rayon |
+//! | `derive` | yes | `#[derive(npio::Record)]`: Rust structs as NumPy records (see [`record`]) | npio-derive (syn, quote) |
 //!
 //! With `default-features = false` the `.npy` core needs only ndarray, nom, byteorder, half,
 //! num-complex, bytemuck and thiserror, and everything runs on the caller's thread. With
@@ -58,7 +60,8 @@
 //! ## Layers
 //!
 //! Data flows one way: bytes → `format` (the prefix and the Python literal) → [`dtype`] →
-//! header → `codec` (element decoding, byte swaps) → [`npy`] → [`npz`]. See
+//! header → `codec` (element decoding, byte swaps) → [`record`] (structs as records) → [`npy`]
+//! → [`npz`]. See
 //! `docs/ARCHITECTURE.md`.
 //!
 //! Hostile input is refused with a typed [`Error`], never a panic: the header size is limited
@@ -78,11 +81,15 @@ pub mod npy;
 #[cfg(feature = "npz")]
 pub mod npz;
 mod par;
+pub mod record;
 
 pub use codec::{ArrayData, Element};
 pub use dtype::{DType, Endian};
 pub use error::{Error, Result};
 pub use header::ReadOptions;
+/// `#[derive(npio::Record)]`: a struct with named fields as a NumPy record (see [`record`]).
+#[cfg(feature = "derive")]
+pub use npio_derive::Record;
 pub use npy::{
     from_bytes, read_npy, read_npy_with, to_bytes, write_npy, write_npy_with, DynArray, NpyReader,
     Order, ReadNpy, WriteNpy, WriteOptions,

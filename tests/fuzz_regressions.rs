@@ -103,6 +103,7 @@ fn fixtures_pass_the_fuzz_checks() {
         ("npy", &[checks::header as fn(&[u8]), checks::npy][..]),
         ("malformed", &[checks::header, checks::npy][..]),
         ("npz", &[checks::npz as fn(&[u8])][..]),
+        ("records", &[checks::npy, checks::npz][..]),
     ] {
         for entry in std::fs::read_dir(root.join(folder)).unwrap() {
             let path = entry.unwrap().path();

@@ -471,3 +471,38 @@ fn batch_mode_converts_in_parallel_and_reports_failures() {
     forced.insert(1, "--force");
     assert_code(&npio(&forced, &dir), 0);
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, npio::Record)]
+struct Particle {
+    id: u32,
+    pos: [f32; 3],
+    mass: f64,
+    alive: bool,
+    kind: [u8; 4],
+}
+
+#[test]
+fn converted_records_read_back_into_derived_structs() {
+    // Read dynamically by the CLI, converted (byte order, into an archive and out again),
+    // then read typed: the same values as from NumPy's file.
+    let dir = scratch("records");
+    let src = fixtures_dir().join("records/particle_be.npy");
+    let expected: ndarray::Array1<Particle> = npio::read_npy(&src).unwrap();
+    let src = src.to_str().unwrap();
+    assert_code(
+        &npio(&["convert", "--endian", "little", src, "le.npy"], &dir),
+        0,
+    );
+    let le: ndarray::Array1<Particle> = npio::read_npy(dir.join("le.npy")).unwrap();
+    assert_eq!(le, expected);
+    assert_code(
+        &npio(&["convert", "--compress", "le.npy", "p.npz"], &dir),
+        0,
+    );
+    let mut npz = npio::NpzReader::open(dir.join("p.npz")).unwrap();
+    assert_eq!(
+        npz.read::<ndarray::Array1<Particle>>("le").unwrap(),
+        expected
+    );
+    assert_no_temp_files(&dir);
+}

@@ -1,8 +1,9 @@
 //! Rust element types and the dtypes they read and write.
 //!
 //! [`Element`] is implemented for `bool`, `i8`..`i64`, `u8`..`u64`, [`half::f16`], `f32`, `f64`,
-//! `Complex<f32>` and `Complex<f64>`. Data moves in bulk: whole buffers are read or written
-//! at once and byte-swapped in place, never element by element through I/O calls.
+//! `Complex<f32>` and `Complex<f64>` here, and for records and datetimes in `record`. Data moves
+//! in bulk: whole buffers are read or written at once and byte-swapped in place, never element by
+//! element through I/O calls.
 //!
 //! ```
 //! use npio::{Element, Endian};
@@ -29,8 +30,11 @@ const WRITE_CHUNK_BYTES: usize = 1 << 16;
 
 /// A Rust type that `.npy` data can be read into and written from.
 ///
-/// The trait is sealed: the set of types matches NumPy's fixed-size numeric types exactly.
-/// Strings, datetimes and records are read through the dynamic [`DynArray`](crate::DynArray).
+/// The trait is sealed: implemented for NumPy's fixed-size numeric types, for
+/// [`Datetime64`](crate::record::Datetime64) and [`Timedelta64`](crate::record::Timedelta64),
+/// and for every struct that derives [`Record`](crate::record::Record)
+/// (`#[derive(npio::Record)]`). Strings and other dtypes are read through the dynamic
+/// [`DynArray`](crate::DynArray).
 ///
 /// ```
 /// fn roundtrip<T: npio::Element + PartialEq + std::fmt::Debug>(a: ndarray::ArrayD<T>) {
@@ -86,10 +90,40 @@ pub(crate) fn check_accepts<T: Element>(dtype: &DType) -> Result<()> {
     if T::accepts(dtype) {
         Ok(())
     } else {
-        Err(Error::DTypeMismatch {
-            found: dtype.clone(),
-            requested: T::NAME.to_string(),
-        })
+        Err(mismatch::<T>(dtype))
+    }
+}
+
+fn mismatch<T: Element>(dtype: &DType) -> Error {
+    Error::DTypeMismatch {
+        found: dtype.clone(),
+        requested: T::NAME.to_string(),
+    }
+}
+
+/// Casts bytes to plain values: whole, aligned values only.
+fn cast_pod<T: Pod>(bytes: &[u8]) -> std::result::Result<&[T], CastError> {
+    bytemuck::try_cast_slice(bytes).map_err(|_| CastError::Misaligned)
+}
+
+fn cast_pod_mut<T: Pod>(bytes: &mut [u8]) -> std::result::Result<&mut [T], CastError> {
+    bytemuck::try_cast_slice_mut(bytes).map_err(|_| CastError::Misaligned)
+}
+
+/// The byte order scalar data of `dtype` has, once `T` accepts it.
+fn scalar_plan<T: Element>(dtype: &DType) -> Result<Endian> {
+    check_accepts::<T>(dtype)?;
+    Ok(dtype.scalar_endian())
+}
+
+/// Views in place need native byte order.
+fn native_only(endian: &Endian) -> std::result::Result<(), String> {
+    if endian.needs_swap() {
+        Err(format!(
+            "the data is {endian:?}-endian and this machine is not"
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -100,43 +134,71 @@ pub(crate) mod sealed {
 
     /// Bulk decoding and encoding of one element type.
     pub trait Codec: Sized + 'static {
+        /// How data of one file dtype maps onto this type: the byte order for scalars, a
+        /// field-by-field copy program for records. Made once per read or write.
+        type Plan: Clone + Send + Sync + 'static;
+
+        /// The plan for reading data of `dtype` as this type, or why it can't be read so.
+        fn read_plan(dtype: &DType) -> Result<Self::Plan>;
+
+        /// The plan for writing this type as data of `dtype` (a dtype this type gave, or a
+        /// file's dtype when appending), or why it can't be written so.
+        fn write_plan(dtype: &DType) -> Result<Self::Plan>;
+
+        /// `Ok` when data read with `plan` already has this type's memory layout, so it can
+        /// be viewed in place (`mutable`: and written through); otherwise why not.
+        fn zero_copy(plan: &Self::Plan, mutable: bool) -> std::result::Result<(), String>;
+
         fn read_vec<R: Read>(
             source: &mut DataReader<'_, R>,
             count: usize,
-            endian: Endian,
+            plan: &Self::Plan,
         ) -> Result<Vec<Self>>;
 
         fn write_slice<W: Write + ?Sized>(
             writer: &mut W,
             data: &[Self],
-            endian: Endian,
+            plan: &Self::Plan,
         ) -> std::io::Result<()>;
 
         fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(
             writer: &mut W,
             rows: I,
-            endian: Endian,
+            plan: &Self::Plan,
         ) -> std::io::Result<()>;
 
-        fn cast_bytes(bytes: &[u8]) -> Option<&[Self]>;
+        /// The bytes as values in place (only called after [`Codec::zero_copy`] said yes).
+        fn cast_bytes(bytes: &[u8]) -> std::result::Result<&[Self], CastError>;
 
-        fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
+        /// As [`Codec::cast_bytes`], mutably.
+        fn cast_bytes_mut(bytes: &mut [u8]) -> std::result::Result<&mut [Self], CastError>;
 
-        /// Decodes file-order bytes into `out` (cleared first); `Err(index)` names a bad element.
+        /// Decodes file-order bytes into `out` (cleared first); `Err(index)` names the byte
+        /// of a bad bool.
         fn decode_into(
             bytes: &[u8],
             out: &mut Vec<Self>,
-            endian: Endian,
+            plan: &Self::Plan,
         ) -> std::result::Result<(), usize>;
 
         fn into_data(array: ArrayD<Self>) -> ArrayData;
 
         fn data_ref(data: &ArrayData) -> Option<&ArrayD<Self>>;
 
-        fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData>;
+        /// The values of a dynamic array of `dtype` as this type.
+        fn data_into(data: ArrayData, dtype: &DType) -> Result<ArrayD<Self>>;
+    }
+
+    /// Why bytes can't be seen as values in place.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum CastError {
+        /// The bytes are not aligned for the type (or not a whole number of values).
+        Misaligned,
+        /// A bool byte at this index is neither 0 nor 1.
+        BadBool(usize),
     }
 }
-use sealed::Codec;
+pub(crate) use sealed::{CastError, Codec};
 
 fn write_pod_slice<T: Pod, W: Write + ?Sized>(
     writer: &mut W,
@@ -224,7 +286,22 @@ macro_rules! numeric_element {
         }
 
         impl Codec for $t {
-            fn read_vec<R: Read>(source: &mut DataReader<'_, R>, count: usize, endian: Endian) -> Result<Vec<Self>> {
+            type Plan = Endian;
+
+            fn read_plan(dtype: &DType) -> Result<Endian> {
+                scalar_plan::<Self>(dtype)
+            }
+
+            fn write_plan(dtype: &DType) -> Result<Endian> {
+                scalar_plan::<Self>(dtype)
+            }
+
+            fn zero_copy(endian: &Endian, _mutable: bool) -> std::result::Result<(), String> {
+                native_only(endian)
+            }
+
+            fn read_vec<R: Read>(source: &mut DataReader<'_, R>, count: usize, endian: &Endian) -> Result<Vec<Self>> {
+                let endian = *endian;
                 if endian.needs_swap() {
                     let swap = |piece: &mut [u8]| swap_in_place(piece, $width);
                     source.read_pod_vec_with::<$t>(count, Some(&swap))
@@ -233,24 +310,24 @@ macro_rules! numeric_element {
                 }
             }
 
-            fn write_slice<W: Write + ?Sized>(writer: &mut W, data: &[Self], endian: Endian) -> std::io::Result<()> {
-                write_pod_slice(writer, data, $width, endian)
+            fn write_slice<W: Write + ?Sized>(writer: &mut W, data: &[Self], endian: &Endian) -> std::io::Result<()> {
+                write_pod_slice(writer, data, $width, *endian)
             }
 
-            fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(writer: &mut W, rows: I, endian: Endian) -> std::io::Result<()> {
+            fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(writer: &mut W, rows: I, endian: &Endian) -> std::io::Result<()> {
                 let swap = endian.needs_swap();
                 write_rows_buffered(writer, rows, |buf: &mut [Self]| if swap { swap_in_place(buf, $width) })
             }
 
-            fn cast_bytes(bytes: &[u8]) -> Option<&[Self]> {
-                bytemuck::try_cast_slice(bytes).ok()
+            fn cast_bytes(bytes: &[u8]) -> std::result::Result<&[Self], CastError> {
+                cast_pod(bytes)
             }
 
-            fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
-                bytemuck::try_cast_slice_mut(bytes).ok()
+            fn cast_bytes_mut(bytes: &mut [u8]) -> std::result::Result<&mut [Self], CastError> {
+                cast_pod_mut(bytes)
             }
 
-            fn decode_into(bytes: &[u8], out: &mut Vec<Self>, endian: Endian) -> std::result::Result<(), usize> {
+            fn decode_into(bytes: &[u8], out: &mut Vec<Self>, endian: &Endian) -> std::result::Result<(), usize> {
                 let n = bytes.len() / std::mem::size_of::<Self>();
                 out.clear();
                 out.resize(n, <Self as bytemuck::Zeroable>::zeroed());
@@ -272,10 +349,10 @@ macro_rules! numeric_element {
                 }
             }
 
-            fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData> {
+            fn data_into(data: ArrayData, dtype: &DType) -> Result<ArrayD<Self>> {
                 match data {
                     ArrayData::$variant(a) $(| ArrayData::$also(a))* => Ok(a),
-                    other => Err(other),
+                    _ => Err(mismatch::<Self>(dtype)),
                 }
             }
         }
@@ -312,10 +389,24 @@ impl Element for bool {
 }
 
 impl Codec for bool {
+    type Plan = ();
+
+    fn read_plan(dtype: &DType) -> Result<()> {
+        check_accepts::<Self>(dtype)
+    }
+
+    fn write_plan(dtype: &DType) -> Result<()> {
+        check_accepts::<Self>(dtype)
+    }
+
+    fn zero_copy(_: &(), _mutable: bool) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
     fn read_vec<R: Read>(
         source: &mut DataReader<'_, R>,
         count: usize,
-        _: Endian,
+        _: &(),
     ) -> Result<Vec<Self>> {
         let bytes = source.read_pod_vec::<u8>(count)?;
         check_bools(&bytes, source.data_offset())?;
@@ -326,7 +417,7 @@ impl Codec for bool {
     fn write_slice<W: Write + ?Sized>(
         writer: &mut W,
         data: &[Self],
-        _: Endian,
+        _: &(),
     ) -> std::io::Result<()> {
         writer.write_all(bytemuck::cast_slice::<bool, u8>(data))
     }
@@ -334,21 +425,27 @@ impl Codec for bool {
     fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(
         writer: &mut W,
         rows: I,
-        _: Endian,
+        _: &(),
     ) -> std::io::Result<()> {
         write_rows_buffered(writer, rows, |_: &mut [bool]| {})
     }
 
-    fn cast_bytes(bytes: &[u8]) -> Option<&[Self]> {
+    fn cast_bytes(bytes: &[u8]) -> std::result::Result<&[Self], CastError> {
         // Checked: every byte must be 0 or 1 to be a bool.
-        bytemuck::checked::try_cast_slice(bytes).ok()
+        match first_bad_bool(bytes) {
+            Some(bad) => Err(CastError::BadBool(bad)),
+            None => Ok(bytemuck::checked::cast_slice(bytes)),
+        }
     }
 
-    fn cast_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
-        bytemuck::checked::try_cast_slice_mut(bytes).ok()
+    fn cast_bytes_mut(bytes: &mut [u8]) -> std::result::Result<&mut [Self], CastError> {
+        match first_bad_bool(bytes) {
+            Some(bad) => Err(CastError::BadBool(bad)),
+            None => Ok(bytemuck::checked::cast_slice_mut(bytes)),
+        }
     }
 
-    fn decode_into(bytes: &[u8], out: &mut Vec<Self>, _: Endian) -> std::result::Result<(), usize> {
+    fn decode_into(bytes: &[u8], out: &mut Vec<Self>, _: &()) -> std::result::Result<(), usize> {
         out.clear();
         if let Some(bad) = first_bad_bool(bytes) {
             return Err(bad);
@@ -368,10 +465,10 @@ impl Codec for bool {
         }
     }
 
-    fn data_into(data: ArrayData) -> std::result::Result<ArrayD<Self>, ArrayData> {
+    fn data_into(data: ArrayData, dtype: &DType) -> Result<ArrayD<Self>> {
         match data {
             ArrayData::Bool(a) => Ok(a),
-            other => Err(other),
+            _ => Err(mismatch::<Self>(dtype)),
         }
     }
 }
@@ -398,10 +495,10 @@ mod tests {
     fn buffered_swapped_writes_match_element_wise() {
         let data: Vec<u32> = (0..100_000).collect();
         let mut a = Vec::new();
-        u32::write_slice(&mut a, &data, Endian::Big).unwrap();
+        u32::write_slice(&mut a, &data, &Endian::Big).unwrap();
         let mut b = Vec::new();
         let strided = ndarray::Array2::from_shape_vec((1000, 100), data.clone()).unwrap();
-        u32::write_rows(&mut b, strided.rows().into_iter(), Endian::Big).unwrap();
+        u32::write_rows(&mut b, strided.rows().into_iter(), &Endian::Big).unwrap();
         let expected: Vec<u8> = data.iter().flat_map(|x| x.to_be_bytes()).collect();
         assert_eq!(a, expected);
         assert_eq!(b, expected);

@@ -48,7 +48,7 @@ pub(crate) fn zeroed_vec<T: Pod>(count: usize) -> Vec<T> {
 
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-fn advise_huge_pages(buf: &mut [u8]) {
+pub(crate) fn advise_huge_pages(buf: &mut [u8]) {
     if buf.len() < HUGE_PAGE_MIN_BYTES {
         return;
     }
@@ -67,7 +67,7 @@ fn advise_huge_pages(buf: &mut [u8]) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_: &mut [u8]) {}
+pub(crate) fn advise_huge_pages(_: &mut [u8]) {}
 
 /// Reads into `buf` until it is full or the source ends, applying `post` to each piece
 /// (`unit`-byte items) as it lands. Returns the number of bytes read.

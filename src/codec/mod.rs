@@ -14,5 +14,5 @@ pub(crate) mod swap;
 pub(crate) use data::{for_each_typed, numpy_fortran_order, shape_vec};
 pub use data::{ArrayData, RawArray};
 pub use element::Element;
-pub(crate) use element::{check_accepts, check_bools};
+pub(crate) use element::{check_bools, CastError, Codec};
 pub(crate) use source::{BulkFill, DataReader};

@@ -142,21 +142,11 @@ impl<'r, R: Read> DataReader<'r, R> {
             expected: nbytes as u64,
             found: found as u64,
         };
-        if let Some(remaining) = self.remaining {
-            if (nbytes as u64) > remaining {
-                return Err(Error::TruncatedData {
-                    offset,
-                    expected: nbytes as u64,
-                    found: remaining,
-                });
-            }
+        if self.remaining.is_some() {
+            self.check_claim_from_here(nbytes as u64)?;
             // The length is real: allocate once (fresh zero pages, huge where possible).
             let mut v = zeroed_vec::<T>(count);
-            let filled = self.fill(bytemuck::cast_slice_mut(&mut v), size, post)?;
-            self.consumed += filled as u64;
-            if filled < nbytes {
-                return Err(truncated(filled));
-            }
+            self.fill_exact(bytemuck::cast_slice_mut(&mut v), size, post)?;
             return Ok(v);
         }
         // Unknown length: grow as data arrives, so a false claim costs at most twice what the
@@ -176,6 +166,46 @@ impl<'r, R: Read> DataReader<'r, R> {
             }
         }
         Ok(v)
+    }
+
+    /// True when the source's length is known (files, archive members, bytes).
+    pub(crate) fn len_known(&self) -> bool {
+        self.remaining.is_some()
+    }
+
+    /// Fails before reading when the source is known to hold fewer than `nbytes` more bytes.
+    pub(crate) fn check_claim_from_here(&self, nbytes: u64) -> Result<()> {
+        match self.remaining {
+            Some(remaining) if nbytes > remaining.saturating_sub(self.consumed) => {
+                Err(Error::TruncatedData {
+                    offset: self.data_offset + self.consumed,
+                    expected: nbytes,
+                    found: remaining.saturating_sub(self.consumed),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Fills all of `buf` (whole `unit`-byte items, `post` applied to each piece), with the
+    /// fastest fill for this source; fails if the source ends first.
+    pub(crate) fn fill_exact(
+        &mut self,
+        buf: &mut [u8],
+        unit: usize,
+        post: PostProcess<'_>,
+    ) -> Result<()> {
+        let offset = self.data_offset + self.consumed;
+        let filled = self.fill(buf, unit, post)?;
+        self.consumed += filled as u64;
+        if filled < buf.len() {
+            return Err(Error::TruncatedData {
+                offset,
+                expected: buf.len() as u64,
+                found: filled as u64,
+            });
+        }
+        Ok(())
     }
 
     /// Fails if there is data after the array, unless `allow`.

@@ -257,10 +257,7 @@ impl DynArray {
     /// ```
     pub fn into_array<T: Element, D: Dimension>(self) -> Result<Array<T, D>> {
         let found = self.dtype;
-        let array = T::data_into(self.data).map_err(|_| Error::DTypeMismatch {
-            found,
-            requested: T::NAME.to_string(),
-        })?;
+        let array = T::data_into(self.data, &found)?;
         let shape: Vec<u64> = array.shape().iter().map(|&d| d as u64).collect();
         let ndim = array.ndim();
         array

@@ -15,8 +15,8 @@ fn read_typed<T: Element, R: Read>(
     header: &Header,
     count: usize,
 ) -> Result<ArrayD<T>> {
-    let endian = header.dtype.scalar_endian();
-    shape_vec(header, T::read_vec(data, count, endian)?)
+    let plan = T::read_plan(&header.dtype)?;
+    shape_vec(header, T::read_vec(data, count, &plan)?)
 }
 
 pub(crate) fn read_dyn_data<R: Read>(

@@ -23,7 +23,6 @@ use ndarray::{Array, ArrayD, Dimension, IxDyn};
 
 use super::array::DynArray;
 use super::decode::read_dyn_data;
-use crate::codec::check_accepts;
 use crate::codec::{shape_vec, BulkFill, DataReader, Element};
 use crate::error::{with_path, Error, Result};
 use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
@@ -254,13 +253,12 @@ impl<R: Read> NpyReader<R> {
     /// Reads the data as an array of `T` with dimension `D`.
     fn read_typed<T: Element, D: Dimension>(mut self) -> Result<Array<T, D>> {
         let header = self.info.header.clone();
-        check_accepts::<T>(&header.dtype)?;
+        let plan = T::read_plan(&header.dtype)?;
         check_ndim::<D>(&header)?;
-        let endian = header.dtype.scalar_endian();
         let count = header.element_count()?;
         let allow_trailing = self.options.get_allow_trailing_data();
         let mut data = self.data_reader();
-        let values = T::read_vec(&mut data, count, endian)?;
+        let values = T::read_vec(&mut data, count, &plan)?;
         data.check_end(allow_trailing)?;
         let array = shape_vec(&header, values)?;
         array
@@ -304,7 +302,7 @@ impl<R: Read + Seek> NpyReader<R> {
     /// ```
     pub fn read_rows<T: Element>(&mut self, rows: std::ops::Range<usize>) -> Result<ArrayD<T>> {
         let header = &self.info.header;
-        check_accepts::<T>(&header.dtype)?;
+        let plan = T::read_plan(&header.dtype)?;
         let (total_rows, row_shape) = header.rows()?;
         if rows.start > rows.end || rows.end > total_rows {
             return Err(Error::RowRange {
@@ -325,14 +323,13 @@ impl<R: Read + Seek> NpyReader<R> {
         };
         let skip = (rows.start * row_bytes) as u64;
         self.reader.seek(SeekFrom::Start(start + skip))?;
-        let endian = header.dtype.scalar_endian();
         let count = (rows.end - rows.start) * row_elems;
         let mut data = DataReader::new(
             &mut self.reader,
             self.info.data_offset + skip,
             self.remaining.map(|r| r.saturating_sub(skip)),
         );
-        let values = T::read_vec(&mut data, count, endian)?;
+        let values = T::read_vec(&mut data, count, &plan)?;
         let mut shape = vec![rows.end - rows.start];
         shape.extend_from_slice(row_shape);
         ArrayD::from_shape_vec(IxDyn(&shape), values)

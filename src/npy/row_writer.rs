@@ -4,7 +4,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use ndarray::{ArrayBase, Data, Dimension};
 
-use crate::codec::check_accepts;
+use crate::codec::Codec;
 use crate::codec::Element;
 use crate::dtype::Endian;
 use crate::error::{Error, Result};
@@ -32,8 +32,7 @@ pub struct NpyRowWriter<W: Write + Seek, T: Element> {
     start: u64,
     header: Header,
     prefix_len: usize,
-    endian: Endian,
-    _element: std::marker::PhantomData<T>,
+    plan: <T as Codec>::Plan,
 }
 
 impl<W: Write + Seek, T: Element> std::fmt::Debug for NpyRowWriter<W, T> {
@@ -70,15 +69,14 @@ impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
         shape.extend_from_slice(row_shape);
         let header = Header::new(T::dtype(endian), shape, false);
         let prefix = header.to_bytes()?;
+        let plan = T::write_plan(&header.dtype)?;
         writer.write_all(&prefix)?;
-        let endian = header.dtype.scalar_endian();
         Ok(NpyRowWriter {
             writer,
             start,
             header,
             prefix_len: prefix.len(),
-            endian,
-            _element: std::marker::PhantomData,
+            plan,
         })
     }
 
@@ -118,8 +116,8 @@ impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
             });
         };
         match view.as_slice() {
-            Some(slice) => T::write_slice(&mut self.writer, slice, self.endian)?,
-            None => T::write_rows(&mut self.writer, view.rows().into_iter(), self.endian)?,
+            Some(slice) => T::write_slice(&mut self.writer, slice, &self.plan)?,
+            None => T::write_rows(&mut self.writer, view.rows().into_iter(), &self.plan)?,
         }
         self.header.shape[0] += rows;
         Ok(())
@@ -175,7 +173,7 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
             &ReadOptions::default().max_header_size(usize::MAX),
         )?;
         let header = info.header;
-        check_accepts::<T>(&header.dtype)?;
+        let plan = T::write_plan(&header.dtype)?;
         header.rows()?;
         let prefix_len = header.to_bytes()?.len();
         if prefix_len as u64 != info.data_offset {
@@ -202,14 +200,12 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
                 offset: expected_end - start,
             });
         }
-        let endian = header.dtype.scalar_endian();
         Ok(NpyRowWriter {
             writer: file,
             start,
             header,
             prefix_len,
-            endian,
-            _element: std::marker::PhantomData,
+            plan,
         })
     }
 }

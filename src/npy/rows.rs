@@ -5,9 +5,8 @@ use std::io::Read;
 use ndarray::{ArrayViewD, IxDyn};
 
 use super::read::NpyReader;
-use crate::codec::check_accepts;
+use crate::codec::Codec;
 use crate::codec::{DataReader, Element};
-use crate::dtype::Endian;
 use crate::error::{Error, Result};
 use crate::header::Header;
 
@@ -25,7 +24,7 @@ use crate::header::Header;
 /// }
 /// assert_eq!(sums, vec![28, 92, 70]); // rows 0-3, 4-7, 8-9
 /// ```
-pub struct RowChunks<R, T> {
+pub struct RowChunks<R, T: Element> {
     reader: R,
     header: Header,
     data_offset: u64,
@@ -36,7 +35,7 @@ pub struct RowChunks<R, T> {
     rows_done: usize,
     rows_per_chunk: usize,
     row_elems: usize,
-    endian: Endian,
+    plan: <T as Codec>::Plan,
     bytes: Vec<u8>,
     values: Vec<T>,
     finished: bool,
@@ -55,7 +54,7 @@ impl<R: Read> NpyReader<R> {
     pub fn row_chunks<T: Element>(self, rows_per_chunk: usize) -> Result<RowChunks<R, T>> {
         let (reader, info, remaining, options) = self.into_parts();
         let header = info.header;
-        check_accepts::<T>(&header.dtype)?;
+        let plan = T::read_plan(&header.dtype)?;
         let (rows_total, row_shape) = header.rows()?;
         if rows_per_chunk == 0 {
             return Err(Error::InvalidArgument {
@@ -73,7 +72,6 @@ impl<R: Read> NpyReader<R> {
                 });
             }
         }
-        let endian = header.dtype.scalar_endian();
         Ok(RowChunks {
             reader,
             row_elems: row_shape.iter().product(),
@@ -85,7 +83,7 @@ impl<R: Read> NpyReader<R> {
             rows_total,
             rows_done: 0,
             rows_per_chunk,
-            endian,
+            plan,
             bytes: Vec::new(),
             values: Vec::new(),
             finished: false,
@@ -180,7 +178,7 @@ impl<R: Read, T: Element> RowChunks<R, T> {
         data.read_chunk(&mut self.bytes, nbytes, total)?;
         self.consumed = data.consumed();
         let before = self.consumed - nbytes as u64;
-        T::decode_into(&self.bytes, &mut self.values, self.endian).map_err(|bad| {
+        T::decode_into(&self.bytes, &mut self.values, &self.plan).map_err(|bad| {
             Error::InvalidBool {
                 offset: self.data_offset + before + bad as u64,
                 value: self.bytes[bad],

@@ -15,9 +15,7 @@
 
 use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn, ShapeBuilder};
 
-use crate::codec::check_accepts;
-use crate::codec::Element;
-use crate::dtype::DType;
+use crate::codec::{CastError, Element};
 use crate::error::{Error, Result};
 use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 
@@ -27,28 +25,22 @@ pub(crate) fn not_viewable(reason: impl Into<String>) -> Error {
     }
 }
 
-/// Checks that `header`'s data can be seen as `T` with dimension `D` in place.
-fn check_viewable<T: Element, D: Dimension>(header: &Header) -> Result<()> {
-    check_accepts::<T>(&header.dtype)?;
+/// Checks that `header`'s data can be seen as `T` with dimension `D` in place (`mutable`:
+/// and written through).
+fn check_viewable<T: Element, D: Dimension>(header: &Header, mutable: bool) -> Result<()> {
+    let plan = T::read_plan(&header.dtype)?;
     if let Some(n) = D::NDIM {
         if n != header.shape.len() {
-            return Err(Error::DimensionMismatch {
-                expected: n,
-                found: header.shape.len(),
-                shape: header.shape.iter().map(|&d| d as u64).collect(),
-            });
+            return Err(dimension_error::<D>(header));
         }
     }
-    if let DType::Scalar(s) = &header.dtype {
-        if s.endian().needs_swap() {
-            return Err(not_viewable(format!(
-                "the data is {:?}-endian ({}) and this machine is not",
-                s.endian(),
-                header.dtype.descr_repr()
-            )));
-        }
-    }
-    Ok(())
+    T::zero_copy(&plan, mutable).map_err(|reason| {
+        not_viewable(format!(
+            "{} data can't be seen as {} in place: {reason}",
+            header.dtype.descr_repr(),
+            T::NAME
+        ))
+    })
 }
 
 fn view_shape(header: &Header) -> ndarray::StrideShape<IxDyn> {
@@ -79,16 +71,18 @@ pub(crate) fn data_range(info: &HeaderInfo, total: usize) -> Result<std::ops::Ra
     Ok(start..start + len)
 }
 
-fn cast_error<T: Element>(header: &Header, offset: u64) -> Error {
-    if T::NAME == "bool" {
-        not_viewable("a bool byte is neither 0 nor 1")
-    } else {
-        not_viewable(format!(
+fn cast_error<T: Element>(header: &Header, offset: u64, error: CastError) -> Error {
+    match error {
+        CastError::BadBool(at) => not_viewable(format!(
+            "the bool byte at offset {} is neither 0 nor 1",
+            offset + at as u64
+        )),
+        CastError::Misaligned => not_viewable(format!(
             "the data at offset {offset} is not aligned to {} bytes for {} ({})",
             std::mem::align_of::<T>(),
             T::NAME,
             header.dtype.descr_repr()
-        ))
+        )),
     }
 }
 
@@ -134,8 +128,8 @@ pub(crate) fn view_data<'a, T: Element, D: Dimension>(
     data: &'a [u8],
     offset: u64,
 ) -> Result<ArrayView<'a, T, D>> {
-    check_viewable::<T, D>(header)?;
-    let slice = T::cast_bytes(data).ok_or_else(|| cast_error::<T>(header, offset))?;
+    check_viewable::<T, D>(header, false)?;
+    let slice = T::cast_bytes(data).map_err(|e| cast_error::<T>(header, offset, e))?;
     let view = ArrayView::from_shape(view_shape(header), slice).map_err(|source| Error::Shape {
         shape: header.shape.clone(),
         source,
@@ -164,8 +158,8 @@ pub(crate) fn view_data_mut<'a, T: Element, D: Dimension>(
     data: &'a mut [u8],
     offset: u64,
 ) -> Result<ArrayViewMut<'a, T, D>> {
-    check_viewable::<T, D>(header)?;
-    let slice = T::cast_bytes_mut(data).ok_or_else(|| cast_error::<T>(header, offset))?;
+    check_viewable::<T, D>(header, true)?;
+    let slice = T::cast_bytes_mut(data).map_err(|e| cast_error::<T>(header, offset, e))?;
     let view =
         ArrayViewMut::from_shape(view_shape(header), slice).map_err(|source| Error::Shape {
             shape: header.shape.clone(),

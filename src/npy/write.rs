@@ -158,20 +158,17 @@ fn write_typed<T: Element, W: Write + ?Sized>(
     dtype: DType,
     options: &WriteOptions,
 ) -> Result<()> {
-    let endian = match &dtype {
-        DType::Scalar(s) => s.endian(),
-        _ => Endian::NotApplicable,
-    };
+    let plan = T::write_plan(&dtype)?;
     let header = typed_header(&view, dtype, options);
     let fortran = header.fortran_order;
     header.data_len()?;
     writer.write_all(&options.header_bytes(&header)?)?;
     let ordered = if fortran { view.reversed_axes() } else { view };
     match ordered.as_slice() {
-        Some(contiguous) => T::write_slice(writer, contiguous, endian)?,
+        Some(contiguous) => T::write_slice(writer, contiguous, &plan)?,
         // 0-d arrays are always contiguous, so there is at least one axis here. Rows are
         // 1-D views: iterating them is fast, unlike element-wise IxDyn iteration.
-        None => T::write_rows(writer, ordered.rows().into_iter(), endian)?,
+        None => T::write_rows(writer, ordered.rows().into_iter(), &plan)?,
     }
     Ok(())
 }

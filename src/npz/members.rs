@@ -6,8 +6,7 @@ use std::io::{self, Seek, Write};
 use ndarray::{ArrayBase, Data, Dimension};
 
 use super::NpzWriter;
-use crate::codec::Element;
-use crate::dtype::Endian;
+use crate::codec::{Codec, Element};
 use crate::error::{Error, Result};
 
 /// Writes the bytes of one `.npz` member; see [`NpzWriter::start_member`].
@@ -84,7 +83,7 @@ pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
     pub(super) row_shape: Vec<usize>,
     pub(super) announced: usize,
     pub(super) remaining: usize,
-    pub(super) _element: std::marker::PhantomData<T>,
+    pub(super) plan: <T as Codec>::Plan,
 }
 
 impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
@@ -119,8 +118,8 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
         let stored = self.stored.clone();
         let zip = self.npz.zip().map_err(|e| e.in_member(&stored))?;
         let result = match view.as_slice() {
-            Some(slice) => T::write_slice(zip, slice, Endian::NATIVE),
-            None => T::write_rows(zip, view.rows().into_iter(), Endian::NATIVE),
+            Some(slice) => T::write_slice(zip, slice, &self.plan),
+            None => T::write_rows(zip, view.rows().into_iter(), &self.plan),
         };
         result.map_err(|e| Error::from(e).in_member(&stored))?;
         self.remaining -= block.len();

@@ -433,6 +433,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         shape: &[usize],
     ) -> Result<NpzArrayWriter<'_, W, T>> {
         let header = Header::new(T::dtype(Endian::NATIVE), shape.to_vec(), false);
+        let plan = T::write_plan(&header.dtype)?;
         let prefix = header.to_bytes()?;
         let total = header.element_count()?;
         let stored = format!("{name}.npy");
@@ -451,7 +452,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             row_shape: shape.get(1..).unwrap_or_default().to_vec(),
             announced: total,
             remaining: total,
-            _element: std::marker::PhantomData,
+            plan,
         })
     }
 

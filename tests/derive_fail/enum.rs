@@ -1,0 +1,7 @@
+#[derive(Clone, Copy, npio::Record)]
+enum Row {
+    A,
+    B,
+}
+
+fn main() {}

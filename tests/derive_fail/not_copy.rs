@@ -1,0 +1,6 @@
+#[derive(Clone, npio::Record)]
+struct Row {
+    x: f64,
+}
+
+fn main() {}
