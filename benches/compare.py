@@ -11,7 +11,8 @@ is faster). Each timed run directly follows an untimed run of the same tool and 
 that every tool works in the memory state its own previous run left (on a virtual machine,
 memory that was freed a few seconds earlier is much slower to touch again, and that would
 otherwise favour whichever tool happens to run right after a fast one). Input files are written once by NumPy and stay in the page cache (warm reads).
-The CLI rows time whole commands (process start-up included) against Python doing the same
+The Python rows (benches/compare_python.py, when `pip install ./python` was run) compare
+`import npio` with NumPy in fresh processes. The CLI rows time whole commands (process start-up included) against Python doing the same
 work (interpreter start-up and import excluded).
 
 Every tool does the same verified work: reads print a checksum (shape and CRC-32 of the values
@@ -32,6 +33,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import compare_python
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ["npio", "numpy", "ndarray-npy", "npyz", "floor"]
@@ -244,9 +247,13 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path("/tmp/npio-compare"))
     parser.add_argument("--only", help="run only rows whose label contains this")
+    parser.add_argument("--python", nargs=4, metavar=("SIDE", "OP", "INPUT", "OUTPUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.numpy:
         numpy_op(*args.numpy)
+        return
+    if args.python:
+        compare_python.child(*args.python, np_checksum, np_members_checksum)
         return
 
     subprocess.run(["cargo", "build", "--quiet", "--release", "--example", "compare", "--bin", "npio"],
@@ -309,6 +316,11 @@ def main():
         cli = cli_row(work, args.runs, npio_bin)
         table.append(("CLI: 1,000 small npz, convert --out-dir vs Python loop", cli, {}))
         table.extend(many_members_rows(work, args.runs, npio_bin))
+    if compare_python.available():
+        table.extend(compare_python.rows(work, args.runs, args.mib, args.only, np_members_checksum))
+    else:
+        print("the npio Python package is not installed (pip install ./python): no Python rows",
+              file=sys.stderr)
 
     print(f"\n{args.runs} fresh-process runs per cell: median (min-max); x = other tool's median / npio's median;"
           " every tool's output checked (see the script's docstring)\n")
@@ -324,7 +336,7 @@ def main():
             return "-" if t not in med or not med.get("npio") else f"{med[t] / med['npio']:.2f}"
         print(f"| {label} | {cell('npio')} | {cell('numpy')} | {cell('ndarray-npy')} | {cell('npyz')} "
               f"| {cell('floor')} | {ratio('numpy')} | {ratio('ndarray-npy')} | {ratio('npyz')} |")
-        if sizes:
+        if sizes and len(sizes) > 1:
             base = sizes.get("numpy")
             desc = ", ".join(f"{t} {s / 1e6:.2f} MB" + (f" ({s / base:.3f}x NumPy)" if base else "")
                              for t, s in sizes.items())

@@ -23,7 +23,8 @@ use ndarray::{Array, ArrayD, Dimension, IxDyn};
 
 use super::array::DynArray;
 use super::decode::read_dyn_data;
-use crate::codec::{shape_vec, BulkFill, DataReader, Element};
+use crate::codec::{check_bools, shape_vec, BulkFill, DataReader, Element};
+use crate::dtype::ScalarKind;
 use crate::error::{with_path, Error, Result};
 use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 
@@ -276,6 +277,60 @@ impl<R: Read> NpyReader<R> {
         let values = read_dyn_data(&mut data, &header, count)?;
         data.check_end(allow_trailing)?;
         DynArray::new(header.dtype, values)
+    }
+
+    /// Checks that the source can hold the data the header claims, when its length is known
+    /// (files, archive members, byte slices); sources of unknown length pass. Call it before
+    /// allocating a buffer of the header's size for [`NpyReader::read_raw_into`]: a hostile
+    /// header can claim any size.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("short.npy");
+    /// let mut bytes = npio::to_bytes(&ndarray::arr1(&[1u32, 2, 3])).unwrap();
+    /// bytes.truncate(bytes.len() - 1);
+    /// std::fs::write(&path, bytes).unwrap();
+    /// let err = npio::NpyReader::open(&path).unwrap().check_data_len().unwrap_err();
+    /// assert!(matches!(err, npio::Error::TruncatedData { expected: 12, found: 11, .. }));
+    /// ```
+    pub fn check_data_len(&mut self) -> Result<()> {
+        let total = self.info.header.data_len()? as u64;
+        self.data_reader().check_claim(total)
+    }
+
+    /// Reads the data bytes exactly as stored (the file's byte order and memory order) into
+    /// `out`, which must be [`Header::data_len`] bytes long: for buffers owned by another
+    /// runtime, such as a NumPy array's memory. Files are read as [`NpyReader::read`] reads
+    /// them (in parallel when large); a bool array's bytes must be 0 or 1; nothing may follow
+    /// the data unless the options allow it.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u16, 2])).unwrap();
+    /// let mut reader = npio::NpyReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// reader.check_data_len().unwrap();
+    /// let mut out = vec![0u8; reader.header().data_len().unwrap()];
+    /// reader.read_raw_into(&mut out).unwrap();
+    /// assert_eq!(out, [1, 0, 2, 0]);
+    /// ```
+    pub fn read_raw_into(mut self, out: &mut [u8]) -> Result<()> {
+        let header = self.info.header.clone();
+        header.dtype.check_no_object()?;
+        let total = header.data_len()?;
+        if out.len() != total {
+            return Err(Error::DataLength {
+                found: out.len() as u64,
+                expected: total as u64,
+            });
+        }
+        let allow_trailing = self.options.get_allow_trailing_data();
+        let unit = header.dtype.itemsize().max(1);
+        let mut data = self.data_reader();
+        data.check_claim(total as u64)?;
+        data.fill_exact(out, unit, None)?;
+        if header.dtype.as_scalar().map(|s| s.kind()) == Some(ScalarKind::Bool) {
+            check_bools(out, data.data_offset())?;
+        }
+        data.check_end(allow_trailing)
     }
 }
 

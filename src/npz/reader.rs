@@ -32,7 +32,10 @@ use crate::npy::{DynArray, NpyReader, ReadNpy};
 ///
 /// Opening an archive checks its structure once (see [`NpzReader::new_with`]); member
 /// names are looked up in an index built then. Member names are untrusted input: to extract
-/// members into a folder, map each name with [`crate::npz::member_path`].
+/// members into a folder, map each name with [`crate::npz::member_path`]. Cloning a reader
+/// over a cheaply cloned source ([`ArchiveFile`], `Cursor<&[u8]>`) gives an independent
+/// reader, for reading members on several threads.
+#[derive(Clone)]
 pub struct NpzReader<R> {
     archive: ZipArchive<R>,
     names: NameIndex,

@@ -1,0 +1,115 @@
+"""The Python package's rows of benches/compare.py: `import npio` against NumPy.
+
+Each measurement is one operation in a fresh Python process, timed around the operation only
+(interpreter start-up and imports excluded); the two sides take turns, each timed run follows
+an untimed run of the same side, reads print checksums that must agree, and written archives
+are loaded back by NumPy and compared with the input.
+"""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROWS = [
+    ("python: savez_compressed, mixed 56 MiB", "savez-compressed", "mixed_stored.npz"),
+    ("python: load every member, deflated mixed 4 members", "load-all", "mixed_deflated.npz"),
+    ("python: load one deflated 64 MiB member", "load-all", "one_deflated.npz"),
+    ("python: load .npy {mib} MiB f64", "load-npy", "big.npy"),
+    ("python: mmap_mode='r' of a stored 16 MiB npz member", "mmap-member", "mixed_stored.npz"),
+]
+SIDES = ["npio", "numpy"]
+
+
+def child(side, op, inp, out, checksum, members_checksum):
+    """Runs one operation in this (fresh) process and prints `seconds checksum`."""
+    import numpy as np
+
+    lib = np
+    if side == "npio":
+        import npio as lib
+    members = None
+    if op == "savez-compressed":
+        with np.load(inp) as d:
+            members = {k: d[k] for k in d.files}
+    start = time.perf_counter()
+    if op == "load-all":
+        with lib.load(inp) as d:
+            result = d.read_all() if side == "npio" else {k: d[k] for k in d.files}
+    elif op == "load-npy":
+        result = lib.load(inp)
+    elif op == "mmap-member":
+        result = lib.load(inp, mmap_mode="r")["walk"]  # NumPy cannot map members: it reads
+    elif op == "savez-compressed":
+        result = lib.savez_compressed(out, **members)
+    else:
+        sys.exit(3)
+    seconds = time.perf_counter() - start
+    if op == "load-all":
+        check = ",".join(f"{k}={checksum(v)}" for k, v in result.items())
+    elif op in ("load-npy", "mmap-member"):
+        check = checksum(result)
+    else:
+        check = ""
+    del result
+    print(f"{seconds:.6f} {check}")
+
+
+def _run(side, op, inp, out):
+    cmd = [sys.executable, os.path.join(os.path.dirname(__file__), "compare.py"),
+           "--python", side, op, str(inp), str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    seconds, _, check = proc.stdout.strip().partition(" ")
+    return float(seconds), check
+
+
+def available():
+    """True when the npio Python package is installed (pip install ./python)."""
+    proc = subprocess.run([sys.executable, "-c", "import npio, npio._npio"], capture_output=True)
+    return proc.returncode == 0
+
+
+def rows(work, runs, mib, only, members_checksum):
+    """`(label, {side: [seconds]}, sizes)` for each Python row."""
+    import numpy as np
+
+    table = []
+    for label, op, name in ROWS:
+        label = label.format(mib=mib)
+        if only and only not in label:
+            continue
+        inp = work / name
+        samples = {side: [] for side in SIDES}
+        sizes = {}
+        seen = None
+        expected = None
+        if op == "savez-compressed":
+            with np.load(inp) as d:
+                expected = members_checksum(d)
+        for run in range(runs):
+            for side in SIDES[run % 2:] + SIDES[:run % 2]:
+                out = work / f"out-py-{side}.npz"
+                _run(side, op, inp, out)  # untimed: same memory state for both sides
+                if out.exists():
+                    out.unlink()
+                    os.sync()
+                seconds, check = _run(side, op, inp, out)
+                samples[side].append(seconds)
+                if check:
+                    seen = seen or (side, check)
+                    if check != seen[1]:
+                        raise SystemExit(f"{label}: {side} read {check[:200]}, {seen[0]} read {seen[1][:200]}")
+                if out.exists():
+                    if run == 0:
+                        with np.load(out) as d:
+                            got = members_checksum(d)
+                        if got != expected:
+                            raise SystemExit(f"{label}: {side} wrote {got[:200]}, expected {expected[:200]}")
+                    sizes[side] = out.stat().st_size
+                    out.unlink()
+        table.append((label, samples, sizes))
+        print(f"done: {label} (medians: " + ", ".join(
+            f"{s} {statistics.median(v) * 1e3:.1f} ms" for s, v in samples.items()) + ")", file=sys.stderr)
+    return table

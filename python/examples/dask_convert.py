@@ -1,0 +1,89 @@
+"""Convert a folder of .npz archives to deflated archives on a Dask cluster, with npio.
+
+Each task converts one archive: it reads every member (``NpzFile.read_all``), writes a
+deflated archive next to the output folder under a temporary name, checks it by reading it
+back, then renames it into place, so an output appears whole or not at all. Inputs are never
+modified. Each worker process runs one task at a time with ``threads`` npio threads.
+
+    python python/examples/dask_convert.py SRC DST [--workers 2] [--threads 1]
+
+Members that are not arrays are refused (the task fails naming them) rather than dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+import npio
+
+
+def convert(src: str, dst: str, threads: int) -> tuple[str, int, int]:
+    """Converts one archive; returns (name, members, output bytes)."""
+    with npio.load(src) as npz:
+        members = npz.read_all(threads=threads)
+    not_arrays = [name for name, value in members.items() if not isinstance(value, np.ndarray)]
+    if not_arrays:
+        raise ValueError(f"{src}: members that are not arrays would be lost: {not_arrays}")
+    tmp = f"{dst}.partial-{os.getpid()}.npz"
+    try:
+        npio.savez_compressed(tmp, threads=threads, **members)
+        with npio.load(tmp) as check:  # read back before the output appears
+            back = check.read_all(threads=threads)
+        for name, value in members.items():
+            if back[name].dtype != value.dtype or not np.array_equal(
+                back[name], value, equal_nan=value.dtype.kind in "fc"
+            ):
+                raise ValueError(f"{dst}: member {name!r} did not read back equal")
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return os.path.basename(src), len(members), os.path.getsize(dst)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("src", type=pathlib.Path, help="folder of .npz archives")
+    parser.add_argument("dst", type=pathlib.Path, help="output folder (created)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="npio threads per task")
+    args = parser.parse_args(argv)
+
+    from dask.distributed import Client, LocalCluster
+
+    inputs = sorted(args.src.glob("*.npz"))
+    if not inputs:
+        print(f"no .npz archives in {args.src}", file=sys.stderr)
+        return 1
+    args.dst.mkdir(parents=True, exist_ok=True)
+    targets = [args.dst / p.name for p in inputs]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        print(f"refusing to overwrite {len(existing)} outputs, e.g. {existing[0]}", file=sys.stderr)
+        return 1
+    with LocalCluster(
+        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, Client(cluster) as client:
+        futures = [
+            client.submit(convert, str(src), str(dst), args.threads, pure=False)
+            for src, dst in zip(inputs, targets)
+        ]
+        failed = 0
+        for future in futures:
+            try:
+                name, count, size = future.result()
+                print(f"{name}: {count} members, {size} bytes")
+            except Exception as error:  # report every failure, then fail the run
+                failed += 1
+                print(f"error: {error}", file=sys.stderr)
+    print(f"{len(inputs) - failed} converted, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+//! `npio._npio`: the Rust engine of the `npio` Python package.
+//!
+//! The Python layer (`npio/__init__.py`) gives NumPy's function names and arguments; this
+//! module does the work on npio's public API, with the GIL released while bytes move:
+//! headers are parsed and checked here, arrays are allocated by NumPy (so every dtype NumPy
+//! describes works, byte order and memory order included) and filled in place.
+
+mod buffer;
+mod errors;
+mod npy;
+mod npz;
+mod pool;
+mod source;
+
+use pyo3::prelude::*;
+
+/// The extension module.
+#[pymodule]
+fn _npio(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "PickleRequired",
+        m.py().get_type::<errors::PickleRequired>(),
+    )?;
+    m.add_function(wrap_pyfunction!(npy::read_npy, m)?)?;
+    m.add_function(wrap_pyfunction!(npy::parse_header, m)?)?;
+    m.add_function(wrap_pyfunction!(npy::save_npy, m)?)?;
+    m.add_function(wrap_pyfunction!(npy::npy_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(npz::open_npz, m)?)?;
+    m.add_function(wrap_pyfunction!(npz::write_npz, m)?)?;
+    m.add_class::<npz::Archive>()?;
+    Ok(())
+}

@@ -1,0 +1,425 @@
+//! `.npz` archives: a lazy reader (`Archive`, behind Python's `NpzFile`) whose `read_all`
+//! reads every member on all cores, and `write_npz` behind `savez` and `savez_compressed`.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, Cursor, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use npio::npz::ArchiveFile;
+use npio::{Compression, NpzReader, NpzWriter};
+use numpy::PyUntypedArray;
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+use rayon::prelude::*;
+
+use crate::buffer::ArrayMemory;
+use crate::errors::{in_member, OrPy};
+use crate::npy::{allocate, check_before_alloc, fill, header_for, read_options, HeaderTuple};
+use crate::pool;
+use crate::source::Source;
+
+/// Archive bytes held in memory, shared (not copied) by the readers of several threads.
+#[derive(Clone)]
+struct Shared(Arc<[u8]>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// An archive read from a file or from memory.
+enum Npz {
+    File(NpzReader<ArchiveFile>),
+    Memory(NpzReader<Cursor<Shared>>),
+}
+
+/// Runs `$body` with `$reader` bound to the archive's reader, whatever its source.
+macro_rules! with_reader {
+    ($npz:expr, $reader:ident => $body:expr) => {
+        match $npz {
+            Npz::File($reader) => $body,
+            Npz::Memory($reader) => $body,
+        }
+    };
+}
+
+/// An open `.npz` archive: member names are listed once; members are read on demand.
+#[pyclass(frozen, module = "npio._npio")]
+pub(crate) struct Archive {
+    npz: Mutex<Option<Npz>>,
+    path: Option<PathBuf>,
+    stored: Vec<String>,
+    stored_set: HashSet<String>,
+    names: Vec<String>,
+}
+
+/// Opens an archive (a path, or its bytes).
+#[pyfunction]
+#[pyo3(signature = (source, max_header_size=10000))]
+pub(crate) fn open_npz(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    max_header_size: usize,
+) -> PyResult<Archive> {
+    let options = read_options(max_header_size);
+    let (npz, path) = match Source::from_py(source)? {
+        Source::Path(path) => {
+            let reader = py
+                .detach(|| NpzReader::open_with(&path, &options))
+                .or_py(Some(&path))?;
+            (Npz::File(reader), Some(path))
+        }
+        Source::Bytes(bytes) => {
+            let shared = Shared(Arc::from(bytes.as_bytes()));
+            let reader = NpzReader::new_with(Cursor::new(shared), &options).or_py(None)?;
+            (Npz::Memory(reader), None)
+        }
+    };
+    let (stored, names) = with_reader!(&npz, r => (r.stored_names(), r.names()));
+    Ok(Archive {
+        stored_set: stored.iter().cloned().collect(),
+        npz: Mutex::new(Some(npz)),
+        path,
+        stored,
+        names,
+    })
+}
+
+/// Reads one member: an array for `*.npy` members, the bytes of any other member.
+fn read_member<'py, R: Read + Seek + Send>(
+    py: Python<'py>,
+    reader: &mut NpzReader<R>,
+    stored: &str,
+    alloc: &Bound<'py, PyAny>,
+    threads: Option<usize>,
+    path: Option<&Path>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if !stored.ends_with(".npy") {
+        let bytes = py.detach(|| reader.read_raw(stored)).or_py(path)?;
+        return Ok(PyBytes::new(py, &bytes).into_any());
+    }
+    let mut member = reader.member_reader(stored).or_py(path)?;
+    check_before_alloc(&mut member, path, Some(stored))?;
+    let array = allocate(alloc, member.header())?;
+    fill(py, member, &array, threads, path, Some(stored))?;
+    Ok(array.into_any())
+}
+
+/// A member to fill in `read_all`.
+struct Job {
+    stored: String,
+    size: u64,
+    memory: ArrayMemory,
+}
+
+/// Reads every member; arrays are filled on the pool, largest first, one reader per thread.
+fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
+    py: Python<'py>,
+    reader: &NpzReader<R>,
+    stored: &[String],
+    alloc: &Bound<'py, PyAny>,
+    threads: Option<usize>,
+    path: Option<&Path>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let mut first = reader.clone();
+    let mut values = Vec::with_capacity(stored.len());
+    let mut jobs = Vec::new();
+    for name in stored {
+        if !name.ends_with(".npy") {
+            let bytes = py.detach(|| first.read_raw(name)).or_py(path)?;
+            values.push(PyBytes::new(py, &bytes).into_any());
+            continue;
+        }
+        let mut member = first.member_reader(name).or_py(path)?;
+        check_before_alloc(&mut member, path, Some(name))?;
+        let header = member.header().clone();
+        drop(member);
+        let array = allocate(alloc, &header)?;
+        let memory = ArrayMemory::of(&array, true)?;
+        jobs.push(Job {
+            stored: name.clone(),
+            size: memory.len() as u64,
+            memory,
+        });
+        values.push(array.into_any());
+    }
+    jobs.sort_by_key(|job| std::cmp::Reverse(job.size));
+    let result = py.detach(|| {
+        pool::run(threads, move || {
+            jobs.into_par_iter()
+                .map_init(
+                    || reader.clone(),
+                    |r, mut job| {
+                        let member = r.member_reader(&job.stored)?;
+                        // SAFETY: each job's array was allocated above for this read only and
+                        // no Python code has seen it yet; `values` keeps them alive.
+                        member
+                            .read_raw_into(unsafe { job.memory.as_mut_slice() })
+                            .map_err(|e| in_member(e, Some(&job.stored)))
+                    },
+                )
+                .collect::<npio::Result<()>>()
+        })
+    })?;
+    result.or_py(path)?;
+    Ok(values)
+}
+
+#[pymethods]
+impl Archive {
+    /// Member names as NumPy lists them (`.npy` stripped), in archive order.
+    fn names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+
+    /// Member names as stored in the archive.
+    fn stored_names(&self) -> Vec<String> {
+        self.stored.clone()
+    }
+
+    /// The stored name for `key` (a listed name or a stored name), or `None`.
+    fn resolve(&self, key: &str) -> Option<String> {
+        if self.stored_set.contains(key) {
+            return Some(key.to_string());
+        }
+        let with_suffix = format!("{key}.npy");
+        self.stored_set
+            .contains(&with_suffix)
+            .then_some(with_suffix)
+    }
+
+    /// Reads member `key`: an array, or bytes for a member that is not an array.
+    #[pyo3(signature = (key, alloc, threads=None))]
+    fn read<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        alloc: &Bound<'py, PyAny>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let stored = self
+            .resolve(key)
+            .ok_or_else(|| PyKeyError::new_err(format!("{key} is not a file in the archive")))?;
+        let mut guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
+        let npz = guard.as_mut().ok_or_else(closed)?;
+        let path = self.path.as_deref();
+        with_reader!(npz, r => read_member(py, r, &stored, alloc, threads, path))
+    }
+
+    /// Every member, `(name, value)` in archive order; arrays are read in parallel.
+    #[pyo3(signature = (alloc, threads=None))]
+    fn read_all<'py>(
+        &self,
+        py: Python<'py>,
+        alloc: &Bound<'py, PyAny>,
+        threads: Option<usize>,
+    ) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+        let guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
+        let npz = guard.as_ref().ok_or_else(closed)?;
+        let path = self.path.as_deref();
+        let values =
+            with_reader!(npz, r => read_all_from(py, r, &self.stored, alloc, threads, path))?;
+        Ok(self.names.iter().cloned().zip(values).collect())
+    }
+
+    /// For a stored (uncompressed) array member: `(descr, shape, fortran_order, offset)`,
+    /// where `offset` is the position of its data in the archive file, for a memory map;
+    /// `None` for compressed members, members that are not arrays and archives in memory.
+    fn map_info(&self, key: &str) -> PyResult<Option<HeaderTuple>> {
+        let Some(stored) = self.resolve(key) else {
+            return Err(PyKeyError::new_err(format!(
+                "{key} is not a file in the archive"
+            )));
+        };
+        let mut guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(Npz::File(reader)) = guard.as_mut() else {
+            return match guard.as_ref() {
+                None => Err(closed()),
+                Some(_) => Ok(None),
+            };
+        };
+        let path = self.path.as_deref();
+        if !stored.ends_with(".npy") {
+            return Ok(None);
+        }
+        let info = reader.member_info(&stored).or_py(path)?;
+        let Some(offset) = info.array_data_offset() else {
+            return Ok(None);
+        };
+        let mut member = reader.member_reader(&stored).or_py(path)?;
+        check_before_alloc(&mut member, path, Some(&stored))?;
+        let header = member.header();
+        Ok(Some((
+            header.dtype.descr_repr(),
+            header.shape.clone(),
+            header.fortran_order,
+            offset,
+        )))
+    }
+
+    /// Closes the archive; later reads raise `ValueError`.
+    fn close(&self) {
+        *self.npz.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// True once closed.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.npz.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+    }
+}
+
+/// The error for reads after `close()`.
+fn closed() -> PyErr {
+    PyValueError::new_err("the archive is closed")
+}
+
+/// A member to write: an array's header and memory, or ready bytes.
+enum Member<'py> {
+    Array {
+        stored: String,
+        head: Vec<u8>,
+        memory: ArrayMemory,
+        _array: Bound<'py, PyUntypedArray>,
+    },
+    Bytes {
+        stored: String,
+        bytes: Bound<'py, PyBytes>,
+    },
+}
+
+/// A member from Python: `(stored_name, descr, shape, fortran_order, array)` or
+/// `(stored_name, bytes)`.
+fn member_from_py<'py>(item: &Bound<'py, PyTuple>) -> PyResult<Member<'py>> {
+    let stored: String = item.get_item(0)?.extract()?;
+    match item.len() {
+        2 => Ok(Member::Bytes {
+            stored,
+            bytes: item.get_item(1)?.cast_into::<PyBytes>()?,
+        }),
+        5 => {
+            let descr: String = item.get_item(1)?.extract()?;
+            let shape: Vec<usize> = item.get_item(2)?.extract()?;
+            let fortran: bool = item.get_item(3)?.extract()?;
+            let array = item.get_item(4)?.cast_into::<PyUntypedArray>()?;
+            let memory = ArrayMemory::of(&array, false)?;
+            let head = header_for(&descr, shape, fortran, &memory)?
+                .to_bytes()
+                .or_py(None)?;
+            Ok(Member::Array {
+                stored,
+                head,
+                memory,
+                _array: array,
+            })
+        }
+        _ => Err(PyTypeError::new_err(
+            "a member is (name, descr, shape, fortran_order, array) or (name, bytes)",
+        )),
+    }
+}
+
+/// Adds one member: stored members stream from the array's memory; deflated ones are
+/// compressed in parallel blocks from one buffer.
+fn add_member<W: Write + Seek>(
+    npz: &mut NpzWriter<W>,
+    stored: &str,
+    head: &[u8],
+    data: &[u8],
+) -> npio::Result<()> {
+    let len = (head.len() + data.len()) as u64;
+    if npz.compression() == Compression::Stored {
+        let mut member = npz.start_member(stored, len)?;
+        member.write_all(head)?;
+        member.write_all(data)?;
+        return member.finish();
+    }
+    let mut bytes = Vec::with_capacity(head.len() + data.len());
+    bytes.extend_from_slice(head);
+    bytes.extend_from_slice(data);
+    npz.add_raw(stored, bytes)
+}
+
+/// Writes every member, then finishes the archive.
+fn write_all<W: Write + Seek>(
+    mut npz: NpzWriter<W>,
+    members: &[(String, &[u8], &[u8])],
+) -> npio::Result<W> {
+    for (stored, head, data) in members {
+        add_member(&mut npz, stored, head, data)?;
+    }
+    npz.finish()
+}
+
+/// Writes an archive to `target` (a path), or returns its bytes when `target` is `None`.
+/// `compress`: deflate (npio's per-member encoder choice, or zlib at `level`).
+#[pyfunction]
+#[pyo3(signature = (target, members, compress, level=None, threads=None))]
+pub(crate) fn write_npz<'py>(
+    py: Python<'py>,
+    target: Option<PathBuf>,
+    members: Vec<Bound<'py, PyTuple>>,
+    compress: bool,
+    level: Option<u32>,
+    threads: Option<usize>,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let compression = match (compress, level) {
+        (false, _) => Compression::Stored,
+        (true, None) => Compression::Auto,
+        (true, Some(level)) if level <= 9 => Compression::Deflated { level },
+        (true, Some(level)) => {
+            return Err(PyValueError::new_err(format!(
+                "compression level {level} is out of range 0..=9"
+            )))
+        }
+    };
+    let members: Vec<Member<'py>> = members
+        .iter()
+        .map(member_from_py)
+        .collect::<PyResult<_>>()?;
+    // SAFETY: every array is kept alive by `members` until the end of this function and only
+    // read; bytes objects are immutable.
+    let parts: Vec<(String, &[u8], &[u8])> = members
+        .iter()
+        .map(|m| match m {
+            Member::Array {
+                stored,
+                head,
+                memory,
+                ..
+            } => (stored.clone(), head.as_slice(), unsafe {
+                memory.as_slice()
+            }),
+            Member::Bytes { stored, bytes } => (stored.clone(), &[][..], bytes.as_bytes()),
+        })
+        .collect();
+    match target {
+        Some(path) => {
+            py.detach(|| {
+                pool::run(threads, || -> npio::Result<()> {
+                    let file = BufWriter::new(File::create(&path)?);
+                    let mut npz = NpzWriter::new(file);
+                    npz.set_compression(compression);
+                    write_all(npz, &parts)?.flush()?;
+                    Ok(())
+                })
+            })?
+            .or_py(Some(&path))?;
+            Ok(None)
+        }
+        None => {
+            let bytes = py.detach(|| {
+                pool::run(threads, || -> npio::Result<Vec<u8>> {
+                    let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
+                    npz.set_compression(compression);
+                    Ok(write_all(npz, &parts)?.into_inner())
+                })
+            })?;
+            Ok(Some(PyBytes::new(py, &bytes.or_py(None)?)))
+        }
+    }
+}
