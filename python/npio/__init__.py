@@ -146,19 +146,23 @@ def load(
     if mmap_mode not in (None, "r", "r+", "c"):
         raise ValueError(f"mmap_mode must be None, 'r', 'r+' or 'c', not {mmap_mode!r}")
     pickle_kwargs = {"encoding": encoding, "fix_imports": fix_imports}
+
+    def open_npz(source, mode):
+        return NpzFile(
+            source,
+            mmap_mode=mode,
+            allow_pickle=allow_pickle,
+            max_header_size=max_header_size,
+            threads=threads,
+            pickle_kwargs=pickle_kwargs,
+        )
+
     if _is_path(file):
         path = _fspath(file)
         with open(path, "rb") as probe:
             magic = probe.read(len(_NPY_MAGIC))
         if magic.startswith(_ZIP_MAGICS):
-            return NpzFile(
-                path,
-                mmap_mode=mmap_mode,
-                allow_pickle=allow_pickle,
-                max_header_size=max_header_size,
-                threads=threads,
-                pickle_kwargs=pickle_kwargs,
-            )
+            return open_npz(path, mmap_mode)
         if magic != _NPY_MAGIC:
             return _not_npy(file, magic, path, allow_pickle, pickle_kwargs, mmap_mode)
         try:
@@ -174,14 +178,7 @@ def load(
     magic = file.read(len(_NPY_MAGIC))
     file.seek(start)
     if magic.startswith(_ZIP_MAGICS):
-        return NpzFile(
-            file.read(),
-            mmap_mode=None,
-            allow_pickle=allow_pickle,
-            max_header_size=max_header_size,
-            threads=threads,
-            pickle_kwargs=pickle_kwargs,
-        )
+        return open_npz(file.read(), None)  # archives in memory are read, never mapped
     if magic != _NPY_MAGIC:
         return _not_npy(file, magic, None, allow_pickle, pickle_kwargs, None)
     try:
