@@ -13,7 +13,8 @@ memory that was freed a few seconds earlier is much slower to touch again, and t
 otherwise favour whichever tool happens to run right after a fast one). Input files are written once by NumPy and stay in the page cache (warm reads).
 The Python rows (benches/compare_python.py, when `pip install ./python` was run) compare
 `import npio` with NumPy in fresh processes. The CLI rows time whole commands (process start-up included) against Python doing the same
-work (interpreter start-up and import excluded).
+work (interpreter start-up and import excluded); the `scale:` rows (benches/compare_scale.py)
+are the CLI on large checkpoints and batches of archives, with the write floor beside them.
 
 Every tool does the same verified work: reads print a checksum (shape and CRC-32 of the values
 in native byte order, C order) that must agree across tools, written files are loaded back with
@@ -35,6 +36,7 @@ import time
 from pathlib import Path
 
 import compare_python
+import compare_scale
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ["npio", "numpy", "ndarray-npy", "npyz", "floor"]
@@ -116,6 +118,20 @@ def output_checksum(op, out):
     return np_checksum(np.load(out))
 
 
+def mixed_members(rng, image_rows):
+    """The mixed archive's members: random walk, integers, sparse floats, an image-like array."""
+    import numpy as np
+
+    n = 2 << 20
+    return {
+        "walk": np.cumsum(rng.standard_normal(n)),
+        "ints": np.round(rng.standard_normal(n) * 1000).astype(np.float64),
+        "sparse": np.where(rng.random(2 * n) < 0.05, rng.standard_normal(2 * n), 0).astype(np.float32),
+        "image": (np.add.outer(np.arange(image_rows), np.arange(4096)) // 37 % 256
+                  + rng.integers(0, 8, (image_rows, 4096))).astype(np.uint8),
+    }
+
+
 def make_inputs(work, mib):
     import numpy as np
 
@@ -130,14 +146,7 @@ def make_inputs(work, mib):
     np.save(work / "big.npy", big)
     np.save(work / "big_be.npy", big.astype(">f8"))
     del big
-    n = 2 << 20
-    mixed = {
-        "walk": np.cumsum(rng.standard_normal(n)),
-        "ints": np.round(rng.standard_normal(n) * 1000).astype(np.float64),
-        "sparse": np.where(rng.random(2 * n) < 0.05, rng.standard_normal(2 * n), 0).astype(np.float32),
-        "image": (np.add.outer(np.arange(2048), np.arange(4096)) // 37 % 256
-                  + rng.integers(0, 8, (2048, 4096))).astype(np.uint8),
-    }
+    mixed = mixed_members(rng, image_rows=2048)
     np.savez_compressed(work / "mixed_deflated.npz", **mixed)
     np.savez(work / "mixed_stored.npz", **mixed)
     np.savez_compressed(work / "one_deflated.npz", walk=np.cumsum(rng.standard_normal(8 << 20)))
@@ -316,6 +325,8 @@ def main():
         cli = cli_row(work, args.runs, npio_bin)
         table.append(("CLI: 1,000 small npz, convert --out-dir vs Python loop", cli, {}))
         table.extend(many_members_rows(work, args.runs, npio_bin))
+    if not args.only or "scale" in args.only:
+        table.extend(compare_scale.rows(work, args.runs, npio_bin, binary))
     if compare_python.available():
         table.extend(compare_python.rows(work, args.runs, args.mib, args.only, np_members_checksum))
     else:
@@ -336,7 +347,9 @@ def main():
             return "-" if t not in med or not med.get("npio") else f"{med[t] / med['npio']:.2f}"
         print(f"| {label} | {cell('npio')} | {cell('numpy')} | {cell('ndarray-npy')} | {cell('npyz')} "
               f"| {cell('floor')} | {ratio('numpy')} | {ratio('ndarray-npy')} | {ratio('npyz')} |")
-        if sizes and len(sizes) > 1:
+        if isinstance(sizes, str):
+            print(f"|  {sizes} | | | | | | | | |")
+        elif sizes and len(sizes) > 1:
             base = sizes.get("numpy")
             desc = ", ".join(f"{t} {s / 1e6:.2f} MB" + (f" ({s / base:.3f}x NumPy)" if base else "")
                              for t, s in sizes.items())

@@ -11,6 +11,7 @@
 //! - `write-strided INPUT.npy OUTPUT.npy`: write every other column of the 2-D array;
 //! - `mmap INPUT.npy`: map the file and view it as an array;
 //! - `npz-read INPUT.npz`: read every member into owned arrays;
+//! - `npz-inflate INPUT.npz` (floor only): inflate every deflated member in memory;
 //! - `npz-write INPUT.npz OUTPUT.npz` / `npz-write-stored ...`: write the (pre-loaded)
 //!   members deflated (as `np.savez_compressed`) or stored (as `np.savez`).
 //!
@@ -51,6 +52,37 @@ fn main() {
             },
             |(shape, v)| checksum(&ArrayViewD::from_shape(shape.as_slice(), v).unwrap()),
         ),
+        ("floor", "npz-inflate") => {
+            // The compute floor of reading a deflated archive: every member's compressed bytes
+            // already in memory, inflated by libdeflate (one call per member, no CRC) on every
+            // core into buffers faulted in before timing.
+            use rayon::prelude::*;
+            let bytes = std::fs::read(input).unwrap();
+            let members = npio::NpzReader::new(std::io::Cursor::new(&bytes[..]))
+                .unwrap()
+                .members()
+                .unwrap();
+            let mut jobs: Vec<(&[u8], Vec<u8>)> = members
+                .iter()
+                .map(|m| {
+                    let start = m.data_start as usize;
+                    let raw = &bytes[start..start + m.compressed_size as usize];
+                    (raw, vec![1u8; m.size as usize])
+                })
+                .collect();
+            jobs.sort_by_key(|(raw, _)| std::cmp::Reverse(raw.len()));
+            timed(
+                || {
+                    jobs.par_iter_mut()
+                        .with_max_len(1)
+                        .map_init(libdeflater::Decompressor::new, |d, (raw, out)| {
+                            d.deflate_decompress(raw, out).unwrap()
+                        })
+                        .sum::<usize>()
+                },
+                |_| String::new(),
+            )
+        }
         ("floor", "read") => {
             // Positional reads on every core into a buffer faulted in before timing: only the
             // copy out of the page cache is left, as fast as the machine allows.

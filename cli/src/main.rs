@@ -13,6 +13,7 @@
 mod cat;
 mod convert;
 mod info;
+mod members;
 mod output;
 mod progress;
 mod show;
@@ -160,6 +161,9 @@ struct InfoArgs {
 struct VerifyArgs {
     #[command(flatten)]
     limits: LimitArgs,
+    /// Threads: archive members are verified several at a time (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
     /// .npy or .npz files.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -268,7 +272,9 @@ fn main() -> ExitCode {
     });
     let result = match cli.command {
         Command::Info(args) => info::run(&args.paths, args.json, args.limits.read_options()),
-        Command::Verify(args) => verify::run(&args.paths, args.limits.read_options()),
+        Command::Verify(args) => with_threads(args.jobs, || {
+            verify::run(&args.paths, args.limits.read_options())
+        }),
         Command::Cat(args) => cat::run(
             &args.inputs,
             args.out.as_deref(),

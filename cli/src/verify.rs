@@ -29,28 +29,16 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
         FileKind::Npz => {
             let mut npz = npio::NpzReader::open_with(path, &options.clone())
                 .map_err(|e| CliError::npio(path, e))?;
+            let members = npz.members().map_err(|e| CliError::npio(path, e))?;
+            let results = crate::members::each_member(&mut npz, &members, |npz, i| {
+                verify_member(npz, &members[i], path)
+            });
             let (mut arrays, mut others, mut bytes) = (0usize, 0usize, 0u64);
-            for member in npz.members().map_err(|e| CliError::npio(path, e))? {
+            for (member, result) in members.iter().zip(results) {
+                bytes += result?;
                 if member.npy.is_some() {
-                    let name = &member.stored_name;
-                    let reader = npz
-                        .member_reader(name)
-                        .map_err(|e| member_error(path, name, e))?;
-                    let report = reader.verify().map_err(|e| member_error(path, name, e))?;
-                    bytes += report.data_bytes;
                     arrays += 1;
                 } else {
-                    // Not an array: read it through to check its CRC, in bounded memory.
-                    let mut reader = npz
-                        .raw_reader(&member.stored_name)
-                        .map_err(|e| CliError::npio(path, e))?;
-                    bytes += std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| {
-                        CliError::data(format!(
-                            "{}: npz member {:?}: {e}",
-                            path.display(),
-                            member.stored_name
-                        ))
-                    })?;
                     others += 1;
                 }
             }
@@ -60,6 +48,27 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
                 count(others, "other member", "other members")
             ))
         }
+    }
+}
+
+/// Reads one member of an archive through; returns its bytes of data.
+fn verify_member<R: std::io::Read + std::io::Seek>(
+    npz: &mut npio::NpzReader<R>,
+    member: &npio::npz::MemberInfo,
+    path: &Path,
+) -> Result<u64, CliError> {
+    let name = &member.stored_name;
+    if member.npy.is_some() {
+        let reader = npz
+            .member_reader(name)
+            .map_err(|e| member_error(path, name, e))?;
+        let report = reader.verify().map_err(|e| member_error(path, name, e))?;
+        Ok(report.data_bytes)
+    } else {
+        // Not an array: read it through to check its CRC, in bounded memory.
+        let mut reader = npz.raw_reader(name).map_err(|e| CliError::npio(path, e))?;
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| CliError::data(format!("{}: npz member {name:?}: {e}", path.display())))
     }
 }
 

@@ -134,10 +134,23 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
             values.push(PyBytes::new(py, &bytes).into_any());
             continue;
         }
-        let mut member = first.member_reader(name).or_py(path)?;
-        check_before_alloc(&mut member, path, Some(name))?;
-        let header = member.header().clone();
-        drop(member);
+        // The header alone (member_info inflates only its bytes, and checks that the member
+        // can hold the data it claims); the data is read on the pool below.
+        let info = py.detach(|| first.member_info(name)).or_py(path)?;
+        let header = match info.npy {
+            Some(npy) => npy.header,
+            None => {
+                // Named `.npy` without being one: the reader says what is wrong.
+                let mut member = first.member_reader(name).or_py(path)?;
+                check_before_alloc(&mut member, path, Some(name))?;
+                member.header().clone()
+            }
+        };
+        header
+            .dtype
+            .check_no_object()
+            .map_err(|e| in_member(e, Some(name)))
+            .or_py(path)?;
         let array = allocate(alloc, &header)?;
         let memory = ArrayMemory::of(&array, true)?;
         jobs.push(Job {

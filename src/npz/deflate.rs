@@ -8,9 +8,11 @@
 //! This is the technique of Mark Adler's `pigz`.
 //!
 //! No deflate implementation wins everywhere, so [`choose_encoder`] compresses a few samples of
-//! the member three ways and picks: zlib-rs at level 9 where it is clearly smaller (image-like
-//! bytes: 12%), else libdeflate (a C library; on float data about twice as fast as zlib-rs
-//! and smaller) where its output is no larger than zlib-rs level 6, else zlib-rs level 6.
+//! the member several ways and picks: zlib-rs at level 9 where it is clearly smaller (image-like
+//! bytes: 12%); else libdeflate (a C library) where its output is the size of zlib-rs level 6
+//! (what NumPy writes) within half a percent: at level 1 on entropy-bound data such as float
+//! noise (four times zlib's speed, same size), else at level 6 (on float data about twice as
+//! fast as zlib-rs, and smaller); else zlib-rs level 6.
 //! libdeflate compresses a member in one piece (it cannot end a block without ending the
 //! stream), so its members are compressed one thread each, several members at a time.
 //! [`inflate_whole`] reads whole members with libdeflate too, about 1.3x faster than zlib-rs.
@@ -26,12 +28,20 @@ pub(crate) const BLOCK_BYTES: usize = 1 << 20;
 /// Deflate's window: the dictionary each block starts with.
 const WINDOW_BYTES: usize = 32 << 10;
 
-/// Bytes per sample and number of samples [`choose_level`] compresses.
-const SAMPLE_BYTES: usize = 64 << 10;
+/// Bytes per sample and number of samples [`choose_encoder`] compresses.
+const SAMPLE_BYTES: usize = 32 << 10;
 const SAMPLES: usize = 4;
 
 /// Level 9 is chosen when its samples are at most this fraction of level 6's.
 const LEVEL_9_GAIN: f64 = 0.95;
+
+/// Level 9 is only tried where level 6 compresses the samples below this ratio: on data close
+/// to noise no match search finds more (and level 9 is the slowest sample to take).
+const LEVEL_9_TRY_BELOW: f64 = 0.8;
+
+/// libdeflate is chosen when its samples are at most this fraction of zlib's level 6 (what
+/// NumPy writes): the same size within half a percent, at two to four times the speed.
+const SAME_SIZE: f64 = 1.005;
 
 /// How one member is deflated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,19 +52,39 @@ pub(crate) enum Encoder {
     Libdeflate(u32),
 }
 
-/// The encoder for `data` when the caller lets npio choose (see the module documentation).
+/// Members smaller than this are not sampled (sampling would cost more than any choice
+/// saves): see [`compress_small`].
+pub(crate) const SMALL_MEMBER: usize = SAMPLE_BYTES * SAMPLES * 2;
+
+/// libdeflate level 1 output at least this fraction of its input means entropy-bound data,
+/// where no level finds more to remove.
+const ENTROPY_BOUND: f64 = 0.9;
+
+/// Compresses a member smaller than [`SMALL_MEMBER`] when npio chooses: libdeflate level 1
+/// where the data is entropy-bound, else libdeflate level 6 (as small as zlib's level 6 or
+/// smaller, at twice its speed; on a few KiB zlib-rs is slower still, as it sets up more).
+pub(crate) fn compress_small(data: &[u8]) -> Result<Vec<u8>> {
+    let fast = libdeflate(data, 1)?;
+    if fast.len() as f64 >= data.len() as f64 * ENTROPY_BOUND {
+        return Ok(fast);
+    }
+    libdeflate(data, 6)
+}
+
+/// The encoder for a member of at least [`SMALL_MEMBER`] bytes when the caller lets npio
+/// choose (see the module documentation).
 pub(crate) fn choose_encoder(data: &[u8]) -> Encoder {
-    if data.len() < SAMPLE_BYTES * 2 {
+    if data.len() < SMALL_MEMBER {
         return Encoder::Zlib(6);
     }
     let stride = (data.len() - SAMPLE_BYTES) / (SAMPLES - 1);
+    let sample = |i: usize| &data[i * stride..i * stride + SAMPLE_BYTES];
     // Samples compress as parallel tasks: the choice costs a fraction of the member.
     let sizes: Vec<Option<[usize; 3]>> = crate::par::map(SAMPLES, |i| {
-        let sample = &data[i * stride..i * stride + SAMPLE_BYTES];
         Some([
-            deflate_block(sample, &[], 6, true).ok()?.len(),
-            deflate_block(sample, &[], 9, true).ok()?.len(),
-            libdeflate(sample, 6).ok()?.len(),
+            deflate_block(sample(i), &[], 6, true).ok()?.len(),
+            libdeflate(sample(i), 1).ok()?.len(),
+            libdeflate(sample(i), 6).ok()?.len(),
         ])
     });
     // Compressing into memory cannot fail; if it did, keep NumPy's level.
@@ -62,10 +92,22 @@ pub(crate) fn choose_encoder(data: &[u8]) -> Encoder {
         return Encoder::Zlib(6);
     };
     let total = |k: usize| sizes.iter().map(|s| s[k]).sum::<usize>() as f64;
-    let (zlib6, zlib9, libdeflate6) = (total(0), total(1), total(2));
-    if zlib9 <= zlib6 * LEVEL_9_GAIN {
-        Encoder::Zlib(9)
-    } else if libdeflate6 <= zlib6 {
+    let (zlib6, fastest, libdeflate6) = (total(0), total(1), total(2));
+    let sampled = (SAMPLE_BYTES * SAMPLES) as f64;
+    if zlib6 < sampled * LEVEL_9_TRY_BELOW {
+        let zlib9: Option<Vec<usize>> = crate::par::map(SAMPLES, |i| {
+            deflate_block(sample(i), &[], 9, true).ok().map(|b| b.len())
+        })
+        .into_iter()
+        .collect();
+        if zlib9.is_some_and(|z| z.iter().sum::<usize>() as f64 <= zlib6 * LEVEL_9_GAIN) {
+            return Encoder::Zlib(9);
+        }
+    }
+    if fastest <= zlib6 * SAME_SIZE {
+        // Entropy-bound data (float noise): every level gives the same size.
+        Encoder::Libdeflate(1)
+    } else if libdeflate6 <= zlib6 * SAME_SIZE {
         Encoder::Libdeflate(6)
     } else {
         Encoder::Zlib(6)
@@ -268,12 +310,59 @@ mod tests {
             })
             .collect();
         assert_eq!(choose_encoder(&image), Encoder::Zlib(9));
+        // Float noise is entropy-bound: every level gives one size, so the fastest encoder.
+        let noise: Vec<u8> = (0..1usize << 19)
+            .flat_map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                ((state >> 40) as f32 / (1u32 << 24) as f32 - 0.5).to_le_bytes()
+            })
+            .collect();
+        assert_eq!(choose_encoder(&noise), Encoder::Libdeflate(1));
         // Every encoder's output inflates back, with zlib or libdeflate.
         let data = walk(1 << 18);
-        for encoder in [Encoder::Zlib(6), Encoder::Zlib(9), Encoder::Libdeflate(6)] {
+        for encoder in [
+            Encoder::Zlib(6),
+            Encoder::Zlib(9),
+            Encoder::Libdeflate(1),
+            Encoder::Libdeflate(6),
+        ] {
             let raw = compress(&data, encoder).unwrap();
             assert_eq!(inflate(&raw), data);
             assert_eq!(inflate_whole(&raw, data.len()).unwrap(), data);
+        }
+    }
+
+    #[test]
+    fn small_members_are_as_small_as_numpys_level_6() {
+        let zlib6 = |data: &[u8]| deflate_block(data, &[], 6, true).unwrap().len();
+        let mut state = 3u64;
+        let mut noise = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (state >> 33) as u32
+        };
+        let noise_f64: Vec<u8> = (0..1000)
+            .flat_map(|_| (noise() as f64 / 7.0).to_le_bytes())
+            .collect();
+        let ints: Vec<u8> = (0..100i32).flat_map(|i| i.to_le_bytes()).collect();
+        let text = b"units: metres; origin: survey 12; ".repeat(300);
+        for data in [
+            &walk(3000)[..],
+            &noise_f64,
+            &ints,
+            &text,
+            &[0u8; 5000],
+            &[],
+            b"x",
+        ] {
+            let raw = compress_small(data).unwrap();
+            assert_eq!(inflate(&raw), data);
+            let numpy = zlib6(data);
+            assert!(
+                raw.len() as f64 <= numpy as f64 * 1.01 + 8.0,
+                "{} bytes: {} vs zlib's {numpy}",
+                data.len(),
+                raw.len()
+            );
         }
     }
 

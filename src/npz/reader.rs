@@ -38,7 +38,8 @@ use crate::npy::{DynArray, NpyReader, ReadNpy};
 #[derive(Clone)]
 pub struct NpzReader<R> {
     archive: ZipArchive<R>,
-    names: NameIndex,
+    /// Shared by clones: cloning a reader costs no copy of the names.
+    names: std::sync::Arc<NameIndex>,
     options: ReadOptions,
 }
 impl<R> std::fmt::Debug for NpzReader<R> {
@@ -107,7 +108,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let (archive, names) = open_archive(reader)?;
         Ok(NpzReader {
             archive,
-            names,
+            names: std::sync::Arc::new(names),
             options: options.clone(),
         })
     }
@@ -263,7 +264,8 @@ impl<R: Read + Seek> NpzReader<R> {
     /// ```
     pub fn read<A: ReadNpy>(&mut self, name: &str) -> Result<A> {
         let (index, stored) = self.index_of(name)?;
-        read_member(&mut self.archive, index, &self.options, |npy| npy.read())
+        open_member(&mut self.archive, index, &self.options, WHOLE_INFLATE_MAX)
+            .and_then(|npy| npy.read())
             .map_err(|e| e.in_member(&stored))
     }
 
@@ -287,7 +289,9 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 
     /// Opens one member for streaming: the header is parsed, and the returned reader yields the
-    /// data as it is inflated. Reading the data to its end checks the CRC.
+    /// data. Deflated members up to 128 MiB are inflated whole first (one fast libdeflate
+    /// call, CRC checked at once); larger ones stream as they are inflated, and reading their
+    /// data to its end checks the CRC.
     ///
     /// ```
     /// # let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
@@ -301,13 +305,8 @@ impl<R: Read + Seek> NpzReader<R> {
     /// ```
     pub fn member_reader(&mut self, name: &str) -> Result<NpyReader<impl Read + '_>> {
         let (index, stored) = self.index_of(name)?;
-        let options = self.options.clone();
-        let file = self
-            .archive
-            .by_index(index)
-            .map_err(|e| Error::from(e).in_member(&stored))?;
-        let bound = length_bound(&file);
-        open_npy(file, bound, &options).map_err(|e| e.in_member(&stored))
+        open_member(&mut self.archive, index, &self.options, MEMBER_BUFFER_MAX)
+            .map_err(|e| e.in_member(&stored))
     }
 
     /// Opens one member's bytes (uncompressed) as a stream, for members that are not arrays or
@@ -376,7 +375,8 @@ impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
         });
         let options = &self.options;
         let read_one = |archive: &mut ZipArchive<R>, index: usize| -> (usize, Result<DynArray>) {
-            let result = read_member(archive, index, options, |npy| npy.read())
+            let result = open_member(archive, index, options, WHOLE_INFLATE_MAX)
+                .and_then(|npy| npy.read())
                 .map_err(|e| e.in_member(&stored[index]));
             (index, result)
         };
@@ -437,77 +437,100 @@ fn length_bound_of(method: CompressionMethod, declared: u64, compressed: u64) ->
 /// (about 1.3x faster than streaming through zlib-rs), CRC checked. Larger members stream.
 const WHOLE_INFLATE_MAX: u64 = 512 << 20;
 
-/// Reads member `index` as a `.npy` stream with `read`. Deflated members up to
-/// [`WHOLE_INFLATE_MAX`] are inflated in one piece first; the buffer is sized by the declared
-/// size only after the compressed bytes have really arrived and only if deflate could expand
-/// them that far (and within the reader's data limit), so a false claim allocates nothing.
-fn read_member<R: Read + Seek, T>(
+/// Deflated members a [`NpzReader::member_reader`] inflates whole (one libdeflate call) rather
+/// than streaming: the most memory one open member holds.
+const MEMBER_BUFFER_MAX: u64 = 128 << 20;
+
+/// Opens member `index` as a `.npy` stream, inflating it whole when it is deflated and at most
+/// `whole_max` bytes (see [`inflate_member`]).
+fn open_member<'a, R: Read + Seek>(
+    archive: &'a mut ZipArchive<R>,
+    index: usize,
+    options: &ReadOptions,
+    whole_max: u64,
+) -> Result<NpyReader<MemberData<'a, R>>> {
+    let data = match inflate_member(archive, index, options, whole_max)? {
+        Some(data) => MemberData::Whole(std::io::Cursor::new(data)),
+        None => MemberData::Stream(archive.by_index(index)?),
+    };
+    let bound = match &data {
+        MemberData::Whole(cursor) => cursor.get_ref().len() as u64,
+        MemberData::Stream(file) => length_bound(file),
+    };
+    open_npy(data, bound, options)
+}
+
+/// A member's bytes: inflated whole, or streamed from the archive.
+enum MemberData<'a, R: Read> {
+    Whole(std::io::Cursor<Vec<u8>>),
+    Stream(ZipFile<'a, R>),
+}
+
+impl<R: Read> Read for MemberData<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            MemberData::Whole(cursor) => cursor.read(buf),
+            MemberData::Stream(file) => file.read(buf),
+        }
+    }
+}
+
+/// Inflates member `index` in one piece when it is deflated and at most `whole_max` bytes
+/// (about 1.3x faster than streaming through zlib-rs), its CRC checked; `None` for members that
+/// stream. The buffer is sized by the declared size only after the compressed bytes have really
+/// arrived and only if deflate could expand them that far (and within the reader's data limit),
+/// so a false claim allocates nothing.
+fn inflate_member<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     index: usize,
     options: &ReadOptions,
-    read: impl FnOnce(NpyReader<&mut dyn Read>) -> Result<T>,
-) -> Result<T> {
+    whole_max: u64,
+) -> Result<Option<Vec<u8>>> {
     let directory_start = archive.central_directory_start();
-    let whole = {
-        let mut raw = archive.by_index_raw(index)?;
-        let declared = raw.size();
-        let whole = raw.compression() == CompressionMethod::Deflated
-            && declared <= WHOLE_INFLATE_MAX
-            && declared <= options.get_max_data_size()
-            && length_bound(&raw) == declared;
-        if whole {
-            let (claimed, crc) = (raw.compressed_size(), raw.crc32());
-            // Sized at once when the claimed range ends before the zip directory (which was
-            // really read, so the bytes exist); otherwise grown as they arrive.
-            let fits = raw
-                .data_start()
-                .and_then(|start| start.checked_add(claimed))
-                .is_some_and(|end| end <= directory_start);
-            let mut compressed = if fits {
-                Vec::with_capacity(claimed as usize)
-            } else {
-                Vec::new()
-            };
-            raw.read_to_end(&mut compressed)?;
-            if (compressed.len() as u64) < claimed
-                || declared
-                    > length_bound_of(
-                        CompressionMethod::Deflated,
-                        declared,
-                        compressed.len() as u64,
-                    )
-            {
-                return Err(Error::Archive {
-                    reason: format!(
-                        "member data is truncated: {} of {claimed} compressed bytes present",
-                        compressed.len()
-                    ),
-                });
-            }
-            let data = deflate::inflate_whole(&compressed, declared as usize)?;
-            if crc32fast::hash(&data) != crc {
-                return Err(Error::Archive {
-                    reason: "member data fails its CRC-32 check".into(),
-                });
-            }
-            Some(data)
-        } else {
-            None
-        }
-    };
-    match whole {
-        Some(data) => {
-            let mut source: &[u8] = &data;
-            let npy = NpyReader::new_with(&mut source as &mut dyn Read, options)?
-                .with_len(data.len() as u64);
-            read(npy)
-        }
-        None => {
-            let mut file = archive.by_index(index)?;
-            let bound = length_bound(&file);
-            read(open_npy(&mut file as &mut dyn Read, bound, options)?)
-        }
+    let mut raw = archive.by_index_raw(index)?;
+    let declared = raw.size();
+    let whole = raw.compression() == CompressionMethod::Deflated
+        && declared <= whole_max
+        && declared <= options.get_max_data_size()
+        && length_bound(&raw) == declared;
+    if !whole {
+        return Ok(None);
     }
+    let (claimed, crc) = (raw.compressed_size(), raw.crc32());
+    // Sized at once when the claimed range ends before the zip directory (which was really
+    // read, so the bytes exist); otherwise grown as they arrive.
+    let fits = raw
+        .data_start()
+        .and_then(|start| start.checked_add(claimed))
+        .is_some_and(|end| end <= directory_start);
+    let mut compressed = if fits {
+        Vec::with_capacity(claimed as usize)
+    } else {
+        Vec::new()
+    };
+    raw.read_to_end(&mut compressed)?;
+    if (compressed.len() as u64) < claimed
+        || declared
+            > length_bound_of(
+                CompressionMethod::Deflated,
+                declared,
+                compressed.len() as u64,
+            )
+    {
+        return Err(Error::Archive {
+            reason: format!(
+                "member data is truncated: {} of {claimed} compressed bytes present",
+                compressed.len()
+            ),
+        });
+    }
+    let data = deflate::inflate_whole(&compressed, declared as usize)?;
+    if crc32fast::hash(&data) != crc {
+        return Err(Error::Archive {
+            reason: "member data fails its CRC-32 check".into(),
+        });
+    }
+    Ok(Some(data))
 }
 
 /// Parses a member's `.npy` header with the member's real length known, so a header claiming

@@ -1,7 +1,7 @@
 //! [`NpzWriter`] and the writers of single members.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 use std::path::Path;
@@ -75,7 +75,8 @@ pub struct NpzWriter<W: Write + Seek> {
     unfinished: Option<String>,
     /// True while a `start_member`/`start_array` member is open in the zip writer.
     member_open: bool,
-    pending: Option<PendingMember>,
+    /// Members compressing in the background, in archive order.
+    pending: VecDeque<PendingMember>,
 }
 
 impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
@@ -93,15 +94,21 @@ impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
 /// A member being deflated on a background thread: the one-member zip it will be copied from.
 struct PendingMember {
     stored: String,
+    /// Uncompressed size (what the task holds in memory).
+    len: u64,
     job: Background<Result<Vec<u8>>>,
     /// Tells, once the encoder is chosen, whether it compresses in one piece on one thread.
     one_piece: std::sync::mpsc::Receiver<bool>,
+    /// What `one_piece` told.
+    told: Option<bool>,
 }
 
 impl PendingMember {
     /// Whether the member compresses in one piece (waits until its encoder is chosen).
-    fn one_piece(&self) -> bool {
-        crate::par::recv(&self.one_piece).unwrap_or(false)
+    fn one_piece(&mut self) -> bool {
+        *self
+            .told
+            .get_or_insert_with(|| crate::par::recv(&self.one_piece).unwrap_or(false))
     }
 }
 
@@ -168,7 +175,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             names: HashSet::new(),
             unfinished: None,
             member_open: false,
-            pending: None,
+            pending: VecDeque::new(),
         }
     }
 
@@ -246,12 +253,29 @@ impl<W: Write + Seek> NpzWriter<W> {
                 .map_err(|e| Error::from(e).in_member(stored_name));
         }
         self.claim_name(stored_name)?;
+        if bytes.len() < deflate::SMALL_MEMBER {
+            // Small: compressed here and now, with no sampling and no task to hand over to.
+            self.flush_pending()?;
+            let single = (|| {
+                let raw = match plan {
+                    Plan::Level(level) => deflate::compress(&bytes, deflate::Encoder::Zlib(level))?,
+                    _ => deflate::compress_small(&bytes)?,
+                };
+                Ok(one_deflated_member_zip(
+                    &raw,
+                    crc32fast::hash(&bytes),
+                    bytes.len() as u64,
+                ))
+            })();
+            return self.copy_single(stored_name, single);
+        }
         let bytes = bytes.into_owned(); // the background task owns what it compresses
-                                        // Two members compress at once only while the previous one runs in one piece on one
-                                        // thread: a member compressed in parallel blocks uses every core already, and a rayon
-                                        // task waiting for its blocks would pick up the next member's whole task meanwhile
-                                        // (work stealing), finishing late.
-        if self.pending.as_ref().is_some_and(|p| !p.one_piece()) {
+        let len = bytes.len() as u64;
+        // Several members compress at once only while those before run in one piece on one
+        // thread each: a member compressed in parallel blocks uses every core already, and a
+        // rayon task waiting for its blocks would pick up a later member's whole task
+        // meanwhile (work stealing), finishing late.
+        if self.pending.iter_mut().any(|p| !p.one_piece()) {
             self.flush_pending()?;
         }
         let (tell, one_piece) = std::sync::mpsc::sync_channel(1);
@@ -265,13 +289,24 @@ impl<W: Write + Seek> NpzWriter<W> {
             let raw = deflate::compress(&bytes, encoder)?;
             Ok(one_deflated_member_zip(&raw, crc, bytes.len() as u64))
         });
-        // A previous member compressing in one piece finishes while this one starts.
-        let previous = self.pending.replace(PendingMember {
+        self.pending.push_back(PendingMember {
             stored: stored_name.to_string(),
+            len,
             job,
             one_piece,
+            told: None,
         });
-        self.write_pending(previous)
+        // Members before this one finish while it starts: one per core in flight (the caller's
+        // thread helps while it waits), holding at most PARALLEL_DEFLATE_MAX bytes together.
+        let most = crate::par::threads().saturating_sub(1).max(1);
+        while self.pending.len() > most
+            || (self.pending.len() > 1
+                && self.pending.iter().map(|p| p.len).sum::<u64>() > PARALLEL_DEFLATE_MAX)
+        {
+            let first = self.pending.pop_front();
+            self.write_pending(first)?;
+        }
+        Ok(())
     }
 
     /// Waits for a member compressed in the background and copies it into the archive.
@@ -279,20 +314,26 @@ impl<W: Write + Seek> NpzWriter<W> {
         let Some(PendingMember { stored, job, .. }) = pending else {
             return Ok(());
         };
-        let result = (|| {
-            let single = job.wait()?;
-            let mut archive = ZipArchive::new(std::io::Cursor::new(single))?;
-            let file = archive.by_index_raw(0)?;
-            self.zip()?.raw_copy_file_rename(file, &stored)?;
-            Ok(())
-        })();
-        result.map_err(|e: Error| e.in_member(&stored))
+        self.copy_single(&stored, job.wait())
     }
 
-    /// Writes the member still compressing in the background, if any.
+    /// Copies the member of a one-member zip into the archive as `stored`.
+    fn copy_single(&mut self, stored: &str, single: Result<Vec<u8>>) -> Result<()> {
+        let result = (|| {
+            let mut archive = ZipArchive::new(std::io::Cursor::new(single?))?;
+            let file = archive.by_index_raw(0)?;
+            self.zip()?.raw_copy_file_rename(file, stored)?;
+            Ok(())
+        })();
+        result.map_err(|e: Error| e.in_member(stored))
+    }
+
+    /// Writes the members still compressing in the background, in order.
     fn flush_pending(&mut self) -> Result<()> {
-        let pending = self.pending.take();
-        self.write_pending(pending)
+        while let Some(first) = self.pending.pop_front() {
+            self.write_pending(Some(first))?;
+        }
+        Ok(())
     }
 
     /// Adds an array (typed `ndarray` array or [`crate::DynArray`]) as member `NAME.npy`,

@@ -9,7 +9,7 @@ use npio::{Compression, NpyReader, NpzReader, NpzWriter};
 
 use super::inputs::folder_inputs;
 use super::{member_error, Settings, Stats};
-use crate::output::{OutputFile, StagedFolder, TempOutput};
+use crate::output::{OutputFile, StagedFile, StagedFolder, TempOutput};
 use crate::progress::Counting;
 use crate::CliError;
 
@@ -215,30 +215,59 @@ pub fn npz_to_folder(input: &Path, output: &Path, settings: &Settings) -> Result
         settings.guard.check(&output.join(relative))?;
     }
     let mut folder = StagedFolder::create(output, &settings.guard)?;
+    let files = members
+        .iter()
+        .zip(&paths)
+        .map(|(m, relative)| {
+            let what = format!("{}: member {:?}", input.display(), m.stored_name);
+            folder.reserve(relative, &what, &settings.guard)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Members are inflated and written several at a time: one member's inflating overlaps
+    // another's writing.
+    let results = crate::members::each_member(&mut npz, &members, |npz, i| {
+        unpack_member(npz, &members[i], &files[i], input, output, settings)
+    });
     let mut stats = Stats::default();
-    for (m, relative) in members.iter().zip(&paths) {
-        let name = &m.stored_name;
-        let what = format!("{}: member {name:?}", input.display());
-        let mut file = folder.create_file(relative, &what, &settings.guard)?;
-        if m.npy.is_some() {
-            let reader = npz
-                .member_reader(name)
-                .map_err(|e| member_error(input, name, e))?;
-            stats.bytes += reader
-                .transcode(&mut file, &settings.write)
-                .map_err(|e| member_error(input, name, e))?;
-            stats.arrays += 1;
-        } else {
-            let mut reader = npz
-                .raw_reader(name)
-                .map_err(|e| member_error(input, name, e))?;
-            stats.bytes += std::io::copy(&mut reader, &mut file)
-                .map_err(|e| member_error(input, name, e.into()))?;
-            stats.others += 1;
-        }
-        file.into_file().map_err(|e| CliError::io(output, e))?;
+    for result in results {
+        stats.add(result?);
     }
     folder.commit()?;
+    Ok(stats)
+}
+
+/// Writes one member of an archive to its file of the folder being unpacked.
+fn unpack_member(
+    npz: &mut Archive,
+    m: &npio::npz::MemberInfo,
+    file: &StagedFile,
+    input: &Path,
+    output: &Path,
+    settings: &Settings,
+) -> Result<Stats, CliError> {
+    let name = &m.stored_name;
+    let mut file = file.create()?;
+    let stats = if m.npy.is_some() {
+        let reader = npz
+            .member_reader(name)
+            .map_err(|e| member_error(input, name, e))?;
+        one_array(
+            reader
+                .transcode(&mut file, &settings.write)
+                .map_err(|e| member_error(input, name, e))?,
+        )
+    } else {
+        let mut reader = npz
+            .raw_reader(name)
+            .map_err(|e| member_error(input, name, e))?;
+        Stats {
+            arrays: 0,
+            others: 1,
+            bytes: std::io::copy(&mut reader, &mut file)
+                .map_err(|e| member_error(input, name, e.into()))?,
+        }
+    };
+    file.into_file().map_err(|e| CliError::io(output, e))?;
     Ok(stats)
 }
 

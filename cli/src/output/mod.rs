@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-pub use staged::StagedFolder;
+pub use staged::{StagedFile, StagedFolder};
 
 use crate::CliError;
 

@@ -21,6 +21,36 @@ pub struct StagedFolder {
     replace: bool,
 }
 
+/// A file of a [`StagedFolder`], claimed but not created yet.
+pub struct StagedFile {
+    path: PathBuf,
+    target: PathBuf,
+    what: String,
+}
+
+impl StagedFile {
+    /// Creates the file (and the folders above it in the staging folder).
+    pub fn create(&self) -> Result<OutputFile, CliError> {
+        let conflict = |e: io::Error| {
+            CliError::data(format!(
+                "{}: {} conflicts with another output of this conversion ({e}); nothing \
+                 was written",
+                self.what,
+                self.target.display()
+            ))
+        };
+        if let Some(parent) = self.path.parent() {
+            fs::create_dir_all(parent).map_err(conflict)?;
+        }
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&self.path)
+            .map_err(conflict)?;
+        Ok(OutputFile::new(file))
+    }
+}
+
 impl StagedFolder {
     /// Starts a folder output at `target` (which may exist, as a folder).
     pub fn create(target: &Path, guard: &Guard) -> Result<StagedFolder, CliError> {
@@ -60,6 +90,17 @@ impl StagedFolder {
         what: &str,
         guard: &Guard,
     ) -> Result<OutputFile, CliError> {
+        self.reserve(relative, what, guard)?.create()
+    }
+
+    /// Claims the file that will be `relative` inside the folder (checked as in
+    /// [`StagedFolder::create_file`]), to be created later, on any thread.
+    pub fn reserve(
+        &mut self,
+        relative: &Path,
+        what: &str,
+        guard: &Guard,
+    ) -> Result<StagedFile, CliError> {
         if relative
             .components()
             .any(|c| !matches!(c, Component::Normal(_)))
@@ -69,25 +110,14 @@ impl StagedFolder {
                 relative.display()
             )));
         }
-        guard.check(&self.target.join(relative))?;
-        let path = self.staging.join(relative);
-        let conflict = |e: io::Error| {
-            CliError::data(format!(
-                "{what}: {} conflicts with another output of this conversion ({e}); nothing \
-                 was written",
-                self.target.join(relative).display()
-            ))
-        };
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(conflict)?;
-        }
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(conflict)?;
+        let target = self.target.join(relative);
+        guard.check(&target)?;
         self.files.push(relative.to_path_buf());
-        Ok(OutputFile::new(file))
+        Ok(StagedFile {
+            path: self.staging.join(relative),
+            target,
+            what: what.to_string(),
+        })
     }
 
     /// Syncs the files and puts the folder in place; in batch mode (see
