@@ -55,9 +55,12 @@ impl CliError {
         CliError::data(format!("{}: {err}", path.display()))
     }
 
-    /// A library error while working on a path.
+    /// A library error while working on a path (named once: errors of `open` name it already).
     pub fn npio(path: &Path, err: npio::Error) -> CliError {
-        CliError::data(format!("{}: {err}{}", path.display(), hint(&err)))
+        match err {
+            npio::Error::Path { .. } => CliError::data(format!("{err}{}", hint(&err))),
+            _ => CliError::data(format!("{}: {err}{}", path.display(), hint(&err))),
+        }
     }
 }
 
