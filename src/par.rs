@@ -46,6 +46,22 @@ pub(crate) fn map_parts<T: Send, R: Send>(
     }
 }
 
+/// Runs `f` on the caller's thread, and `side` on another of the pool's threads while `f`
+/// runs; returns once both are done. `side` must be work that pays off only in parallel (such
+/// as faulting in pages `f` will write): it does not run at all on a one-thread pool or
+/// without the `parallel` feature.
+pub(crate) fn alongside<T>(side: impl FnOnce() + Send, f: impl FnOnce() -> T) -> T {
+    #[cfg(feature = "parallel")]
+    if threads() > 1 {
+        return rayon::in_place_scope(|scope| {
+            scope.spawn(|_| side());
+            f()
+        });
+    }
+    let _ = side;
+    f()
+}
+
 /// Receives from a channel filled by a task of this module. Inside a rayon pool the waiting
 /// thread keeps running the pool's other tasks (the sender among them), so waiting never
 /// starves a small pool. `None` when the sender is gone without sending.
@@ -67,43 +83,64 @@ pub(crate) fn recv<T>(receiver: &std::sync::mpsc::Receiver<T>) -> Option<T> {
     receiver.recv().ok()
 }
 
-/// A result computed in the background while the caller goes on: a rayon task with the
-/// `parallel` feature, computed on the spot without it.
-pub(crate) struct Background<T> {
-    #[cfg(feature = "parallel")]
-    receiver: std::sync::mpsc::Receiver<std::thread::Result<T>>,
-    #[cfg(not(feature = "parallel"))]
-    value: std::thread::Result<T>,
+/// How soon a [`Queue`] task should run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Urgency {
+    /// Before any filler: long tasks that cannot be split, and tasks that make more work.
+    First,
+    /// When no urgent task waits (pieces of split work: any thread can finish them).
+    Filler,
 }
 
-impl<T: Send + 'static> Background<T> {
-    /// Starts computing `f`.
-    pub(crate) fn spawn(f: impl FnOnce() -> T + Send + 'static) -> Background<T> {
-        let run = move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+/// A task of a [`Queue`].
+type Task = Box<dyn FnOnce() + Send>;
+
+/// Tasks that run on the current pool in order of urgency rather than of submission: each
+/// submission spawns one rayon task which, when it runs, takes the most urgent task then
+/// waiting (not necessarily its own). So a long task submitted late still starts before the
+/// pieces of earlier split work, and no thread idles at the end while one runs it alone.
+/// Without the `parallel` feature tasks run on the spot.
+#[derive(Clone, Default)]
+pub(crate) struct Queue {
+    #[cfg(feature = "parallel")]
+    waiting: std::sync::Arc<std::sync::Mutex<[std::collections::VecDeque<Task>; 2]>>,
+}
+
+impl Queue {
+    /// Runs `task` on the pool. A panic in it is caught (rayon would abort the process): what
+    /// the task would have sent is never sent, its sender is dropped, and [`recv`] returns
+    /// `None`.
+    pub(crate) fn push(&self, urgency: Urgency, task: impl FnOnce() + Send + 'static) {
+        let task: Task = Box::new(move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(task));
+        });
         #[cfg(feature = "parallel")]
         {
-            let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+            self.lock()[urgency as usize].push_back(task);
+            let queue = self.clone();
             rayon::spawn(move || {
-                let _ = sender.send(run());
+                let task = {
+                    let mut waiting = queue.lock();
+                    let first = waiting[Urgency::First as usize].pop_front();
+                    first.or_else(|| waiting[Urgency::Filler as usize].pop_front())
+                };
+                // Every submission spawns one runner, so every task finds one.
+                if let Some(task) = task {
+                    task();
+                }
             });
-            Background { receiver }
         }
         #[cfg(not(feature = "parallel"))]
         {
-            Background { value: run() }
+            let _ = urgency;
+            task();
         }
     }
 
-    /// Waits for the result; a panic in the task is raised again here (see [`recv`]).
-    pub(crate) fn wait(self) -> T {
-        #[cfg(feature = "parallel")]
-        let result = recv(&self.receiver).expect("the task always sends its result");
-        #[cfg(not(feature = "parallel"))]
-        let result = self.value;
-        match result {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+    #[cfg(feature = "parallel")]
+    fn lock(&self) -> std::sync::MutexGuard<'_, [std::collections::VecDeque<Task>; 2]> {
+        // Tasks never run under the lock, so it cannot be poisoned mid-update.
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -121,24 +158,40 @@ mod tests {
     }
 
     #[test]
-    fn background_results_arrive() {
-        let jobs: Vec<_> = (0..8).map(|i| Background::spawn(move || i * i)).collect();
-        let got: Vec<i32> = jobs.into_iter().map(Background::wait).collect();
-        assert_eq!(got, vec![0, 1, 4, 9, 16, 25, 36, 49]);
-    }
-
-    #[cfg(feature = "parallel")]
-    #[test]
-    fn waiting_inside_a_one_thread_pool_does_not_deadlock() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let got = pool.install(|| {
-            let a = Background::spawn(|| 1);
-            let b = Background::spawn(|| 2);
-            a.wait() + b.wait()
-        });
-        assert_eq!(got, 3);
+    fn queued_tasks_all_run_and_urgent_ones_first() {
+        let queue = Queue::default();
+        let (send, receive) = std::sync::mpsc::channel();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+        let run = || {
+            for i in 0..20 {
+                let send = send.clone();
+                let urgency = if i % 2 == 0 {
+                    Urgency::Filler
+                } else {
+                    Urgency::First
+                };
+                queue.push(urgency, move || send.send(i).unwrap());
+            }
+            queue.push(Urgency::First, || panic!("caught, not the pool's end"));
+        };
+        #[cfg(feature = "parallel")]
+        pool.unwrap().install(run);
+        #[cfg(not(feature = "parallel"))]
+        {
+            drop(pool);
+            run();
+        }
+        drop(send);
+        let mut got: Vec<i32> = Vec::new();
+        while let Some(i) = recv(&receive) {
+            got.push(i);
+        }
+        let mut sorted = got.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..20).collect::<Vec<_>>());
+        // One thread, busy submitting: the runners start afterwards and take urgent tasks
+        // (odd numbers) first.
+        #[cfg(feature = "parallel")]
+        assert!(got[..10].iter().all(|i| i % 2 == 1), "{got:?}");
     }
 }

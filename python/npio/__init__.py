@@ -543,9 +543,8 @@ def savez_compressed(file, *args, allow_pickle=True, level=None, threads=None, *
     """Save several arrays into a deflated ``.npz`` archive, as ``np.savez_compressed`` does,
     compressing each member on all cores.
 
-    ``level``: ``None`` lets npio choose per member the fastest encoder whose output is no
-    larger than zlib's level 6 (NumPy's) or, where level 9 is clearly smaller, zlib level 9;
-    an int from 0 to 9 uses zlib at that level. ``threads`` bounds the threads (default:
+    ``level``: ``None`` lets npio choose per member the fastest encoder whose output is the
+    size of zlib's level 6 (NumPy's) within half a percent; an int from 0 to 9 uses zlib at that level. ``threads`` bounds the threads (default:
     ``NPIO_NUM_THREADS``, else one per core). ``file``, ``allow_pickle``, ``level`` and
     ``threads`` cannot be used as array names.
 

@@ -69,6 +69,57 @@ pub(crate) fn advise_huge_pages(buf: &mut [u8]) {
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn advise_huge_pages(_: &mut [u8]) {}
 
+/// The whole pages of a large buffer, by address, so that [`PageRange::populate`] can fault
+/// them in on an idle thread while another thread fills the buffer (a deflated member's output
+/// while its compressed bytes arrive and inflate). Empty for buffers under 4 MiB.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "npz"), allow(dead_code))] // used by the archive reader
+pub(crate) struct PageRange {
+    start: usize,
+    end: usize,
+}
+
+#[cfg_attr(not(feature = "npz"), allow(dead_code))]
+impl PageRange {
+    /// The whole pages inside `buf`.
+    pub(crate) fn of(buf: &[u8]) -> PageRange {
+        const PAGE: usize = 4096;
+        if buf.len() < HUGE_PAGE_MIN_BYTES {
+            return PageRange { start: 0, end: 0 };
+        }
+        PageRange {
+            start: (buf.as_ptr() as usize).next_multiple_of(PAGE),
+            end: (buf.as_ptr() as usize + buf.len()) & !(PAGE - 1),
+        }
+    }
+
+    /// Maps the pages writable, as a first write to each would, without writing: contents
+    /// never change, so this is safe while other threads write to the same pages, and even
+    /// after the buffer is gone (the kernel then refuses or maps pages no one reads).
+    #[cfg(target_os = "linux")]
+    #[allow(unsafe_code)]
+    pub(crate) fn populate(self) {
+        if self.end > self.start {
+            // SAFETY: madvise touches no memory from user space; MADV_POPULATE_WRITE (Linux
+            // 5.14) only fills page tables for the range, leaving every byte as it is, so it
+            // cannot race with the writer of the buffer. Errors (EINVAL on older kernels,
+            // ENOMEM for a range no longer mapped) are harmless: pages then fault in when
+            // first written, as they would without this call.
+            unsafe {
+                libc::madvise(
+                    self.start as *mut libc::c_void,
+                    self.end - self.start,
+                    libc::MADV_POPULATE_WRITE,
+                );
+            }
+        }
+    }
+
+    /// Does nothing where the system has no such advice.
+    #[cfg(not(target_os = "linux"))]
+    pub(crate) fn populate(self) {}
+}
+
 /// Reads into `buf` until it is full or the source ends, applying `post` to each piece
 /// (`unit`-byte items) as it lands. Returns the number of bytes read.
 pub(crate) fn fill_sequential<R: Read + ?Sized>(

@@ -22,6 +22,7 @@
 
 mod archive;
 mod deflate;
+mod deflating;
 #[cfg(feature = "mmap")]
 #[allow(unsafe_code)] // memory maps: see the module documentation of `npio::npy`
 mod map;
@@ -79,11 +80,11 @@ pub enum Compression {
         /// The deflate level, 0 (fastest) to 9 (smallest).
         level: u32,
     },
-    /// Deflate with an encoder chosen per member from samples of its data: zlib-rs level 9
-    /// where that is at least 5% smaller than level 6 (image-like bytes often are; most
-    /// numeric data gains 1-2% for twice the time), else libdeflate level 6 where its output
-    /// is no larger than zlib-rs level 6 (float data: smaller and about twice as fast), else
-    /// zlib-rs level 6. Members streamed with `start_*` use zlib-rs level 6. Used by
+    /// Deflate with the fastest encoder whose output is the size of level 6 (NumPy's) within
+    /// half a percent, chosen per member from samples of its data: libdeflate level 1 on
+    /// entropy-bound data (float noise), else libdeflate level 6 (float and image-like data:
+    /// as small or smaller, about twice as fast), else zlib-rs level 6 (integers), in
+    /// parallel blocks. Members streamed with `start_*` use zlib-rs level 6. Used by
     /// [`NpzWriter::new_compressed`] and `npio convert --compress`.
     Auto,
 }

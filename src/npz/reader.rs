@@ -10,11 +10,13 @@ use super::archive::{open_archive, ArchiveFile};
 use super::deflate;
 use super::names::NameIndex;
 use super::{listed_name, MemberInfo, DEFLATE_MAX_RATIO};
+use crate::codec::fill::{zeroed_vec, PageRange};
 use crate::error::{Error, Result};
 use crate::format::MAGIC;
 use crate::header::{read_header, ReadOptions};
 use crate::io::read_up_to;
 use crate::npy::{DynArray, NpyReader, ReadNpy};
+use crate::par;
 
 /// Reads `.npz` archives.
 ///
@@ -497,34 +499,45 @@ fn inflate_member<R: Read + Seek>(
         return Ok(None);
     }
     let (claimed, crc) = (raw.compressed_size(), raw.crc32());
-    // Sized at once when the claimed range ends before the zip directory (which was really
-    // read, so the bytes exist); otherwise grown as they arrive.
+    // When the claimed range ends before the zip directory (which was really read), the
+    // compressed bytes exist and, with the ratio check above, justify the declared size: the
+    // output is allocated at once and its pages fault in on another thread (if one is free)
+    // while the compressed bytes arrive and inflate. Otherwise the compressed bytes are
+    // collected as they come, and checked, before anything is sized by the declared size.
     let fits = raw
         .data_start()
         .and_then(|start| start.checked_add(claimed))
         .is_some_and(|end| end <= directory_start);
-    let mut compressed = if fits {
-        Vec::with_capacity(claimed as usize)
-    } else {
-        Vec::new()
+    let (mut compressed, mut data) = match fits {
+        true => (zeroed_vec(claimed as usize), zeroed_vec(declared as usize)),
+        false => (Vec::new(), Vec::new()),
     };
-    raw.read_to_end(&mut compressed)?;
-    if (compressed.len() as u64) < claimed
-        || declared
-            > length_bound_of(
-                CompressionMethod::Deflated,
-                declared,
-                compressed.len() as u64,
-            )
-    {
-        return Err(Error::Archive {
-            reason: format!(
-                "member data is truncated: {} of {claimed} compressed bytes present",
-                compressed.len()
-            ),
-        });
-    }
-    let data = deflate::inflate_whole(&compressed, declared as usize)?;
+    let pages = PageRange::of(&data);
+    par::alongside(
+        move || pages.populate(),
+        || {
+            if fits {
+                let got = read_up_to(&mut raw, &mut compressed)?;
+                compressed.truncate(got);
+            } else {
+                raw.read_to_end(&mut compressed)?;
+            }
+            let arrived = compressed.len() as u64;
+            if arrived < claimed
+                || declared > length_bound_of(CompressionMethod::Deflated, declared, arrived)
+            {
+                return Err(Error::Archive {
+                    reason: format!(
+                        "member data is truncated: {arrived} of {claimed} compressed bytes present"
+                    ),
+                });
+            }
+            if !fits {
+                data = zeroed_vec(declared as usize);
+            }
+            deflate::inflate_into(&compressed, &mut data)
+        },
+    )?;
     if crc32fast::hash(&data) != crc {
         return Err(Error::Archive {
             reason: "member data fails its CRC-32 check".into(),

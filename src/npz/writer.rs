@@ -5,11 +5,13 @@ use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 use std::path::Path;
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, OnceLock};
 
 use zip::{ZipArchive, ZipWriter};
 
 use super::deflate;
+use super::deflating::{self, Deflated};
 use super::members::{NpzArrayWriter, NpzMemberWriter};
 use super::rows::{NpzRowsWriter, SpillFile};
 use super::single::one_deflated_member_zip;
@@ -20,7 +22,7 @@ use crate::dtype::Endian;
 use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npy::{transcoded_len, NpyReader, WriteNpy, WriteOptions};
-use crate::par::Background;
+use crate::par::Queue;
 
 /// Writes `.npz` archives.
 ///
@@ -77,6 +79,8 @@ pub struct NpzWriter<W: Write + Seek> {
     member_open: bool,
     /// Members compressing in the background, in archive order.
     pending: VecDeque<PendingMember>,
+    /// Where they compress.
+    queue: Queue,
 }
 
 impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
@@ -91,26 +95,18 @@ impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
     }
 }
 
-/// A member being deflated on a background thread: the one-member zip it will be copied from.
+/// A member being deflated in the background (see [`deflating`]).
 struct PendingMember {
     stored: String,
     /// Uncompressed size (what the task holds in memory).
     len: u64,
-    job: Background<Result<Vec<u8>>>,
-    /// Tells, once the encoder is chosen, whether it compresses in one piece on one thread.
-    one_piece: std::sync::mpsc::Receiver<bool>,
-    /// What `one_piece` told.
-    told: Option<bool>,
+    /// Its one-member zip, when ready.
+    zip: Receiver<Deflated>,
 }
 
-impl PendingMember {
-    /// Whether the member compresses in one piece (waits until its encoder is chosen).
-    fn one_piece(&mut self) -> bool {
-        *self
-            .told
-            .get_or_insert_with(|| crate::par::recv(&self.one_piece).unwrap_or(false))
-    }
-}
+/// Members deflating at once, per thread of the pool: enough that a long member added late
+/// finds a free thread while earlier members' blocks are still compressing.
+const IN_FLIGHT_PER_THREAD: usize = 4;
 
 impl NpzWriter<BufWriter<File>> {
     /// Creates (or truncates) an archive file with stored members, like `np.savez`.
@@ -176,6 +172,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             unfinished: None,
             member_open: false,
             pending: VecDeque::new(),
+            queue: Queue::default(),
         }
     }
 
@@ -253,52 +250,31 @@ impl<W: Write + Seek> NpzWriter<W> {
                 .map_err(|e| Error::from(e).in_member(stored_name));
         }
         self.claim_name(stored_name)?;
-        if bytes.len() < deflate::SMALL_MEMBER {
-            // Small: compressed here and now, with no sampling and no task to hand over to.
-            self.flush_pending()?;
-            let single = (|| {
-                let raw = match plan {
-                    Plan::Level(level) => deflate::compress(&bytes, deflate::Encoder::Zlib(level))?,
-                    _ => deflate::compress_small(&bytes)?,
-                };
-                Ok(one_deflated_member_zip(
-                    &raw,
-                    crc32fast::hash(&bytes),
-                    bytes.len() as u64,
-                ))
-            })();
-            return self.copy_single(stored_name, single);
-        }
-        let bytes = bytes.into_owned(); // the background task owns what it compresses
+        let level = match plan {
+            Plan::Level(level) => Some(level),
+            _ => None,
+        };
         let len = bytes.len() as u64;
-        // Several members compress at once only while those before run in one piece on one
-        // thread each: a member compressed in parallel blocks uses every core already, and a
-        // rayon task waiting for its blocks would pick up a later member's whole task
-        // meanwhile (work stealing), finishing late.
-        if self.pending.iter_mut().any(|p| !p.one_piece()) {
-            self.flush_pending()?;
-        }
-        let (tell, one_piece) = std::sync::mpsc::sync_channel(1);
-        let job = Background::spawn(move || {
-            let encoder = match plan {
-                Plan::Level(level) => deflate::Encoder::Zlib(level),
-                _ => deflate::choose_encoder(&bytes),
+        let zip = if bytes.len() < deflate::SMALL_MEMBER {
+            // Small: compressed here and now, with no sampling and no task to hand over to.
+            let raw = match level {
+                Some(level) => deflate::compress(&bytes, deflate::Encoder::Zlib(level)),
+                None => deflate::compress_small(&bytes),
             };
-            let _ = tell.send(matches!(encoder, deflate::Encoder::Libdeflate(_)));
             let crc = crc32fast::hash(&bytes);
-            let raw = deflate::compress(&bytes, encoder)?;
-            Ok(one_deflated_member_zip(&raw, crc, bytes.len() as u64))
-        });
+            deflating::ready(raw.map(|raw| one_deflated_member_zip(&raw, crc, len)))
+        } else {
+            // The background task owns what it compresses.
+            deflating::start(&self.queue, bytes.into_owned(), level)
+        };
         self.pending.push_back(PendingMember {
             stored: stored_name.to_string(),
             len,
-            job,
-            one_piece,
-            told: None,
+            zip,
         });
-        // Members before this one finish while it starts: one per core in flight (the caller's
-        // thread helps while it waits), holding at most PARALLEL_DEFLATE_MAX bytes together.
-        let most = crate::par::threads().saturating_sub(1).max(1);
+        // Members before this one are written once enough are in flight, holding at most
+        // PARALLEL_DEFLATE_MAX bytes together.
+        let most = crate::par::threads() * IN_FLIGHT_PER_THREAD;
         while self.pending.len() > most
             || (self.pending.len() > 1
                 && self.pending.iter().map(|p| p.len).sum::<u64>() > PARALLEL_DEFLATE_MAX)
@@ -311,10 +287,15 @@ impl<W: Write + Seek> NpzWriter<W> {
 
     /// Waits for a member compressed in the background and copies it into the archive.
     fn write_pending(&mut self, pending: Option<PendingMember>) -> Result<()> {
-        let Some(PendingMember { stored, job, .. }) = pending else {
+        let Some(PendingMember { stored, zip, .. }) = pending else {
             return Ok(());
         };
-        self.copy_single(&stored, job.wait())
+        let zip = crate::par::recv(&zip).unwrap_or_else(|| {
+            Err(Error::Io(io::Error::other(
+                "the task deflating this member panicked",
+            )))
+        });
+        self.copy_single(&stored, zip)
     }
 
     /// Copies the member of a one-member zip into the archive as `stored`.
