@@ -4,6 +4,12 @@ Each measurement is one operation in a fresh Python process, timed around the op
 (interpreter start-up and imports excluded); the two sides take turns, each timed run follows
 an untimed run of the same side, reads print checksums that must agree, and written archives
 are loaded back by NumPy and compared with the input.
+
+Imports are excluded with what they leave running: `import numpy` loads OpenBLAS, whose worker
+threads spin for about 0.1 s before they sleep, taking one of this machine's two cores from
+anything multi-threaded that starts at once (npio's pool; NumPy's single-threaded loaders do not
+notice). Each side therefore waits `NPIO_COMPARE_SETTLE` seconds (default 0.25) after its
+imports before the timed operation; `NPIO_COMPARE_SETTLE=0` measures straight after the imports.
 """
 import os
 import statistics
@@ -28,6 +34,7 @@ def child(side, op, inp, out, checksum, members_checksum):
     lib = np
     if side == "npio":
         import npio as lib
+    time.sleep(float(os.environ.get("NPIO_COMPARE_SETTLE", "0.25")))
     members = None
     if op == "savez-compressed":
         with np.load(inp) as d:

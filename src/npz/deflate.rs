@@ -54,10 +54,19 @@ pub(crate) const SMALL_MEMBER: usize = SAMPLE_BYTES * SAMPLES * 2;
 /// where no level finds more to remove.
 const ENTROPY_BOUND: f64 = 0.9;
 
+/// Members smaller than this go straight to libdeflate level 6: probing with level 1 first
+/// would cost more (each call clears its match finder's tables, 128 KiB at level 1) than
+/// level 6 spends on the whole member.
+const TINY_MEMBER: usize = 4 << 10;
+
 /// Compresses a member smaller than [`SMALL_MEMBER`] when npio chooses: libdeflate level 1
 /// where the data is entropy-bound, else libdeflate level 6 (as small as zlib's level 6 or
 /// smaller, at twice its speed; on a few KiB zlib-rs is slower still, as it sets up more).
+/// Tiny members (under [`TINY_MEMBER`]) always take level 6.
 pub(crate) fn compress_small(data: &[u8]) -> Result<Vec<u8>> {
+    if data.len() < TINY_MEMBER {
+        return libdeflate(data, 6);
+    }
     let fast = libdeflate(data, 1)?;
     if fast.len() as f64 >= data.len() as f64 * ENTROPY_BOUND {
         return Ok(fast);

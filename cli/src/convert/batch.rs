@@ -10,7 +10,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use super::inputs::{input_kind, register, Kind};
+use super::inputs::{register_input, Kind};
 use super::{convert, Settings, Stats};
 use crate::show::count;
 use crate::CliError;
@@ -41,8 +41,16 @@ fn target_of(
     })
 }
 
-fn plan(inputs: &[PathBuf], out_dir: &Path, settings: &Settings) -> Result<Vec<Task>, CliError> {
-    let kinds: Vec<Result<Kind, CliError>> = inputs.iter().map(|p| input_kind(p)).collect();
+/// Every input's task; each input is registered in the settings' guard.
+fn plan(
+    inputs: &[PathBuf],
+    out_dir: &Path,
+    settings: &mut Settings,
+) -> Result<Vec<Task>, CliError> {
+    let kinds: Vec<Result<Kind, CliError>> = inputs
+        .iter()
+        .map(|p| register_input(&mut settings.guard, p))
+        .collect();
     if settings.unpack {
         for (input, kind) in inputs.iter().zip(&kinds) {
             if let Ok(kind) = kind {
@@ -87,11 +95,9 @@ pub fn run_batch(
     mut settings: Settings,
     jobs: Option<u32>,
 ) -> Result<bool, CliError> {
-    let tasks = plan(inputs, out_dir, &settings)?;
-    for input in inputs {
-        register(&mut settings.guard, input);
-    }
+    let tasks = plan(inputs, out_dir, &mut settings)?;
     fs::create_dir_all(out_dir).map_err(|e| CliError::io(out_dir, e))?;
+    settings.guard.list_folder(out_dir);
     let threads = jobs
         .map(|j| j as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -22,10 +22,20 @@ pub enum Kind {
 }
 
 /// The kind of an existing input: a folder, or a file recognised by its extension or, without
-/// one, by its first bytes (as `npio info` does).
-pub fn input_kind(path: &Path) -> Result<Kind, CliError> {
+/// one, by its first bytes (as `npio info` does). The input is registered in `guard` (a
+/// folder with every `.npy` file under it), so that no output replaces it; one look at the
+/// path does both.
+pub fn register_input(guard: &mut Guard, path: &Path) -> Result<Kind, CliError> {
     let meta = fs::metadata(path).map_err(|e| CliError::io(path, e))?;
+    if let Ok(id) = Identity::from_metadata(path, &meta) {
+        guard.add_identity(id);
+    }
     if meta.is_dir() {
+        if let Ok(found) = npy_files(path, None) {
+            for (_, file) in &found.files {
+                guard.add_input(file);
+            }
+        }
         return Ok(Kind::Folder);
     }
     match extension(path).as_deref() {
@@ -123,16 +133,4 @@ pub fn folder_inputs(dir: &Path, output: Option<&Path>) -> Result<NpyFiles, CliE
         )));
     }
     Ok(found)
-}
-
-/// Registers `path` and, for a folder, every `.npy` file under it as inputs of `guard`.
-pub fn register(guard: &mut Guard, path: &Path) {
-    guard.add_input(path);
-    if path.is_dir() {
-        if let Ok(found) = npy_files(path, None) {
-            for (_, file) in &found.files {
-                guard.add_input(file);
-            }
-        }
-    }
 }

@@ -141,8 +141,7 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
     }
     let to = inputs::output_kind(output)?;
     settings.check_compression_used(to == Kind::Npz)?;
-    let from = inputs::input_kind(input)?;
-    inputs::register(&mut settings.guard, input);
+    let from = inputs::register_input(&mut settings.guard, input)?;
     let visible = !settings.quiet && std::io::stderr().is_terminal();
     // The total is only worth a second walk of an input folder when the bar is shown.
     let total = if visible { input_bytes(input) } else { 0 };

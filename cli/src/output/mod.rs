@@ -33,10 +33,16 @@ fn temp_sibling(final_path: &Path) -> Result<PathBuf, CliError> {
     temp.push(name);
     temp.push(format!(
         ".npio-tmp-{}-{}",
-        std::process::id(),
+        process_id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     Ok(parent_of(final_path).join(temp))
+}
+
+/// This process's id, asked of the system once (a batch names thousands of temporary files).
+fn process_id() -> u32 {
+    static ID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *ID.get_or_init(std::process::id)
 }
 
 /// The folder holding `path` (`.` for a bare name).
@@ -66,10 +72,15 @@ impl Identity {
         } else {
             fs::symlink_metadata(path)?
         };
+        Identity::from_metadata(path, &meta)
+    }
+
+    /// The identity of `path`, whose metadata the caller already has.
+    pub fn from_metadata(path: &Path, meta: &fs::Metadata) -> io::Result<Identity> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let _ = follow;
+            let _ = path;
             Ok(Identity::Inode(meta.dev(), meta.ino()))
         }
         #[cfg(not(unix))]
@@ -87,6 +98,8 @@ pub struct Guard {
     pub force: bool,
     /// Every input file: never overwritten, even with `--force`.
     inputs: HashSet<Identity>,
+    /// A folder and the names it held when listed (see [`Guard::list_folder`]).
+    listed: Option<(PathBuf, HashSet<std::ffi::OsString>)>,
 }
 
 impl Guard {
@@ -95,7 +108,21 @@ impl Guard {
         Guard {
             force,
             inputs: HashSet::new(),
+            listed: None,
         }
+    }
+
+    /// Lists `folder` once, so that [`Guard::check`] knows without looking that a name
+    /// absent then is free (a batch writes thousands of outputs into one folder). A file
+    /// that appears there later is still never replaced: outputs are put in place by a
+    /// rename that refuses to replace (see [`TempOutput::commit`]).
+    pub fn list_folder(&mut self, folder: &Path) {
+        let names = fs::read_dir(folder).and_then(|entries| {
+            entries
+                .map(|e| e.map(|e| e.file_name()))
+                .collect::<io::Result<HashSet<_>>>()
+        });
+        self.listed = names.ok().map(|names| (folder.to_path_buf(), names));
     }
 
     /// Registers an input file (followed through links, as it is read).
@@ -105,20 +132,30 @@ impl Guard {
         }
     }
 
-    /// Whether `path` is one of the inputs.
-    pub fn is_input(&self, path: &Path) -> bool {
-        Identity::of(path, false).is_ok_and(|id| self.inputs.contains(&id))
+    /// Registers an input file by its identity.
+    pub fn add_identity(&mut self, id: Identity) {
+        self.inputs.insert(id);
     }
 
-    /// Checks that a file may be written at `path`.
+    /// Checks that a file may be written at `path` (one look at the path: a batch checks
+    /// thousands).
     pub fn check(&self, path: &Path) -> Result<(), CliError> {
-        if self.is_input(path) {
-            return Err(CliError::data(format!(
+        if let (Some((folder, names)), Some(parent), Some(name)) =
+            (&self.listed, path.parent(), path.file_name())
+        {
+            if parent == folder && !names.contains(name) {
+                return Ok(());
+            }
+        }
+        let meta = fs::symlink_metadata(path);
+        let is_input = |meta: &fs::Metadata| {
+            Identity::from_metadata(path, meta).is_ok_and(|id| self.inputs.contains(&id))
+        };
+        match meta {
+            Ok(meta) if is_input(&meta) => Err(CliError::data(format!(
                 "{}: refusing to overwrite an input file",
                 path.display()
-            )));
-        }
-        match fs::symlink_metadata(path) {
+            ))),
             Ok(meta) if meta.is_dir() => Err(CliError::data(format!(
                 "{}: is a folder, not a file",
                 path.display()
@@ -161,16 +198,23 @@ impl TempOutput {
     /// Creates the temporary file for `final_path` (and its parent folders).
     pub fn create(final_path: &Path, guard: &Guard) -> Result<(TempOutput, OutputFile), CliError> {
         guard.check(final_path)?;
-        let parent = parent_of(final_path);
-        if !parent.is_dir() {
-            fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
-        }
         let temp_path = temp_sibling(final_path)?;
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&temp_path)
-            .map_err(|e| CliError::io(&temp_path, e))?;
+        let open = || {
+            File::options()
+                .write(true)
+                .create_new(true)
+                .open(&temp_path)
+        };
+        let file = match open() {
+            // The parent folders are made only when missing (not looked at first).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let parent = parent_of(final_path);
+                fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
+                open()
+            }
+            other => other,
+        }
+        .map_err(|e| CliError::io(&temp_path, e))?;
         let output = TempOutput {
             final_path: final_path.to_path_buf(),
             temp_path,
@@ -229,10 +273,10 @@ enum Pending {
 
 impl Pending {
     /// What to sync before placing: the temporary file, or the whole staging folder.
-    fn temp_path(&self) -> PathBuf {
+    fn written(&self) -> place::Written<'_> {
         match self {
-            Pending::File { temp, .. } => temp.clone(),
-            Pending::Folder(f) => f.staging().to_path_buf(),
+            Pending::File { temp, .. } => place::Written::File(temp),
+            Pending::Folder(f) => place::Written::Folder(f.staging()),
         }
     }
 
@@ -289,8 +333,8 @@ pub fn commit_deferred() -> Vec<CliError> {
         waiting.into_iter().for_each(Pending::discard);
         return Vec::new();
     }
-    let paths: Vec<PathBuf> = waiting.iter().map(Pending::temp_path).collect();
-    if let Err((path, e)) = place::sync_file_systems(&paths) {
+    let written: Vec<place::Written<'_>> = waiting.iter().map(Pending::written).collect();
+    if let Err((path, e)) = place::sync_file_systems(&written) {
         waiting.into_iter().for_each(Pending::discard);
         return vec![CliError::io(&path, e)];
     }
@@ -306,8 +350,8 @@ pub fn commit_deferred() -> Vec<CliError> {
 /// otherwise cost tens of system calls each); past [`MEMORY_OUTPUT_MAX`] they move to a
 /// buffered file.
 pub enum OutputFile {
-    /// Still in memory, with the file it will go to.
-    Memory(io::Cursor<Vec<u8>>, File),
+    /// Still in memory, with the file it will go to (taken when the output spills).
+    Memory(io::Cursor<Vec<u8>>, Option<File>),
     /// Spilled to the file.
     Disk(BufWriter<File>),
 }
@@ -318,13 +362,16 @@ const MEMORY_OUTPUT_MAX: usize = 4 << 20;
 impl OutputFile {
     /// An output that will go to `file`.
     pub fn new(file: File) -> OutputFile {
-        OutputFile::Memory(io::Cursor::new(Vec::new()), file)
+        OutputFile::Memory(io::Cursor::new(Vec::new()), Some(file))
     }
 
     /// Moves an in-memory output to its file, keeping the position.
     fn spill(&mut self) -> io::Result<()> {
         if let OutputFile::Memory(cursor, file) = self {
-            let mut file = BufWriter::with_capacity(1 << 20, file.try_clone()?);
+            let file = file
+                .take()
+                .ok_or_else(|| io::Error::other("output already spilled"))?;
+            let mut file = BufWriter::with_capacity(1 << 20, file);
             file.write_all(cursor.get_ref())?;
             file.seek(SeekFrom::Start(cursor.position()))?;
             *self = OutputFile::Disk(file);
@@ -332,12 +379,16 @@ impl OutputFile {
         Ok(())
     }
 
-    /// Writes everything out and gives back the file.
-    pub fn into_file(mut self) -> io::Result<File> {
-        self.spill()?;
+    /// Writes everything out and gives back the file: an output still in memory goes in one
+    /// write (no buffer, no seek).
+    pub fn into_file(self) -> io::Result<File> {
         match self {
+            OutputFile::Memory(cursor, file) => {
+                let mut file = file.ok_or_else(|| io::Error::other("output already spilled"))?;
+                file.write_all(cursor.get_ref())?;
+                Ok(file)
+            }
             OutputFile::Disk(file) => file.into_inner().map_err(|e| e.into_error()),
-            OutputFile::Memory(..) => Err(io::Error::other("output was not spilled")),
         }
     }
 }
@@ -402,6 +453,28 @@ mod tests {
     }
 
     #[test]
+    fn a_listed_folder_answers_for_absent_names_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, input) = (dir.path().join("old.npz"), dir.path().join("in.npz"));
+        fs::write(&old, b"x").unwrap();
+        fs::write(&input, b"y").unwrap();
+        let mut guard = Guard::new(false);
+        guard.add_input(&input);
+        guard.list_folder(dir.path());
+        assert!(guard.check(&dir.path().join("new.npz")).is_ok());
+        assert!(guard.check(&old).is_err()); // exists: looked at
+        guard.force = true;
+        assert!(guard.check(&old).is_ok());
+        assert!(guard.check(&input).is_err()); // an input, even with --force
+                                               // A name in another folder is looked at as before.
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let sub_old = dir.path().join("sub").join("new.npz");
+        fs::write(&sub_old, b"z").unwrap();
+        guard.force = false;
+        assert!(guard.check(&sub_old).is_err());
+    }
+
+    #[test]
     fn inputs_are_known_by_identity_whatever_the_spelling() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.npy");
@@ -409,8 +482,8 @@ mod tests {
         fs::hard_link(&a, dir.path().join("hard.npy")).unwrap();
         let mut guard = Guard::new(true);
         guard.add_input(&a);
-        assert!(guard.is_input(&dir.path().join("./a.npy")));
-        assert!(guard.is_input(&dir.path().join("hard.npy")));
+        // Even with --force, no spelling of an input may be written.
+        assert!(guard.check(&dir.path().join("./a.npy")).is_err());
         assert!(guard.check(&dir.path().join("hard.npy")).is_err());
         fs::write(dir.path().join("b.npy"), b"y").unwrap();
         assert!(guard.check(&dir.path().join("b.npy")).is_ok()); // --force

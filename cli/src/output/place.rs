@@ -81,35 +81,56 @@ fn rename_noreplace(_from: &Path, _to: &Path) -> io::Result<()> {
     Err(io::Error::from_raw_os_error(libc_codes::ENOSYS))
 }
 
-/// Makes the data of `paths` durable (files, or folders with everything in them): one
-/// `syncfs` per file system folder on Linux, else one `fsync` per file.
+/// An output written under a temporary name, to make durable before it is put in place.
+#[derive(Debug, Clone, Copy)]
+pub enum Written<'a> {
+    /// A file.
+    File(&'a Path),
+    /// A folder, with everything in it.
+    Folder(&'a Path),
+}
+
+#[cfg(not(target_os = "linux"))]
+impl Written<'_> {
+    fn path(&self) -> &Path {
+        match self {
+            Written::File(p) | Written::Folder(p) => p,
+        }
+    }
+}
+
+/// Makes the data of `written` durable: one `syncfs` per folder holding them on Linux (asked
+/// of no file: a batch has thousands), else one `fsync` per file.
 #[cfg(target_os = "linux")]
-pub fn sync_file_systems(paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
+pub fn sync_file_systems(written: &[Written<'_>]) -> Result<(), (PathBuf, io::Error)> {
     use std::os::fd::AsRawFd;
-    let mut folders: Vec<PathBuf> = paths
+    let mut folders: Vec<&Path> = written
         .iter()
-        .map(|p| match p.is_dir() {
-            true => p.clone(),
-            false => p.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        .map(|w| match w {
+            Written::Folder(p) => p,
+            Written::File(p) => match p.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => Path::new("."),
+            },
         })
         .collect();
     folders.sort();
     folders.dedup();
     for folder in folders {
-        let dir = File::open(&folder).map_err(|e| (folder.clone(), e))?;
+        let dir = File::open(folder).map_err(|e| (folder.to_path_buf(), e))?;
         // SAFETY: `dir` is an open file for the whole call, so its descriptor is valid;
         // syncfs only flushes the file system holding it and touches no memory of ours.
         #[allow(unsafe_code)]
         let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
         if rc != 0 {
-            return Err((folder, io::Error::last_os_error()));
+            return Err((folder.to_path_buf(), io::Error::last_os_error()));
         }
     }
     Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn sync_file_systems(paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
+pub fn sync_file_systems(written: &[Written<'_>]) -> Result<(), (PathBuf, io::Error)> {
     fn sync_tree(path: &Path) -> io::Result<()> {
         if fs::symlink_metadata(path)?.is_dir() {
             for entry in fs::read_dir(path)? {
@@ -120,8 +141,8 @@ pub fn sync_file_systems(paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> 
             File::open(path)?.sync_all()
         }
     }
-    for path in paths {
-        sync_tree(path).map_err(|e| (path.clone(), e))?;
+    for w in written {
+        sync_tree(w.path()).map_err(|e| (w.path().to_path_buf(), e))?;
     }
     Ok(())
 }

@@ -127,7 +127,7 @@ impl StagedFolder {
             waiting.push(Pending::Folder(self));
             return Ok(());
         }
-        super::place::sync_file_systems(std::slice::from_ref(&self.staging))
+        super::place::sync_file_systems(&[super::place::Written::Folder(&self.staging)])
             .map_err(|(path, e)| CliError::io(&path, e))?;
         self.place()
     }
