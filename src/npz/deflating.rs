@@ -41,8 +41,19 @@ pub(super) fn start(queue: &Queue, bytes: Vec<u8>, level: Option<u32>) -> Receiv
     receive
 }
 
+/// Deflates a member smaller than [`deflate::SMALL_MEMBER`] here and now (no sampling, no
+/// task to hand over to), delivered as [`start`] would deliver it.
+pub(super) fn now(bytes: &[u8], level: Option<u32>) -> Receiver<Deflated> {
+    let raw = match level {
+        Some(level) => deflate::compress(bytes, Encoder::Zlib(level)),
+        None => deflate::compress_small(bytes),
+    };
+    let crc = crc32fast::hash(bytes);
+    ready(raw.map(|raw| one_deflated_member_zip(&raw, crc, bytes.len() as u64)))
+}
+
 /// A result that is already at hand, as [`start`] would deliver it.
-pub(super) fn ready(zip: Deflated) -> Receiver<Deflated> {
+fn ready(zip: Deflated) -> Receiver<Deflated> {
     let (send, receive) = sync_channel(1);
     let _ = send.send(zip);
     receive

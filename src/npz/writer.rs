@@ -14,7 +14,6 @@ use super::deflate;
 use super::deflating::{self, Deflated};
 use super::members::{NpzArrayWriter, NpzMemberWriter};
 use super::rows::{NpzRowsWriter, SpillFile};
-use super::single::one_deflated_member_zip;
 use super::sink::Sink;
 use super::{Compression, Plan, PARALLEL_DEFLATE_MAX};
 use crate::codec::Element;
@@ -256,13 +255,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         };
         let len = bytes.len() as u64;
         let zip = if bytes.len() < deflate::SMALL_MEMBER {
-            // Small: compressed here and now, with no sampling and no task to hand over to.
-            let raw = match level {
-                Some(level) => deflate::compress(&bytes, deflate::Encoder::Zlib(level)),
-                None => deflate::compress_small(&bytes),
-            };
-            let crc = crc32fast::hash(&bytes);
-            deflating::ready(raw.map(|raw| one_deflated_member_zip(&raw, crc, len)))
+            deflating::now(&bytes, level)
         } else {
             // The background task owns what it compresses.
             deflating::start(&self.queue, bytes.into_owned(), level)
