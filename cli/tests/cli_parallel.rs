@@ -100,3 +100,38 @@ fn a_bad_member_fails_the_parallel_run_by_name_and_nothing_is_written() {
     );
     assert_no_temp_files(&dir);
 }
+
+#[test]
+fn a_batch_of_many_outputs_is_put_in_place_in_rounds_all_of_them() {
+    // More outputs than one round of syncs and renames takes, at every number of workers:
+    // each output appears once, whole, and nothing is left under a temporary name.
+    let dir = scratch("batch_rounds");
+    let inputs: Vec<String> = (0..70)
+        .map(|k| {
+            let name = format!("in{k:02}.npy");
+            let a = ndarray::Array1::from_shape_fn(200 + k, |i| (i * k) as i64);
+            npio::write_npy(dir.join(&name), &a).unwrap();
+            name
+        })
+        .collect();
+    for jobs in ["1", "2", "3"] {
+        let out = format!("out{jobs}");
+        let mut args = vec!["convert", "--quiet", "--jobs", jobs, "--out-dir", &out];
+        args.extend(inputs.iter().map(String::as_str));
+        let run = npio(&args, &dir);
+        assert_code(&run, 0);
+        assert!(
+            text(&run.stderr).contains("converted 70 of 70"),
+            "{}",
+            text(&run.stderr)
+        );
+        let written: Vec<_> = std::fs::read_dir(dir.join(&out)).unwrap().collect();
+        assert_eq!(written.len(), 70);
+        for (k, name) in inputs.iter().enumerate() {
+            let a = read_dyn(&dir.join(&out).join(name));
+            assert_eq!(a.shape(), [200 + k], "{name}");
+            assert_eq!(a, read_dyn(&dir.join(name)), "{name}");
+        }
+        assert_no_temp_files(&dir);
+    }
+}

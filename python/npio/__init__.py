@@ -88,6 +88,17 @@ def _alloc(descr, shape, fortran_order):
     return np.empty(shape, dtype=_dtype(descr), order="F" if fortran_order else "C")
 
 
+def _view(buffer, offset, descr, shape, fortran_order):
+    """The array in ``buffer``, a byte array holding a whole ``.npy`` member (npio inflated it
+    there), its data at ``offset``: a view of the buffer, or a copy where the data is not
+    aligned for its dtype (NumPy's loads give aligned arrays)."""
+    array = np.ndarray(
+        shape, dtype=_dtype(descr), buffer=buffer, offset=offset,
+        order="F" if fortran_order else "C",
+    )
+    return array if array.flags.aligned else array.copy(order="K")
+
+
 def _is_path(file):
     return isinstance(file, (str, bytes, os.PathLike))
 
@@ -321,7 +332,7 @@ class NpzFile(Mapping):
             if mapped is not None:
                 return mapped
         try:
-            return self._array_or_bytes(self._archive.read(key, _alloc, self._threads))
+            return self._array_or_bytes(self._archive.read(key, _alloc, _view, self._threads))
         except PickleRequired:
             if not self.allow_pickle:
                 raise
@@ -341,12 +352,14 @@ class NpzFile(Mapping):
     def read_all(self, threads=None):
         """Every member as a ``dict`` (archive order), arrays read on all cores at once.
 
-        ``threads`` bounds the threads (default: the ``threads`` given to :func:`load`, else
-        ``NPIO_NUM_THREADS``, else one per core).
+        Deflated members are inflated straight into the memory of their arrays (no copy): each
+        such array is a view of its member's bytes (``.base``), aligned and writeable as
+        ``np.load``'s arrays are. ``threads`` bounds the threads (default: the ``threads``
+        given to :func:`load`, else ``NPIO_NUM_THREADS``, else one per core).
         """
         threads = self._threads if threads is None else _threads(threads)
         try:
-            members = self._archive.read_all(_alloc, threads)
+            members = self._archive.read_all(_alloc, _view, threads)
             return {name: self._array_or_bytes(value) for name, value in members}
         except PickleRequired:
             if not self.allow_pickle:

@@ -7,7 +7,9 @@ use std::io::{BufWriter, Cursor, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use npio::npy::HeaderInfo;
 use npio::npz::ArchiveFile;
+use npio::npz::MemberInfo;
 use npio::{Compression, NpzReader, NpzWriter};
 use numpy::PyUntypedArray;
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
@@ -94,7 +96,7 @@ fn read_member<'py, R: Read + Seek + Send>(
     py: Python<'py>,
     reader: &mut NpzReader<R>,
     stored: &str,
-    alloc: &Bound<'py, PyAny>,
+    numpy: &Allocator<'_, 'py>,
     threads: Option<usize>,
     path: Option<&Path>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -102,18 +104,93 @@ fn read_member<'py, R: Read + Seek + Send>(
         let bytes = py.detach(|| reader.read_raw(stored)).or_py(path)?;
         return Ok(PyBytes::new(py, &bytes).into_any());
     }
+    let info = py.detach(|| reader.member_info(stored)).or_py(path)?;
+    if let Some(npy) = whole_member(&info, stored, path)? {
+        let buffer = numpy.bytes(info.size)?;
+        let mut memory = ArrayMemory::of(&buffer, true)?;
+        // SAFETY: `buffer` was allocated above for this read only, no Python code has seen it
+        // yet, and it outlives the call.
+        py.detach(|| reader.read_member_into(stored, unsafe { memory.as_mut_slice() }))
+            .or_py(path)?;
+        return numpy.view(&buffer, &npy);
+    }
     let mut member = reader.member_reader(stored).or_py(path)?;
     check_before_alloc(&mut member, path, Some(stored))?;
-    let array = allocate(alloc, member.header())?;
+    let array = allocate(numpy.alloc, member.header())?;
     fill(py, member, &array, threads, path, Some(stored))?;
     Ok(array.into_any())
 }
 
-/// A member to fill in `read_all`.
+/// The Python callables that allocate arrays: `alloc(descr, shape, fortran_order)` gives an
+/// empty array, `view(buffer, offset, descr, shape, fortran_order)` the array in a byte buffer
+/// that holds a whole member.
+struct Allocator<'a, 'py> {
+    alloc: &'a Bound<'py, PyAny>,
+    view: &'a Bound<'py, PyAny>,
+}
+
+impl<'py> Allocator<'_, 'py> {
+    /// An uninitialised byte array of `len` bytes.
+    fn bytes(&self, len: u64) -> PyResult<Bound<'py, PyUntypedArray>> {
+        let py = self.alloc.py();
+        let len = usize::try_from(len)
+            .map_err(|_| PyValueError::new_err("the member is too large for this machine"))?;
+        let array = self
+            .alloc
+            .call1(("'|u1'", PyTuple::new(py, [len])?, false))?;
+        Ok(array.cast_into::<PyUntypedArray>()?)
+    }
+
+    /// The array of `npy` in `buffer`, a whole member.
+    fn view(
+        &self,
+        buffer: &Bound<'py, PyUntypedArray>,
+        npy: &HeaderInfo,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.view.py();
+        let header = &npy.header;
+        self.view.call1((
+            buffer,
+            npy.data_offset,
+            header.dtype.descr_repr(),
+            PyTuple::new(py, &header.shape)?,
+            header.fortran_order,
+        ))
+    }
+}
+
+/// The header of an array member read whole into a byte buffer and viewed in place: deflated
+/// members holding exactly their header and data (inflated straight into the buffer NumPy
+/// keeps: no copy, half the memory). `None` for members read into a new array (stored ones
+/// are copied from the file once anyway). Arrays of objects raise as `np.load` does.
+fn whole_member(
+    info: &MemberInfo,
+    stored: &str,
+    path: Option<&Path>,
+) -> PyResult<Option<HeaderInfo>> {
+    let Some(npy) = &info.npy else {
+        return Ok(None);
+    };
+    npy.header
+        .dtype
+        .check_no_object()
+        .map_err(|e| in_member(e, Some(stored)))
+        .or_py(path)?;
+    let exact = npy
+        .header
+        .data_len()
+        .ok()
+        .and_then(|len| npy.data_offset.checked_add(len as u64))
+        == Some(info.size);
+    Ok((info.compressed && exact).then(|| npy.clone()))
+}
+
+/// A member to fill in `read_all`: into its array, or whole into a byte buffer then viewed.
 struct Job {
     stored: String,
     size: u64,
     memory: ArrayMemory,
+    whole: bool,
 }
 
 /// Reads every member; arrays are filled on the pool, largest first, one reader per thread.
@@ -121,12 +198,13 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
     py: Python<'py>,
     reader: &NpzReader<R>,
     stored: &[String],
-    alloc: &Bound<'py, PyAny>,
+    numpy: &Allocator<'_, 'py>,
     threads: Option<usize>,
     path: Option<&Path>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let mut first = reader.clone();
     let mut values = Vec::with_capacity(stored.len());
+    let mut views = Vec::new();
     let mut jobs = Vec::new();
     for name in stored {
         if !name.ends_with(".npy") {
@@ -137,27 +215,27 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
         // The header alone (member_info inflates only its bytes, and checks that the member
         // can hold the data it claims); the data is read on the pool below.
         let info = py.detach(|| first.member_info(name)).or_py(path)?;
-        let header = match info.npy {
-            Some(npy) => npy.header,
-            None => {
+        let whole = whole_member(&info, name, path)?;
+        let array = match (&whole, &info.npy) {
+            (Some(_), _) => numpy.bytes(info.size)?,
+            (None, Some(npy)) => allocate(numpy.alloc, &npy.header)?,
+            (None, None) => {
                 // Named `.npy` without being one: the reader says what is wrong.
                 let mut member = first.member_reader(name).or_py(path)?;
                 check_before_alloc(&mut member, path, Some(name))?;
-                member.header().clone()
+                allocate(numpy.alloc, member.header())?
             }
         };
-        header
-            .dtype
-            .check_no_object()
-            .map_err(|e| in_member(e, Some(name)))
-            .or_py(path)?;
-        let array = allocate(alloc, &header)?;
         let memory = ArrayMemory::of(&array, true)?;
         jobs.push(Job {
             stored: name.clone(),
             size: memory.len() as u64,
             memory,
+            whole: whole.is_some(),
         });
+        if let Some(npy) = whole {
+            views.push((values.len(), npy));
+        }
         values.push(array.into_any());
     }
     jobs.sort_by_key(|job| std::cmp::Reverse(job.size));
@@ -167,11 +245,15 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
                 .map_init(
                     || reader.clone(),
                     |r, mut job| {
-                        let member = r.member_reader(&job.stored)?;
                         // SAFETY: each job's array was allocated above for this read only and
                         // no Python code has seen it yet; `values` keeps them alive.
+                        let out = unsafe { job.memory.as_mut_slice() };
+                        if job.whole {
+                            return r.read_member_into(&job.stored, out);
+                        }
+                        let member = r.member_reader(&job.stored)?;
                         member
-                            .read_raw_into(unsafe { job.memory.as_mut_slice() })
+                            .read_raw_into(out)
                             .map_err(|e| in_member(e, Some(&job.stored)))
                     },
                 )
@@ -179,6 +261,10 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
         })
     })?;
     result.or_py(path)?;
+    for (index, npy) in views {
+        let buffer = values[index].cast::<PyUntypedArray>()?.clone();
+        values[index] = numpy.view(&buffer, &npy)?;
+    }
     Ok(values)
 }
 
@@ -205,37 +291,42 @@ impl Archive {
             .then_some(with_suffix)
     }
 
-    /// Reads member `key`: an array, or bytes for a member that is not an array.
-    #[pyo3(signature = (key, alloc, threads=None))]
+    /// Reads member `key`: an array, or bytes for a member that is not an array (`alloc` and
+    /// `view` as in `Allocator`).
+    #[pyo3(signature = (key, alloc, view, threads=None))]
     fn read<'py>(
         &self,
         py: Python<'py>,
         key: &str,
         alloc: &Bound<'py, PyAny>,
+        view: &Bound<'py, PyAny>,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let numpy = Allocator { alloc, view };
         let stored = self
             .resolve(key)
             .ok_or_else(|| PyKeyError::new_err(format!("{key} is not a file in the archive")))?;
         let mut guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
         let npz = guard.as_mut().ok_or_else(closed)?;
         let path = self.path.as_deref();
-        with_reader!(npz, r => read_member(py, r, &stored, alloc, threads, path))
+        with_reader!(npz, r => read_member(py, r, &stored, &numpy, threads, path))
     }
 
     /// Every member, `(name, value)` in archive order; arrays are read in parallel.
-    #[pyo3(signature = (alloc, threads=None))]
+    #[pyo3(signature = (alloc, view, threads=None))]
     fn read_all<'py>(
         &self,
         py: Python<'py>,
         alloc: &Bound<'py, PyAny>,
+        view: &Bound<'py, PyAny>,
         threads: Option<usize>,
     ) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+        let numpy = Allocator { alloc, view };
         let guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
         let npz = guard.as_ref().ok_or_else(closed)?;
         let path = self.path.as_deref();
         let values =
-            with_reader!(npz, r => read_all_from(py, r, &self.stored, alloc, threads, path))?;
+            with_reader!(npz, r => read_all_from(py, r, &self.stored, &numpy, threads, path))?;
         Ok(self.names.iter().cloned().zip(values).collect())
     }
 

@@ -112,6 +112,58 @@ def test_mmap_maps_stored_npz_members_without_copy(tmp):
         npio.load(path, mmap_mode="r+")
 
 
+def test_deflated_members_are_inflated_into_the_buffer_they_are_viewed_in(tmp):
+    path = tmp / "d.npz"
+    a = np.arange(12_000, dtype="<f8").reshape(120, 100)
+    members = {"a": a, "f": np.asfortranarray(a[:, :30]), "b": a > 50, "s": np.float32(2.5)}
+    np.savez_compressed(path, **members)
+    with zipfile.ZipFile(path) as archive:
+        sizes = {i.filename[:-4]: i.file_size for i in archive.infolist()}
+    with npio.load(path) as ours, np.load(path) as theirs:
+        everything = ours.read_all()
+        for name in members:
+            for got in (ours[name], everything[name]):
+                assert_same_array(got, theirs[name])
+                # No copy: the array is the data part of its member's inflated bytes.
+                assert got.base is not None and got.base.dtype == np.uint8
+                assert got.base.nbytes == sizes[name]
+        everything["a"][0, 0] = -1.0  # writeable, and its own
+        assert ours["a"][0, 0] == 0.0 and everything["f"][0, 0] == 0.0
+
+
+def _deflated_member(path, name, npy_bytes):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, npy_bytes)
+
+
+def _npy_v1(dict_text, data, header_total):
+    """A version 1.0 `.npy` whose header (magic to newline) is `header_total` bytes."""
+    header = dict_text.ljust(header_total - 10 - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + data
+
+
+def test_a_deflated_member_with_misaligned_data_loads_aligned(tmp):
+    # Data at offset 68: not a multiple of 8, so a view of the member's bytes would not be
+    # aligned for float64; NumPy's loads are aligned, and so are npio's (a copy, here).
+    values = np.arange(5, dtype="<f8")
+    npy = _npy_v1("{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", values.tobytes(), 68)
+    path = tmp / "misaligned.npz"
+    _deflated_member(path, "m.npy", npy)
+    with npio.load(path) as ours, np.load(path) as theirs:
+        assert_same_array(ours["m"], theirs["m"])
+        assert_same_array(ours.read_all()["m"], theirs["m"])
+
+
+def test_invalid_bools_in_a_deflated_member_raise_naming_it(tmp):
+    npy = _npy_v1("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", b"\x01\x07\x00", 64)
+    path = tmp / "bools.npz"
+    _deflated_member(path, "flags.npy", npy)
+    for read in (lambda npz: npz["flags"], lambda npz: npz.read_all()):
+        with npio.load(path) as npz, pytest.raises(ValueError, match="bool") as raised:
+            read(npz)
+        assert "flags.npy" in str(raised.value) and "bools.npz" in str(raised.value)
+
+
 def test_several_arrays_from_one_file_object():
     buf = io.BytesIO()
     for n in (1, 2, 3):

@@ -32,6 +32,7 @@ mod reader;
 mod rows;
 mod single;
 mod sink;
+mod whole;
 mod writer;
 
 pub use archive::ArchiveFile;

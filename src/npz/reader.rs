@@ -7,16 +7,14 @@ use zip::read::ZipFile;
 use zip::{CompressionMethod, ZipArchive};
 
 use super::archive::{open_archive, ArchiveFile};
-use super::deflate;
 use super::names::NameIndex;
-use super::{listed_name, MemberInfo, DEFLATE_MAX_RATIO};
-use crate::codec::fill::{zeroed_vec, PageRange};
+use super::whole::{inflate_member, length_bound, read_member_into, WHOLE_INFLATE_MAX};
+use super::{listed_name, MemberInfo};
 use crate::error::{Error, Result};
 use crate::format::MAGIC;
 use crate::header::{read_header, ReadOptions};
 use crate::io::read_up_to;
 use crate::npy::{DynArray, NpyReader, ReadNpy};
-use crate::par;
 
 /// Reads `.npz` archives.
 ///
@@ -290,6 +288,31 @@ impl<R: Read + Seek> NpzReader<R> {
         })
     }
 
+    /// Reads array member `name` whole into `out`, header and data in one buffer with no copy
+    /// in between: a deflated member is inflated straight into `out`, for buffers owned by
+    /// another runtime (a NumPy array's memory, say). `out` must be exactly the member's size
+    /// ([`MemberInfo::size`]); its data then starts at the header's
+    /// [`data_offset`](crate::npy::HeaderInfo::data_offset). Checked as
+    /// [`NpyReader::read_raw_into`] checks: the CRC, no object dtype, bools 0 or 1, nothing
+    /// after the data (unless the options allow it).
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// # w.add("a", &ndarray::arr1(&[1u16, 2])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let info = npz.member_info("a").unwrap();
+    /// let mut out = vec![0u8; info.size as usize];
+    /// npz.read_member_into("a", &mut out).unwrap();
+    /// let start = info.npy.unwrap().data_offset as usize;
+    /// assert_eq!(out[start..], [1, 0, 2, 0]);
+    /// ```
+    pub fn read_member_into(&mut self, name: &str, out: &mut [u8]) -> Result<()> {
+        let (index, stored) = self.index_of(name)?;
+        read_member_into(&mut self.archive, index, &self.options, out)
+            .map_err(|e| e.in_member(&stored))
+    }
+
     /// Opens one member for streaming: the header is parsed, and the returned reader yields the
     /// data. Deflated members up to 128 MiB are inflated whole first (one fast libdeflate
     /// call, CRC checked at once); larger ones stream as they are inflated, and reading their
@@ -417,28 +440,6 @@ impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
     }
 }
 
-/// The most data a member can really yield: its declared size, and for compressed members
-/// no more than deflate's maximum expansion of its compressed bytes.
-fn length_bound<R: Read>(file: &ZipFile<'_, R>) -> u64 {
-    length_bound_of(file.compression(), file.size(), file.compressed_size())
-}
-
-/// [`length_bound`] from the method, declared size and compressed size.
-fn length_bound_of(method: CompressionMethod, declared: u64, compressed: u64) -> u64 {
-    match method {
-        CompressionMethod::Stored => declared.min(compressed),
-        _ => declared.min(
-            compressed
-                .saturating_mul(DEFLATE_MAX_RATIO)
-                .saturating_add(1024),
-        ),
-    }
-}
-
-/// Deflated members up to this size are read whole: compressed bytes in, one libdeflate call
-/// (about 1.3x faster than streaming through zlib-rs), CRC checked. Larger members stream.
-const WHOLE_INFLATE_MAX: u64 = 512 << 20;
-
 /// Deflated members a [`NpzReader::member_reader`] inflates whole (one libdeflate call) rather
 /// than streaming: the most memory one open member holds.
 const MEMBER_BUFFER_MAX: u64 = 128 << 20;
@@ -475,75 +476,6 @@ impl<R: Read> Read for MemberData<'_, R> {
             MemberData::Stream(file) => file.read(buf),
         }
     }
-}
-
-/// Inflates member `index` in one piece when it is deflated and at most `whole_max` bytes
-/// (about 1.3x faster than streaming through zlib-rs), its CRC checked; `None` for members that
-/// stream. The buffer is sized by the declared size only after the compressed bytes have really
-/// arrived and only if deflate could expand them that far (and within the reader's data limit),
-/// so a false claim allocates nothing.
-fn inflate_member<R: Read + Seek>(
-    archive: &mut ZipArchive<R>,
-    index: usize,
-    options: &ReadOptions,
-    whole_max: u64,
-) -> Result<Option<Vec<u8>>> {
-    let directory_start = archive.central_directory_start();
-    let mut raw = archive.by_index_raw(index)?;
-    let declared = raw.size();
-    let whole = raw.compression() == CompressionMethod::Deflated
-        && declared <= whole_max
-        && declared <= options.get_max_data_size()
-        && length_bound(&raw) == declared;
-    if !whole {
-        return Ok(None);
-    }
-    let (claimed, crc) = (raw.compressed_size(), raw.crc32());
-    // When the claimed range ends before the zip directory (which was really read), the
-    // compressed bytes exist and, with the ratio check above, justify the declared size: the
-    // output is allocated at once and its pages fault in on another thread (if one is free)
-    // while the compressed bytes arrive and inflate. Otherwise the compressed bytes are
-    // collected as they come, and checked, before anything is sized by the declared size.
-    let fits = raw
-        .data_start()
-        .and_then(|start| start.checked_add(claimed))
-        .is_some_and(|end| end <= directory_start);
-    let (mut compressed, mut data) = match fits {
-        true => (zeroed_vec(claimed as usize), zeroed_vec(declared as usize)),
-        false => (Vec::new(), Vec::new()),
-    };
-    let pages = PageRange::of(&data);
-    par::alongside(
-        move || pages.populate(),
-        || {
-            if fits {
-                let got = read_up_to(&mut raw, &mut compressed)?;
-                compressed.truncate(got);
-            } else {
-                raw.read_to_end(&mut compressed)?;
-            }
-            let arrived = compressed.len() as u64;
-            if arrived < claimed
-                || declared > length_bound_of(CompressionMethod::Deflated, declared, arrived)
-            {
-                return Err(Error::Archive {
-                    reason: format!(
-                        "member data is truncated: {arrived} of {claimed} compressed bytes present"
-                    ),
-                });
-            }
-            if !fits {
-                data = zeroed_vec(declared as usize);
-            }
-            deflate::inflate_into(&compressed, &mut data)
-        },
-    )?;
-    if crc32fast::hash(&data) != crc {
-        return Err(Error::Archive {
-            reason: "member data fails its CRC-32 check".into(),
-        });
-    }
-    Ok(Some(data))
 }
 
 /// Parses a member's `.npy` header with the member's real length known, so a header claiming

@@ -117,7 +117,7 @@ pub fn run_batch(
         bar
     };
     let started = Instant::now();
-    crate::output::defer_commits();
+    let committer = crate::output::defer_commits();
     let results: Vec<Result<Stats, CliError>> = pool.install(|| {
         tasks
             .par_iter()
@@ -136,8 +136,8 @@ pub fn run_batch(
             .collect()
     });
     bar.finish_and_clear();
-    // One sync for the whole batch, then every finished output is put in place.
-    let unplaced = crate::output::commit_deferred();
+    // The last round of syncs and renames (see `defer_commits`).
+    let unplaced = committer.finish();
     for err in &unplaced {
         eprintln!("npio: {err}");
     }

@@ -4,6 +4,7 @@
 //! even when they appear while npio runs; member names cannot escape the target folder;
 //! Ctrl-C cancels.
 
+mod deferred;
 mod place;
 mod staged;
 
@@ -12,8 +13,8 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
 
+pub use deferred::defer_commits;
 pub use staged::{StagedFile, StagedFolder};
 
 use crate::CliError;
@@ -128,7 +129,7 @@ impl Guard {
     /// Registers an input file (followed through links, as it is read).
     pub fn add_input(&mut self, path: &Path) {
         if let Ok(id) = Identity::of(path, true) {
-            self.inputs.insert(id);
+            self.add_identity(id);
         }
     }
 
@@ -225,8 +226,8 @@ impl TempOutput {
     }
 
     /// Flushes and syncs the file, then puts it in place (never replacing a file that
-    /// appeared meanwhile, without `--force`); in batch mode (see [`defer_commits`]) the sync
-    /// and the move wait for [`commit_deferred`].
+    /// appeared meanwhile, without `--force`); in batch mode (see [`defer_commits`]) the
+    /// committer thread does both.
     pub fn commit(mut self, file: OutputFile) -> Result<(), CliError> {
         let path = self.final_path.clone();
         let inner = file.into_file().map_err(|e| CliError::io(&path, e))?;
@@ -236,10 +237,13 @@ impl TempOutput {
             target: self.final_path.clone(),
             replace: self.replace,
         };
-        if let Some(waiting) = lock_deferred().as_mut() {
+        if deferred::deferring() {
             drop(inner);
-            waiting.push(pending);
-            return Ok(());
+            let Err(pending) = deferred::defer(pending) else {
+                return Ok(());
+            };
+            // Batch mode ended meanwhile: sync the file alone.
+            return sync_and_place(pending);
         }
         let synced = inner.sync_all();
         drop(inner);
@@ -271,7 +275,24 @@ enum Pending {
     Folder(StagedFolder),
 }
 
+/// Syncs one pending output by itself, then puts it in place.
+fn sync_and_place(pending: Pending) -> Result<(), CliError> {
+    if let Err((path, e)) = place::sync_file_systems(&[pending.written()]) {
+        pending.discard();
+        return Err(CliError::io(&path, e));
+    }
+    pending.place()
+}
+
 impl Pending {
+    /// Where the output goes.
+    fn target(&self) -> &Path {
+        match self {
+            Pending::File { target, .. } => target,
+            Pending::Folder(f) => f.target(),
+        }
+    }
+
     /// What to sync before placing: the temporary file, or the whole staging folder.
     fn written(&self) -> place::Written<'_> {
         match self {
@@ -305,43 +326,6 @@ impl Pending {
             Pending::Folder(f) => drop(f),
         }
     }
-}
-
-/// Outputs written completely but not yet synced and put in place, in batch mode: one
-/// file-system sync then covers them all (syncing a thousand small files one by one takes
-/// longer than converting them).
-static DEFERRED: Mutex<Option<Vec<Pending>>> = Mutex::new(None);
-
-fn lock_deferred() -> std::sync::MutexGuard<'static, Option<Vec<Pending>>> {
-    DEFERRED.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// From now on, committed outputs wait under their temporary names until
-/// [`commit_deferred`].
-pub fn defer_commits() {
-    *lock_deferred() = Some(Vec::new());
-}
-
-/// Syncs the file systems holding the deferred outputs once, then puts each in place. After
-/// Ctrl-C, or if the sync fails, the temporary files are removed instead. Returns one error
-/// per output that could not be put in place.
-pub fn commit_deferred() -> Vec<CliError> {
-    let Some(waiting) = lock_deferred().take() else {
-        return Vec::new();
-    };
-    if CANCELLED.load(Ordering::Relaxed) {
-        waiting.into_iter().for_each(Pending::discard);
-        return Vec::new();
-    }
-    let written: Vec<place::Written<'_>> = waiting.iter().map(Pending::written).collect();
-    if let Err((path, e)) = place::sync_file_systems(&written) {
-        waiting.into_iter().for_each(Pending::discard);
-        return vec![CliError::io(&path, e)];
-    }
-    waiting
-        .into_iter()
-        .filter_map(|p| p.place().err())
-        .collect()
 }
 
 /// The output file; every write fails once Ctrl-C was pressed, so the conversion stops and its

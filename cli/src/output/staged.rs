@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::{lock_deferred, parent_of, put_in_place, temp_sibling, Guard, OutputFile, Pending};
+use super::{parent_of, put_in_place, sync_and_place, temp_sibling, Guard, OutputFile, Pending};
 use crate::CliError;
 
 /// A folder of outputs being written. [`StagedFolder::commit`] puts every file in place: the
@@ -121,15 +121,17 @@ impl StagedFolder {
     }
 
     /// Syncs the files and puts the folder in place; in batch mode (see
-    /// [`super::defer_commits`]) that waits for [`super::commit_deferred`].
+    /// [`super::defer_commits`]) the committer thread does both.
     pub fn commit(self) -> Result<(), CliError> {
-        if let Some(waiting) = lock_deferred().as_mut() {
-            waiting.push(Pending::Folder(self));
-            return Ok(());
+        match super::deferred::defer(Pending::Folder(self)) {
+            Ok(()) => Ok(()),
+            Err(pending) => sync_and_place(pending),
         }
-        super::place::sync_file_systems(&[super::place::Written::Folder(&self.staging)])
-            .map_err(|(path, e)| CliError::io(&path, e))?;
-        self.place()
+    }
+
+    /// Where the folder goes.
+    pub(super) fn target(&self) -> &Path {
+        &self.target
     }
 
     /// Puts the synced files in place (see the type's documentation).
