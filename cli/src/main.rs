@@ -204,6 +204,8 @@ struct ConvertArgs {
     order: Option<OrderArg>,
     /// Threads for the whole run: inputs converted in parallel with --out-dir, and the
     /// parallel reading and compressing inside each conversion (default: the number of cores).
+    /// With --out-dir and more than one, one more thread syncs and renames finished outputs
+    /// into place meanwhile (it mostly waits on the disk).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     jobs: Option<u32>,
     /// Overwrite existing outputs (inputs are never overwritten).

@@ -117,7 +117,8 @@ pub fn run_batch(
         bar
     };
     let started = Instant::now();
-    let committer = crate::output::defer_commits();
+    // One thread asked for: no committer thread beside the worker.
+    let committer = crate::output::defer_commits(threads > 1);
     let results: Vec<Result<Stats, CliError>> = pool.install(|| {
         tasks
             .par_iter()

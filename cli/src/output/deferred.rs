@@ -71,8 +71,9 @@ pub struct Committer {
 }
 
 /// Enters batch mode: from now on committed outputs are synced and put in place in rounds by
-/// a committer thread (see the module documentation) until [`Committer::finish`].
-pub fn defer_commits() -> Committer {
+/// a committer thread (see the module documentation) until [`Committer::finish`]; without
+/// `background` (one thread asked for), all in one round when `finish` is called.
+pub fn defer_commits(background: bool) -> Committer {
     *lock() = Some(Queue {
         waiting: Vec::new(),
         since: None,
@@ -80,10 +81,14 @@ pub fn defer_commits() -> Committer {
         asleep: false,
     });
     // Without a thread, `finish` commits everything in one round.
-    let thread = std::thread::Builder::new()
-        .name("npio-commit".into())
-        .spawn(commit_rounds)
-        .ok();
+    let thread = background
+        .then(|| {
+            std::thread::Builder::new()
+                .name("npio-commit".into())
+                .spawn(commit_rounds)
+                .ok()
+        })
+        .flatten();
     Committer {
         thread,
         finished: false,
