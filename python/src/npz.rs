@@ -234,7 +234,7 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
             whole: whole.is_some(),
         });
         if let Some(npy) = whole {
-            views.push((values.len(), npy));
+            views.push((values.len(), array.clone(), npy));
         }
         values.push(array.into_any());
     }
@@ -261,8 +261,7 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
         })
     })?;
     result.or_py(path)?;
-    for (index, npy) in views {
-        let buffer = values[index].cast::<PyUntypedArray>()?.clone();
+    for (index, buffer, npy) in views {
         values[index] = numpy.view(&buffer, &npy)?;
     }
     Ok(values)

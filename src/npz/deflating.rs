@@ -32,9 +32,7 @@ pub(super) fn start(queue: &Queue, bytes: Vec<u8>, level: Option<u32>) -> Receiv
                 fan_out(&blocks_queue, bytes, crc, level, send);
             }
             _ => {
-                let zip = deflate::compress(&bytes, encoder)
-                    .map(|raw| one_deflated_member_zip(&raw, crc, bytes.len() as u64));
-                let _ = send.send(zip);
+                let _ = send.send(zipped(deflate::compress(&bytes, encoder), crc, &bytes));
             }
         }
     });
@@ -48,8 +46,12 @@ pub(super) fn now(bytes: &[u8], level: Option<u32>) -> Receiver<Deflated> {
         Some(level) => deflate::compress(bytes, Encoder::Zlib(level)),
         None => deflate::compress_small(bytes),
     };
-    let crc = crc32fast::hash(bytes);
-    ready(raw.map(|raw| one_deflated_member_zip(&raw, crc, bytes.len() as u64)))
+    ready(zipped(raw, crc32fast::hash(bytes), bytes))
+}
+
+/// The one-member zip of `data`, deflated to `raw` (its CRC `crc`).
+fn zipped(raw: Result<Vec<u8>>, crc: u32, data: &[u8]) -> Deflated {
+    raw.map(|raw| one_deflated_member_zip(&raw, crc, data.len() as u64))
 }
 
 /// A result that is already at hand, as [`start`] would deliver it.
@@ -99,14 +101,12 @@ fn fan_out(queue: &Queue, bytes: Vec<u8>, crc: u32, level: u32, send: SyncSender
                 let results = std::mem::take(&mut state.results);
                 let send = state.send.take();
                 drop(state);
-                let zip = results
+                let raw = results
                     .into_iter()
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| Error::Io(std::io::Error::other("a deflate block is missing")))
-                    .and_then(deflate::join_blocks)
-                    .map(|raw| {
-                        one_deflated_member_zip(&raw, member.crc, member.bytes.len() as u64)
-                    });
+                    .and_then(deflate::join_blocks);
+                let zip = zipped(raw, member.crc, &member.bytes);
                 if let Some(send) = send {
                     let _ = send.send(zip);
                 }

@@ -41,11 +41,6 @@ fn lock() -> MutexGuard<'static, Option<Queue>> {
     QUEUE.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Whether committed outputs wait for the committer (batch mode).
-pub(super) fn deferring() -> bool {
-    lock().is_some()
-}
-
 /// Queues `pending` for the committer in batch mode, else gives it back.
 pub(super) fn defer(pending: Pending) -> Result<(), Pending> {
     match lock().as_mut() {

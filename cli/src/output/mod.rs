@@ -237,14 +237,10 @@ impl TempOutput {
             target: self.final_path.clone(),
             replace: self.replace,
         };
-        if deferred::deferring() {
-            drop(inner);
-            let Err(pending) = deferred::defer(pending) else {
-                return Ok(());
-            };
-            // Batch mode ended meanwhile: sync the file alone.
-            return sync_and_place(pending);
-        }
+        // In batch mode the committer syncs it (the data is written: closing can wait).
+        let Err(pending) = deferred::defer(pending) else {
+            return Ok(());
+        };
         let synced = inner.sync_all();
         drop(inner);
         if let Err(e) = synced {
