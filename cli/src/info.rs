@@ -2,7 +2,7 @@
 //! Reads headers only, so it is fast whatever the size of the data.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Write};
 use std::path::Path;
 
 use npio::DType;
@@ -46,11 +46,35 @@ fn descr_value(dtype: &DType) -> Value {
     }
 }
 
-/// One file's description: JSON, and rows for the table.
-fn describe(
-    path: &Path,
-    options: &npio::ReadOptions,
-) -> Result<(Value, Vec<[String; 6]>), CliError> {
+/// A name or path as the table shows it: control characters (newlines, escape sequences, BEL)
+/// escaped as JSON escapes them, so no name can move the cursor or forge a row.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What `info` prints of one file: its JSON and its table rows, produced one at a time (an
+/// archive of millions of members is never held in memory as rows).
+trait Sink {
+    /// A `.npy` file, or an archive's header (`members` follow, then [`Sink::end_archive`]).
+    fn file(&mut self, value: Value, row: Option<[String; 6]>);
+    /// One archive member.
+    fn member(&mut self, value: Value, row: [String; 6]);
+    /// The end of an archive's members.
+    fn end_archive(&mut self);
+}
+
+/// Describes one file into `sink`.
+fn describe(path: &Path, options: &npio::ReadOptions, sink: &mut dyn Sink) -> Result<(), CliError> {
     let shown = path.display().to_string();
     match sniff(path)? {
         FileKind::Npy => {
@@ -73,137 +97,261 @@ fn describe(
                 "nbytes": nbytes,
             });
             let row = [
-                shown,
+                printable(&shown),
                 format!("npy {}", info.version),
                 dtype_text(&h.dtype),
                 shape_text(&h.shape),
                 if h.fortran_order { "F" } else { "C" }.to_string(),
                 nbytes.to_string(),
             ];
-            Ok((value, vec![row]))
+            sink.file(value, Some(row));
+            Ok(())
         }
         FileKind::Npz => {
             let mut npz = npio::NpzReader::open_with(path, &options.clone())
                 .map_err(|e| CliError::npio(path, e))?;
-            let members = npz.members().map_err(|e| CliError::npio(path, e))?;
-            let mut rows = Vec::new();
-            let mut values = Vec::new();
-            for m in &members {
-                let mut value = json!({
-                    "name": m.name,
-                    "stored_name": m.stored_name,
-                    "compressed": m.compressed,
-                    "compressed_size": m.compressed_size,
-                    "data_offset": m.array_data_offset(),
-                });
-                let kind = if m.compressed { "deflated" } else { "stored" };
-                let name = format!("{shown}:{}", m.name);
-                match &m.npy {
-                    Some(info) => {
-                        let h = &info.header;
-                        let nbytes = h.data_len().map_err(|e| CliError::npio(path, e))?;
-                        let obj = value.as_object_mut().expect("object");
-                        obj.insert("descr".into(), descr_value(&h.dtype));
-                        obj.insert("shape".into(), json!(h.shape));
-                        obj.insert("fortran_order".into(), json!(h.fortran_order));
-                        obj.insert("nbytes".into(), json!(nbytes));
-                        rows.push([
-                            name,
-                            format!("npz {kind}"),
-                            dtype_text(&h.dtype),
-                            shape_text(&h.shape),
-                            if h.fortran_order { "F" } else { "C" }.to_string(),
-                            nbytes.to_string(),
-                        ]);
-                    }
-                    None => rows.push([
-                        name,
-                        format!("npz {kind}"),
-                        "(not an array)".into(),
-                        "-".into(),
-                        "-".into(),
-                        m.size.to_string(),
-                    ]),
-                }
-                values.push(value);
-            }
-            if members.is_empty() {
-                rows.push([
-                    shown.clone(),
+            let empty = npz.is_empty();
+            let row = empty.then(|| {
+                [
+                    printable(&shown),
                     "npz".into(),
                     "(empty archive)".into(),
                     "-".into(),
                     "-".into(),
                     "0".into(),
-                ]);
-            }
-            Ok((
-                json!({"path": shown, "format": "npz", "members": values}),
-                rows,
-            ))
+                ]
+            });
+            sink.file(json!({"path": shown, "format": "npz"}), row);
+            let result = npz.each_member().try_for_each(|m| {
+                let m = m.map_err(|e| CliError::npio(path, e))?;
+                let (value, row) = member_entry(&shown, &m).map_err(|e| CliError::npio(path, e))?;
+                sink.member(value, row);
+                Ok(())
+            });
+            sink.end_archive();
+            result
         }
     }
 }
 
-/// Runs `npio info`; `Ok(false)` when some file could not be read.
+/// One member's JSON and table row.
+fn member_entry(shown: &str, m: &npio::npz::MemberInfo) -> npio::Result<(Value, [String; 6])> {
+    let mut value = json!({
+        "name": m.name,
+        "stored_name": m.stored_name,
+        "compressed": m.compressed,
+        "compressed_size": m.compressed_size,
+        "data_offset": m.array_data_offset(),
+    });
+    let kind = if m.compressed { "deflated" } else { "stored" };
+    let name = printable(&format!("{shown}:{}", m.name));
+    let row = match &m.npy {
+        Some(info) => {
+            let h = &info.header;
+            let nbytes = h.data_len()?;
+            let obj = value.as_object_mut().expect("object");
+            obj.insert("descr".into(), descr_value(&h.dtype));
+            obj.insert("shape".into(), json!(h.shape));
+            obj.insert("fortran_order".into(), json!(h.fortran_order));
+            obj.insert("nbytes".into(), json!(nbytes));
+            [
+                name,
+                format!("npz {kind}"),
+                dtype_text(&h.dtype),
+                shape_text(&h.shape),
+                if h.fortran_order { "F" } else { "C" }.to_string(),
+                nbytes.to_string(),
+            ]
+        }
+        None => [
+            name,
+            format!("npz {kind}"),
+            "(not an array)".into(),
+            "-".into(),
+            "-".into(),
+            m.size.to_string(),
+        ],
+    };
+    Ok((value, row))
+}
+
+/// The table's column titles.
+const TITLES: [&str; 6] = ["PATH", "FORMAT", "DTYPE", "SHAPE", "ORDER", "BYTES"];
+
+/// First pass of the table: the width of each column.
+struct Widths([usize; 6]);
+
+impl Widths {
+    fn add(&mut self, row: &[String; 6]) {
+        for (w, c) in self.0.iter_mut().zip(row) {
+            *w = (*w).max(cell(c).chars().count());
+        }
+    }
+}
+
+impl Sink for Widths {
+    fn file(&mut self, _: Value, row: Option<[String; 6]>) {
+        if let Some(row) = row {
+            self.add(&row);
+        }
+    }
+    fn member(&mut self, _: Value, row: [String; 6]) {
+        self.add(&row);
+    }
+    fn end_archive(&mut self) {}
+}
+
+/// Second pass of the table: each row printed as it comes.
+struct Table<W: Write> {
+    widths: [usize; 6],
+    out: W,
+}
+
+impl<W: Write> Table<W> {
+    fn print(&mut self, row: &[String; 6]) {
+        let mut line = String::new();
+        for (k, (c, &w)) in row.iter().zip(&self.widths).enumerate() {
+            // Long cells (member names, dtypes of thousands of fields) are shortened; JSON
+            // keeps them.
+            let c = cell(c);
+            if k == 5 {
+                line.push_str(&pad(&c, w, true));
+            } else {
+                line.push_str(&pad(&c, w, false));
+                line.push_str("  ");
+            }
+        }
+        let _ = writeln!(self.out, "{}", line.trim_end());
+    }
+}
+
+impl<W: Write> Sink for Table<W> {
+    fn file(&mut self, _: Value, row: Option<[String; 6]>) {
+        if let Some(row) = row {
+            self.print(&row);
+        }
+    }
+    fn member(&mut self, _: Value, row: [String; 6]) {
+        self.print(&row);
+    }
+    fn end_archive(&mut self) {}
+}
+
+/// JSON printed as it comes, exactly as `serde_json::to_string_pretty` prints the whole: one
+/// object for one path, an array of them for several; an archive's `members` are written one
+/// at a time.
+struct Json<W: Write> {
+    out: W,
+    /// The indentation of file objects: 0 for one path, 1 inside the array of several.
+    depth: usize,
+    /// Whether a file object was written (for commas between them).
+    files: usize,
+    /// Members written in the archive being listed.
+    members: usize,
+}
+
+impl<W: Write> Json<W> {
+    /// `value` pretty-printed, its lines after the first indented by `depth` levels.
+    fn indented(value: &Value, depth: usize) -> String {
+        let text = serde_json::to_string_pretty(value).expect("JSON values serialise");
+        text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
+    }
+}
+
+impl<W: Write> Sink for Json<W> {
+    fn file(&mut self, value: Value, _: Option<[String; 6]>) {
+        let indent = "  ".repeat(self.depth);
+        let sep = if self.files > 0 { ",\n" } else { "" };
+        self.files += 1;
+        let text = Self::indented(&value, self.depth);
+        if value.get("format") == Some(&json!("npz")) {
+            // Open the object again to add the members.
+            let open = text.strip_suffix('}').expect("an object").trim_end();
+            let _ = write!(self.out, "{sep}{indent}{open},\n{indent}  \"members\": [");
+            self.members = 0;
+        } else {
+            let _ = write!(self.out, "{sep}{indent}{text}");
+        }
+    }
+    fn member(&mut self, value: Value, _: [String; 6]) {
+        let indent = "  ".repeat(self.depth + 2);
+        let sep = if self.members > 0 { "," } else { "" };
+        self.members += 1;
+        let text = Self::indented(&value, self.depth + 2);
+        let _ = write!(self.out, "{sep}\n{indent}{text}");
+    }
+    fn end_archive(&mut self) {
+        let indent = "  ".repeat(self.depth);
+        if self.members > 0 {
+            let _ = write!(self.out, "\n{indent}  ]\n{indent}}}");
+        } else {
+            let _ = write!(self.out, "]\n{indent}}}");
+        }
+    }
+}
+
+/// Runs `npio info`; `Ok(false)` when some file could not be read. Output is streamed: the
+/// table in two passes (widths, then rows), JSON in one.
 pub fn run(
     paths: &[std::path::PathBuf],
     as_json: bool,
     options: npio::ReadOptions,
 ) -> Result<bool, CliError> {
-    let mut values = Vec::new();
-    let mut rows = Vec::new();
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
     let mut all_ok = true;
-    for path in paths {
-        match describe(path, &options) {
-            Ok((value, mut r)) => {
-                values.push(value);
-                rows.append(&mut r);
-            }
-            Err(err) => {
-                all_ok = false;
+    let report = |path: &Path, sink: &mut dyn Sink, say: bool| {
+        if let Err(err) = describe(path, &options, sink) {
+            if say {
                 eprintln!("npio: {err}");
             }
+            return false;
         }
-    }
+        true
+    };
     if as_json {
-        let out = if paths.len() == 1 {
-            values.pop().unwrap_or(Value::Null)
-        } else {
-            Value::Array(values)
+        let several = paths.len() > 1;
+        let mut json = Json {
+            out: &mut out,
+            depth: usize::from(several),
+            files: 0,
+            members: 0,
         };
-        if paths.len() > 1 || !out.is_null() {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).expect("JSON values serialise")
-            );
+        if several {
+            let _ = writeln!(json.out, "[");
         }
-    } else if !rows.is_empty() {
-        print_table(&rows);
-    }
-    Ok(all_ok)
-}
-
-fn print_table(rows: &[[String; 6]]) {
-    let titles = ["PATH", "FORMAT", "DTYPE", "SHAPE", "ORDER", "BYTES"].map(String::from);
-    // Long cells (member names, dtypes of thousands of fields) are shortened; JSON keeps them.
-    let rows: Vec<[String; 6]> = rows.iter().map(|r| r.clone().map(|c| cell(&c))).collect();
-    let mut widths = [0usize; 6];
-    for row in std::iter::once(&titles).chain(&rows) {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+        for path in paths {
+            all_ok &= report(path, &mut json, true);
         }
-    }
-    for row in std::iter::once(&titles).chain(&rows) {
-        let mut line = String::new();
-        for (k, (c, &w)) in row.iter().zip(&widths).enumerate() {
-            if k == 5 {
-                line.push_str(&pad(c, w, true));
-            } else {
-                line.push_str(&pad(c, w, false));
-                line.push_str("  ");
+        if several {
+            let _ = write!(json.out, "\n]");
+        }
+        if several || json.files > 0 {
+            let _ = writeln!(json.out);
+        }
+    } else {
+        let mut widths = Widths(TITLES.map(|t| t.len()));
+        let readable: Vec<&std::path::PathBuf> = paths
+            .iter()
+            .filter(|path| {
+                let ok = report(path, &mut widths, true);
+                all_ok &= ok;
+                ok
+            })
+            .collect();
+        if !readable.is_empty() {
+            let mut table = Table {
+                widths: widths.0,
+                out: &mut out,
+            };
+            table.print(&TITLES.map(String::from));
+            for path in readable {
+                // Read again: what failed now (the file changed meanwhile) is reported too.
+                all_ok &= report(path, &mut table, true);
             }
         }
-        println!("{}", line.trim_end());
     }
+    out.flush()
+        .map_err(|e| CliError::io(Path::new("<stdout>"), e))?;
+    Ok(all_ok)
 }

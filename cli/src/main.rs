@@ -34,6 +34,12 @@ pub struct CliError {
 }
 
 impl CliError {
+    /// The same error with `note` added to its message.
+    pub fn with_note(mut self, note: &str) -> CliError {
+        self.message.push_str(note);
+        self
+    }
+
     /// A usage error (exit code 2).
     pub fn usage(message: impl Into<String>) -> CliError {
         CliError {
@@ -269,12 +275,9 @@ impl ConvertArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // First Ctrl-C: stop writing and remove temporary files; second: exit at once.
-    let _ = ctrlc::set_handler(|| {
-        if output::CANCELLED.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
+    // Ctrl-C, SIGTERM, SIGHUP: stop writing and remove temporary files (within a second, or
+    // at once on a second signal).
+    output::install_signal_handler();
     let result = match cli.command {
         Command::Info(args) => info::run(&args.paths, args.json, args.limits.read_options()),
         Command::Verify(args) => with_threads(args.jobs, || {

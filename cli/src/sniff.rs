@@ -15,9 +15,19 @@ pub enum FileKind {
     Npz,
 }
 
-/// Tells a `.npy` file from an `.npz` archive by content.
+/// Tells a `.npy` file from an `.npz` archive by content. Inputs are read by position
+/// (headers, then data in parallel pieces, archives from their end), so a pipe, a terminal or
+/// a socket (`/dev/stdin`, `<(...)`) is refused saying so, before a byte of it is consumed.
 pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
     let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| CliError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(CliError::data(format!(
+            "{}: not a regular file (a pipe, a terminal or a device?): npio reads its inputs \
+             by position; save the data to a file first",
+            path.display()
+        )));
+    }
     let mut magic = Vec::with_capacity(6);
     file.take(6)
         .read_to_end(&mut magic)

@@ -18,7 +18,9 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
             let reader =
                 npio::NpyReader::new_with(BufReader::with_capacity(1 << 20, file), options)
                     .map_err(|e| CliError::npio(path, e))?;
-            let report = reader.verify().map_err(|e| CliError::npio(path, e))?;
+            let report = reader
+                .verify()
+                .map_err(|e| noted(&e).pipe(CliError::npio(path, e)))?;
             Ok(format!(
                 "{} {}, {} bytes of data",
                 dtype_text(&report.header.dtype),
@@ -51,6 +53,30 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
     }
 }
 
+/// What verify adds to an error: bool bytes other than 0 and 1 are reported, but they are
+/// not lost data (NumPy loads them as they are).
+struct Note(&'static str);
+
+impl Note {
+    fn pipe(self, err: CliError) -> CliError {
+        err.with_note(self.0)
+    }
+}
+
+fn noted(e: &npio::Error) -> Note {
+    let invalid_bool = match e {
+        npio::Error::InvalidBool { .. } => true,
+        npio::Error::Member { source, .. } => matches!(**source, npio::Error::InvalidBool { .. }),
+        _ => false,
+    };
+    Note(if invalid_bool {
+        " (NumPy loads such a file, keeping the bytes; npio's Python load does too, and \
+         `npio convert` carries them through; Rust reads as `bool` refuse it)"
+    } else {
+        ""
+    })
+}
+
 /// Reads one member of an archive through; returns its bytes of data.
 fn verify_member<R: std::io::Read + std::io::Seek>(
     npz: &mut npio::NpzReader<R>,
@@ -62,7 +88,9 @@ fn verify_member<R: std::io::Read + std::io::Seek>(
         let reader = npz
             .member_reader(name)
             .map_err(|e| member_error(path, name, e))?;
-        let report = reader.verify().map_err(|e| member_error(path, name, e))?;
+        let report = reader
+            .verify()
+            .map_err(|e| noted(&e).pipe(member_error(path, name, e)))?;
         Ok(report.data_bytes)
     } else {
         // Not an array: read it through to check its CRC, in bounded memory.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import secrets
 import sys
 
 import numpy as np
@@ -22,16 +23,42 @@ import numpy as np
 import npio
 
 
+def _stale_partials(dst: str) -> None:
+    """Removes temporary files left by a task for `dst` whose process is gone (a worker
+    killed mid-task, before Dask retried the task here)."""
+    folder, name = os.path.split(dst)
+    prefix = f".{name}.partial-"
+    for entry in os.scandir(folder or "."):
+        if not entry.name.startswith(prefix):
+            continue
+        pid = entry.name[len(prefix):].split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            os.remove(entry.path)  # its writer is gone
+        except (ValueError, PermissionError):
+            pass  # not ours to judge: left alone
+
+
 def convert(src: str, dst: str, threads: int) -> tuple[str, int, int]:
-    """Converts one archive; returns (name, members, output bytes)."""
+    """Converts one archive; returns (name, members, output bytes).
+
+    The output is written under a hidden temporary name that does not end in ``.npz``
+    (``.NAME.partial-PID-RANDOM``), so a later step globbing ``DST/*.npz`` never sees it, and a
+    retried task removes what a killed one left."""
     with npio.load(src) as npz:
         members = npz.read_all(threads=threads)
     not_arrays = [name for name, value in members.items() if not isinstance(value, np.ndarray)]
     if not_arrays:
         raise ValueError(f"{src}: members that are not arrays would be lost: {not_arrays}")
-    tmp = f"{dst}.partial-{os.getpid()}.npz"
+    _stale_partials(dst)
+    folder, name = os.path.split(dst)
+    tmp = os.path.join(folder, f".{name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        npio.savez_compressed(tmp, threads=threads, **members)
+        with open(tmp, "xb") as out:
+            npio.savez_compressed(out, threads=threads, **members)
+            out.flush()
+            os.fsync(out.fileno())
         with npio.load(tmp) as check:  # read back before the output appears
             back = check.read_all(threads=threads)
         for name, value in members.items():

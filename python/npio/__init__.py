@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import stat
 import zipfile
 from collections.abc import Mapping
 
@@ -49,24 +50,32 @@ __version__ = _npio.__version__
 THREADS_ENV = "NPIO_NUM_THREADS"
 
 _MAX_HEADER_SIZE = 10000
+#: The header limit when ``allow_pickle=True`` (NumPy ignores ``max_header_size`` then).
+_TRUSTED_HEADER_SIZE = 1 << 32
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def _threads(threads):
-    """The thread bound to use: the argument, else ``NPIO_NUM_THREADS``, else None (all cores)."""
+    """The thread bound to use: the argument, else ``NPIO_NUM_THREADS``, else None (all cores).
+
+    At most ``_npio.MAX_THREADS``; pools are reused (the few most recent sizes are kept)."""
+    where = "threads"
     if threads is None:
         env = os.environ.get(THREADS_ENV, "").strip()
         if not env:
             return None
+        where = f"{THREADS_ENV}={env!r}"
         try:
             threads = int(env)
         except ValueError:
-            raise ValueError(f"{THREADS_ENV}={env!r} is not a whole number") from None
+            raise ValueError(f"{where} is not a whole number") from None
     if isinstance(threads, bool) or not isinstance(threads, int):
         raise TypeError(f"threads must be an int or None, not {type(threads).__name__}")
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, not {threads}")
+    if not 1 <= threads <= _npio.MAX_THREADS:
+        raise ValueError(
+            f"{where}: threads must be from 1 to {_npio.MAX_THREADS}, not {threads}"
+        )
     return threads
 
 
@@ -85,7 +94,12 @@ def _dtype(descr):
 
 def _alloc(descr, shape, fortran_order):
     """The empty array npio fills: the header's dtype, shape and memory order."""
-    return np.empty(shape, dtype=_dtype(descr), order="F" if fortran_order else "C")
+    dtype = _dtype(descr)
+    order = "F" if fortran_order else "C"
+    if dtype.itemsize == 0:
+        # ``|S0``, ``<U0``, ``|V0``: np.empty would widen them to one character.
+        return np.ndarray(shape, dtype=dtype, order=order)
+    return np.empty(shape, dtype=dtype, order=order)
 
 
 def _view(buffer, offset, descr, shape, fortran_order):
@@ -106,11 +120,6 @@ def _is_path(file):
 def _fspath(file):
     path = os.fspath(file)
     return os.fsdecode(path) if isinstance(path, bytes) else path
-
-
-def _check_bools(array, where):
-    if array.dtype == np.bool_ and array.size and array.view(np.uint8).max() > 1:
-        raise ValueError(f"{where}: invalid bool value (bool elements must be 0 or 1)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,12 +145,18 @@ def load(
     * ``mmap_mode``: ``None``, ``'r'``, ``'r+'`` or ``'c'``: a ``.npy`` file is memory-mapped
       as NumPy maps it (``numpy.memmap``). For an ``.npz`` path, stored (uncompressed) array
       members are mapped read-only (``'r'``) or copy-on-write (``'c'``) without a copy;
-      compressed members are read. ``'r+'`` is refused for archives.
+      compressed members are read. ``'r+'`` is refused for archives. A mapped member is
+      checked against its CRC-32 each time it is mapped (one pass over its bytes, as ``np.load``
+      reads them), and mapped from the file that was opened and checked even if its path is
+      replaced meanwhile. A map cannot guard against later changes: if the file is truncated
+      while mapped, touching the lost pages kills the process with ``SIGBUS`` (as for any
+      ``numpy.memmap``); pages changed in place show through.
     * ``allow_pickle``: object arrays need pickle, which can run code from the file; they are
       refused (``PickleRequired``, a ``ValueError``) unless this is true, and then read by
       NumPy's own pickle path.
     * ``fix_imports``, ``encoding``: passed to pickle, only for object arrays.
-    * ``max_header_size``: the largest header accepted, in bytes (NumPy's default, 10000).
+    * ``max_header_size``: the largest header accepted, in bytes (NumPy's default, 10000);
+      ignored with ``allow_pickle=True``, as in NumPy (the file is trusted).
     * ``threads``: bound on the threads used (default: ``NPIO_NUM_THREADS``, else one per core).
 
     Returns an ``ndarray`` (or ``numpy.memmap``) for a ``.npy`` file, an :class:`NpzFile`
@@ -154,6 +169,9 @@ def load(
     array([0, 1, 2])
     """
     threads = _threads(threads)
+    if allow_pickle:
+        # As np.load: a file trusted with pickle is trusted with a large header too.
+        max_header_size = _TRUSTED_HEADER_SIZE
     if mmap_mode not in (None, "r", "r+", "c"):
         raise ValueError(f"mmap_mode must be None, 'r', 'r+' or 'c', not {mmap_mode!r}")
     pickle_kwargs = {"encoding": encoding, "fix_imports": fix_imports}
@@ -170,6 +188,15 @@ def load(
 
     if _is_path(file):
         path = _fspath(file)
+        if not _seekable(path):
+            # A pipe, terminal or device (/dev/stdin, <(...)): read once, as a stream, into
+            # memory; its magic is not consumed by a probe.
+            if mmap_mode is not None:
+                raise ValueError(f"{path}: not a regular file (a pipe?), so it cannot be mapped")
+            with open(path, "rb") as stream:
+                data = stream.read()
+            return load(io.BytesIO(data), None, allow_pickle, fix_imports, encoding,
+                        max_header_size=max_header_size, threads=threads)
         with open(path, "rb") as probe:
             magic = probe.read(len(_NPY_MAGIC))
         if magic.startswith(_ZIP_MAGICS):
@@ -203,6 +230,14 @@ def load(
     )
 
 
+def _seekable(path):
+    """Whether ``path`` is a regular file (else a pipe, terminal, socket or device)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # let open() report it
+
+
 def _not_npy(file, magic, path, allow_pickle, pickle_kwargs, mmap_mode):
     """A file that is neither ``.npy`` nor ``.npz``: pickled data, which needs allow_pickle."""
     name = path if path is not None else "the file"
@@ -215,16 +250,17 @@ def _not_npy(file, magic, path, allow_pickle, pickle_kwargs, mmap_mode):
 
 
 def _read_header(file, max_header_size):
-    """Reads and parses the header at the file object's position: (dtype, shape, fortran, start)."""
+    """Reads and parses the header at the file object's position:
+    (dtype, shape, fortran, start, descr)."""
     start = file.tell()
     prefix = file.read(max_header_size + 16)
     descr, shape, fortran, offset = _npio.parse_header(prefix, max_header_size)
-    return _dtype(descr), tuple(shape), fortran, start + offset
+    return _dtype(descr), tuple(shape), fortran, start + offset, descr
 
 
 def _read_npy_file_object(file, max_header_size):
     """A ``.npy`` array from a file object; leaves the file just after the array, as NumPy does."""
-    dtype, shape, fortran, data_start = _read_header(file, max_header_size)
+    dtype, shape, fortran, data_start, descr = _read_header(file, max_header_size)
     nbytes = int(np.prod(shape, dtype=np.uint64)) * dtype.itemsize
     end = file.seek(0, io.SEEK_END)
     if end - data_start < nbytes:
@@ -235,7 +271,7 @@ def _read_npy_file_object(file, max_header_size):
     file.seek(data_start)
     order = "F" if fortran else "C"
     if nbytes == 0:
-        return np.empty(shape, dtype=dtype, order=order)
+        return _alloc(descr, shape, fortran)
     raw = np.empty(nbytes, dtype=np.uint8)
     view = memoryview(raw)
     got = 0
@@ -244,15 +280,13 @@ def _read_npy_file_object(file, max_header_size):
         if not n:
             raise ValueError(f"truncated data: expected {nbytes} bytes, found only {got}")
         got += n
-    array = raw.view(dtype).reshape(shape, order=order)
-    _check_bools(array, "the file")
-    return array
+    return raw.view(dtype).reshape(shape, order=order)
 
 
 def _memmap_npy(path, mode, max_header_size):
     """Maps a ``.npy`` file as ``numpy.lib.format.open_memmap`` does, with npio's header checks."""
     with open(path, "rb") as file:
-        dtype, shape, fortran, offset = _read_header(file, max_header_size)
+        dtype, shape, fortran, offset, _ = _read_header(file, max_header_size)
     nbytes = int(np.prod(shape, dtype=np.uint64)) * dtype.itemsize
     size = os.path.getsize(path)
     if size - offset < nbytes:
@@ -406,10 +440,16 @@ class NpzFile(Mapping):
         if offset % max(dtype.alignment, 1) != 0:
             return None  # a misaligned member is read (copied) instead
         order = "F" if fortran else "C"
-        return np.memmap(
-            self._path, dtype=dtype, shape=tuple(shape), order=order, mode=self._mmap_mode,
-            offset=offset,
-        )
+        # Map the file that was opened and checked, not whatever the path names now (a
+        # checkpoint writer may have replaced it since).
+        fd = self._archive.dup_file()
+        if fd is None:
+            return None
+        with os.fdopen(fd, "rb") as checked:
+            return np.memmap(
+                checked, dtype=dtype, shape=tuple(shape), order=order, mode=self._mmap_mode,
+                offset=offset,
+            )
 
     def _pickled(self, stored):
         source = self._source if self._path is not None else io.BytesIO(self._source)

@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _npio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("MAX_THREADS", pool::MAX_THREADS)?;
     m.add(
         "PickleRequired",
         m.py().get_type::<errors::PickleRequired>(),

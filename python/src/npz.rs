@@ -33,7 +33,9 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
-/// An archive read from a file or from memory.
+/// An archive read from a file or from memory. Cloning is cheap (the open file, the bytes and
+/// the name index are shared), and each clone reads on its own.
+#[derive(Clone)]
 enum Npz {
     File(NpzReader<ArchiveFile>),
     Memory(NpzReader<Cursor<Shared>>),
@@ -50,8 +52,13 @@ macro_rules! with_reader {
 }
 
 /// An open `.npz` archive: member names are listed once; members are read on demand.
+///
+/// Threads read members at once: each read takes its own clone of the reader (the lock is held
+/// only to clone it, never across a release of the GIL, so threads neither deadlock nor wait
+/// for each other's reads).
 #[pyclass(frozen, module = "npio._npio")]
 pub(crate) struct Archive {
+    /// `None` once closed.
     npz: Mutex<Option<Npz>>,
     path: Option<PathBuf>,
     stored: Vec<String>,
@@ -267,6 +274,18 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
     Ok(values)
 }
 
+impl Archive {
+    /// A reader of its own for one call: a clone taken under the lock, which is released
+    /// before anything is read (and before the GIL is released).
+    fn reader(&self) -> PyResult<Npz> {
+        self.npz
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(closed)
+    }
+}
+
 #[pymethods]
 impl Archive {
     /// Member names as NumPy lists them (`.npy` stripped), in archive order.
@@ -305,10 +324,9 @@ impl Archive {
         let stored = self
             .resolve(key)
             .ok_or_else(|| PyKeyError::new_err(format!("{key} is not a file in the archive")))?;
-        let mut guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
-        let npz = guard.as_mut().ok_or_else(closed)?;
+        let mut npz = self.reader()?;
         let path = self.path.as_deref();
-        with_reader!(npz, r => read_member(py, r, &stored, &numpy, threads, path))
+        with_reader!(&mut npz, r => read_member(py, r, &stored, &numpy, threads, path))
     }
 
     /// Every member, `(name, value)` in archive order; arrays are read in parallel.
@@ -321,47 +339,71 @@ impl Archive {
         threads: Option<usize>,
     ) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
         let numpy = Allocator { alloc, view };
-        let guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
-        let npz = guard.as_ref().ok_or_else(closed)?;
+        let npz = self.reader()?;
         let path = self.path.as_deref();
         let values =
-            with_reader!(npz, r => read_all_from(py, r, &self.stored, &numpy, threads, path))?;
+            with_reader!(&npz, r => read_all_from(py, r, &self.stored, &numpy, threads, path))?;
         Ok(self.names.iter().cloned().zip(values).collect())
     }
 
     /// For a stored (uncompressed) array member: `(descr, shape, fortran_order, offset)`,
     /// where `offset` is the position of its data in the archive file, for a memory map;
     /// `None` for compressed members, members that are not arrays and archives in memory.
-    fn map_info(&self, key: &str) -> PyResult<Option<HeaderTuple>> {
+    /// The member's bytes are checked against their CRC-32 first (as every read checks them),
+    /// with the GIL released.
+    fn map_info(&self, py: Python<'_>, key: &str) -> PyResult<Option<HeaderTuple>> {
         let Some(stored) = self.resolve(key) else {
             return Err(PyKeyError::new_err(format!(
                 "{key} is not a file in the archive"
             )));
         };
-        let mut guard = self.npz.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(Npz::File(reader)) = guard.as_mut() else {
-            return match guard.as_ref() {
-                None => Err(closed()),
-                Some(_) => Ok(None),
-            };
+        let Npz::File(mut reader) = self.reader()? else {
+            return Ok(None);
         };
         let path = self.path.as_deref();
         if !stored.ends_with(".npy") {
             return Ok(None);
         }
-        let info = reader.member_info(&stored).or_py(path)?;
+        let reader = &mut reader;
+        let info = py.detach(|| reader.member_info(&stored)).or_py(path)?;
         let Some(offset) = info.array_data_offset() else {
             return Ok(None);
         };
         let mut member = reader.member_reader(&stored).or_py(path)?;
         check_before_alloc(&mut member, path, Some(&stored))?;
-        let header = member.header();
+        let header = member.header().clone();
+        drop(member);
+        py.detach(|| check_crc(reader, &stored)).or_py(path)?;
         Ok(Some((
             header.dtype.descr_repr(),
             header.shape.clone(),
             header.fortran_order,
             offset,
         )))
+    }
+
+    /// A new file descriptor of the archive file that was opened and checked (the caller
+    /// owns it), so that members are mapped from that file even if its path now names
+    /// another; `None` for archives in memory.
+    fn dup_file(&self) -> PyResult<Option<i32>> {
+        let Npz::File(reader) = self.reader()? else {
+            return Ok(None);
+        };
+        let file = reader
+            .into_inner()
+            .file()
+            .try_clone()
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::IntoRawFd;
+            Ok(Some(file.into_raw_fd()))
+        }
+        #[cfg(not(unix))]
+        {
+            drop(file);
+            Ok(None)
+        }
     }
 
     /// Closes the archive; later reads raise `ValueError`.
@@ -374,6 +416,18 @@ impl Archive {
     fn closed(&self) -> bool {
         self.npz.lock().unwrap_or_else(|e| e.into_inner()).is_none()
     }
+}
+
+/// Reads member `stored` through, so that the zip reader checks its CRC-32.
+fn check_crc(reader: &mut NpzReader<ArchiveFile>, stored: &str) -> npio::Result<()> {
+    let mut raw = reader.raw_reader(stored)?;
+    let mut buf = vec![0u8; 1 << 20];
+    while raw
+        .read(&mut buf)
+        .map_err(|e| in_member(e.into(), Some(stored)))?
+        != 0
+    {}
+    Ok(())
 }
 
 /// The error for reads after `close()`.

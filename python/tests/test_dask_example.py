@@ -19,12 +19,18 @@ def test_dask_example_converts_a_folder(tmp_path):
         np.savez(src / f"a{i}.npz", **arrays)
         expected[f"a{i}.npz"] = arrays
     (src / "notes.txt").write_text("not an archive")  # not *.npz: left alone
+    # What a worker killed mid-task left (its process is gone): the retried task removes it.
+    dst.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    (dst / f".a1.npz.partial-{dead}-0badc0de").write_bytes(b"")
     run = subprocess.run(
         [sys.executable, str(EXAMPLE), str(src), str(dst), "--workers", "2"],
         capture_output=True, text=True, timeout=300,
     )
     assert run.returncode == 0, run.stderr
     assert "6 converted, 0 failed" in run.stdout
+    # Only outputs: no temporary file is left, and none ever matched *.npz.
     assert sorted(p.name for p in dst.iterdir()) == sorted(expected)
     for name, arrays in expected.items():
         with np.load(dst / name) as npz:

@@ -110,8 +110,17 @@ pub(crate) struct Grammar {
 pub(crate) fn parse_literal(input: &str, grammar: Grammar) -> Result<Literal, LiteralError<'_>> {
     let result = (|i| {
         let (i, _) = skip_space(i)?;
-        let (i, v) = value(i, grammar, 0)?;
-        let (i, _) = skip_space(i)?;
+        let (after, v) = value(i, grammar, 0)?;
+        let (i, _) = skip_space(after)?;
+        let tail = &after[..after.len() - i.len()];
+        if super::tail::ends_in_indented_line(tail) {
+            let at = tail.rfind('\r').expect("a carriage return");
+            return failure(
+                &after[at..],
+                "a carriage return followed by a line of only spaces ends the header \
+                 (Python's parser, and so NumPy, refuses it)",
+            );
+        }
         Ok((i, v))
     })(input);
     match result {

@@ -7,6 +7,7 @@
 pub(crate) mod literal;
 mod printable_table;
 pub(crate) mod render;
+mod tail;
 
 use std::io::Read;
 

@@ -23,8 +23,7 @@ use ndarray::{Array, ArrayD, Dimension, IxDyn};
 
 use super::array::DynArray;
 use super::decode::read_dyn_data;
-use crate::codec::{check_bools, shape_vec, BulkFill, DataReader, Element};
-use crate::dtype::ScalarKind;
+use crate::codec::{shape_vec, BulkFill, DataReader, Element};
 use crate::error::{with_path, Error, Result};
 use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 
@@ -301,8 +300,9 @@ impl<R: Read> NpyReader<R> {
     /// Reads the data bytes exactly as stored (the file's byte order and memory order) into
     /// `out`, which must be [`Header::data_len`] bytes long: for buffers owned by another
     /// runtime, such as a NumPy array's memory. Files are read as [`NpyReader::read`] reads
-    /// them (in parallel when large); a bool array's bytes must be 0 or 1; nothing may follow
-    /// the data unless the options allow it.
+    /// them (in parallel when large); nothing may follow the data unless the options allow it.
+    /// Bool bytes other than 0 and 1 are carried as they are, as NumPy loads them (typed
+    /// `bool` reads and [`NpyReader::verify`] refuse them).
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u16, 2])).unwrap();
@@ -327,9 +327,6 @@ impl<R: Read> NpyReader<R> {
         let mut data = self.data_reader();
         data.check_claim(total as u64)?;
         data.fill_exact(out, unit, None)?;
-        if header.dtype.as_scalar().map(|s| s.kind()) == Some(ScalarKind::Bool) {
-            check_bools(out, data.data_offset())?;
-        }
         data.check_end(allow_trailing)
     }
 }

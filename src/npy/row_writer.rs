@@ -212,6 +212,19 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
 
 /// Appends rows to an existing `.npy` file in place (see [`NpyRowWriter::append`]).
 ///
+/// Concurrent appends are safe: the file is locked exclusively (an advisory lock,
+/// `File::lock`: `flock` on Unix, `LockFileEx` on Windows) from reading its header until the
+/// new rows and header are written and synced, so appends by several threads or processes
+/// run one after another and no acknowledged row is lost. Programs that append without this
+/// function (or without taking the same lock) are not held back.
+///
+/// Readers take no lock. The rows are written before the header that counts them, so a
+/// reader during an append sees either the new header with all its rows, or the old header
+/// followed by rows it does not count yet: npio's readers refuse those as trailing data
+/// ([`Error::TrailingData`]: retry, or read with
+/// [`ReadOptions::allow_trailing_data`] to get the rows counted so far), and NumPy loads the
+/// old rows.
+///
 /// ```
 /// # let tmp = tempfile::tempdir().unwrap();
 /// # let path = tmp.path().join("append-npy.npy");
@@ -233,7 +246,9 @@ where
             .read(true)
             .write(true)
             .open(path)?;
-        let mut writer = NpyRowWriter::<_, T>::append(file)?;
+        // Held until `file` is dropped, after the sync.
+        file.lock()?;
+        let mut writer = NpyRowWriter::<_, T>::append(&file)?;
         writer.write_rows(rows)?;
         writer.finish()?.sync_all()?;
         Ok(())

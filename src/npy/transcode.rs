@@ -44,11 +44,12 @@ pub struct VerifyReport {
     pub data_bytes: u64,
 }
 
-/// Reads a stream's data in chunks of whole items, checking its length, that every bool byte
-/// (also inside records) is 0 or 1, and what follows the data; `each` sees every chunk with
+/// Reads a stream's data in chunks of whole items, checking its length, what follows the
+/// data and, with `bools`, that a bool array's bytes are 0 or 1; `each` sees every chunk with
 /// the chunk's offset inside the data.
 fn for_each_chunk<R: Read>(
     reader: NpyReader<R>,
+    bools: bool,
     mut each: impl FnMut(&mut [u8], u64) -> Result<()>,
 ) -> Result<(HeaderInfo, u64)> {
     let (mut inner, info, remaining, options) = reader.into_parts();
@@ -58,9 +59,9 @@ fn for_each_chunk<R: Read>(
     let total = header.data_len()?;
     let mut data = DataReader::new(&mut inner, info.data_offset, remaining);
     data.check_claim(total as u64)?;
-    // A bool array must hold 0s and 1s (its dynamic read is a Rust `bool` array); bool
-    // fields of records are carried as they are, as NumPy does.
-    let is_bool = header.dtype.as_scalar().map(|s| s.kind()) == Some(ScalarKind::Bool);
+    // `verify` insists that a bool array holds 0s and 1s (its dynamic read is a Rust `bool`
+    // array); copies carry any byte, as NumPy does (and bool fields of records always).
+    let is_bool = bools && header.dtype.as_scalar().map(|s| s.kind()) == Some(ScalarKind::Bool);
     // Whole items per chunk (zero-size items have no data to read).
     let chunk = CHUNK_BYTES
         .checked_div(itemsize)
@@ -102,7 +103,7 @@ impl<R: Read> NpyReader<R> {
     /// assert!(matches!(err, npio::Error::InvalidBool { offset: 129, value: 7 }));
     /// ```
     pub fn verify(self) -> Result<VerifyReport> {
-        let (info, data_bytes) = for_each_chunk(self, |_, _| Ok(()))?;
+        let (info, data_bytes) = for_each_chunk(self, true, |_, _| Ok(()))?;
         Ok(VerifyReport {
             elements: info.header.element_count()? as u64,
             header: info.header,
@@ -141,7 +142,7 @@ impl<R: Read> NpyReader<R> {
         writer.write_all(&options.header_bytes(&target)?)?;
         let swaps = swap_plan(&source.dtype, &target.dtype);
         let itemsize = source.dtype.itemsize();
-        for_each_chunk(reader, |chunk, _| {
+        for_each_chunk(reader, false, |chunk, _| {
             apply_swaps(chunk, itemsize, &swaps);
             writer.write_all(chunk)?;
             Ok(())
@@ -183,7 +184,7 @@ impl<R: Read> NpyReader<R> {
             writer.write_all(data)?;
             return Ok(data.len() as u64);
         }
-        let (_, total) = for_each_chunk(reader, |chunk, _| {
+        let (_, total) = for_each_chunk(reader, false, |chunk, _| {
             apply_swaps(chunk, itemsize, &swaps);
             writer.write_all(chunk)?;
             Ok(())

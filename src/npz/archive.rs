@@ -107,6 +107,22 @@ impl ArchiveFile {
     }
 }
 
+impl ArchiveFile {
+    /// The open file: the very file whose structure was checked, whatever happens to its path
+    /// since (for mapping members of that file, not of one put in its place).
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("archive-file-f.bin");
+    /// # std::fs::write(&path, b"0123456789").unwrap();
+    /// let a = npio::npz::ArchiveFile::open(&path).unwrap();
+    /// assert_eq!(a.file().metadata().unwrap().len(), 10);
+    /// ```
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+}
+
 impl Clone for ArchiveFile {
     fn clone(&self) -> Self {
         ArchiveFile {

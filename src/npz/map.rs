@@ -18,6 +18,12 @@ use crate::npy::view::{not_viewable, view_data};
 /// does not align them, and compressed members cannot be viewed at all: both give a clear
 /// [`Error::NotViewable`] (read them with [`NpzReader`] instead).
 ///
+/// The first view of each member checks its bytes against the CRC-32 the archive records
+/// (one pass over them, as every other read makes), so a damaged member is refused here as
+/// everywhere else. What a map cannot check is a change made later: a file truncated while
+/// mapped kills the process with `SIGBUS` when a view touches the missing pages (see
+/// [`NpzMap::open`]'s safety contract).
+///
 /// ```
 /// # let tmp = tempfile::tempdir().unwrap();
 /// # let path = tmp.path().join("npzmap.npz");
@@ -33,6 +39,8 @@ use crate::npy::view::{not_viewable, view_data};
 pub struct NpzMap {
     map: Mmap,
     members: Vec<MemberInfo>,
+    /// Per member: set once its bytes passed the CRC check.
+    checked: Vec<std::sync::OnceLock<()>>,
 }
 
 impl NpzMap {
@@ -60,7 +68,12 @@ impl NpzMap {
             let map = unsafe { Mmap::map(&file)? };
             let members =
                 NpzReader::new_with(std::io::Cursor::new(&map[..]), options)?.members()?;
-            Ok(NpzMap { map, members })
+            let checked = members.iter().map(|_| std::sync::OnceLock::new()).collect();
+            Ok(NpzMap {
+                map,
+                members,
+                checked,
+            })
         })
     }
 
@@ -108,15 +121,16 @@ impl NpzMap {
     /// ```
     pub fn view<T: Element, D: Dimension>(&self, name: &str) -> Result<ArrayView<'_, T, D>> {
         let with_ext = format!("{name}.npy");
-        let member = self
+        let index = self
             .members
             .iter()
-            .find(|m| m.stored_name == name)
-            .or_else(|| self.members.iter().find(|m| m.stored_name == with_ext))
+            .position(|m| m.stored_name == name)
+            .or_else(|| self.members.iter().position(|m| m.stored_name == with_ext))
             .ok_or_else(|| Error::NoSuchMember {
                 name: name.to_string(),
                 available: self.names().iter().map(|n| n.to_string()).collect(),
             })?;
+        let member = &self.members[index];
         let result = (|| {
             let npy = member
                 .npy
@@ -135,8 +149,33 @@ impl NpzMap {
                     expected: len as u64,
                     found: self.map.len().saturating_sub(start) as u64,
                 })?;
+            self.check_crc(index)?;
             view_data(&npy.header, data, offset)
         })();
         result.map_err(|e| e.in_member(&member.stored_name))
+    }
+
+    /// Checks member `index`'s stored bytes against its CRC-32, once.
+    fn check_crc(&self, index: usize) -> Result<()> {
+        if self.checked[index].get().is_some() {
+            return Ok(());
+        }
+        let member = &self.members[index];
+        let bytes = usize::try_from(member.data_start)
+            .ok()
+            .zip(usize::try_from(member.size).ok())
+            .and_then(|(start, len)| self.map.get(start..start.checked_add(len)?))
+            .ok_or_else(|| Error::TruncatedData {
+                offset: member.data_start,
+                expected: member.size,
+                found: self.map.len().saturating_sub(member.data_start as usize) as u64,
+            })?;
+        if crc32fast::hash(bytes) != member.crc32 {
+            return Err(Error::Archive {
+                reason: "member data fails its CRC-32 check".into(),
+            });
+        }
+        let _ = self.checked[index].set(());
+        Ok(())
     }
 }

@@ -175,6 +175,8 @@ pub struct MemberInfo {
     pub size: u64,
     /// Offset of the member's (possibly compressed) bytes from the start of the archive.
     pub data_start: u64,
+    /// The CRC-32 of the member's uncompressed bytes, as the zip directory records it.
+    pub crc32: u32,
     /// The `.npy` header, or `None` for a member that is not an array.
     pub npy: Option<HeaderInfo>,
 }

@@ -229,6 +229,7 @@ impl<R: Read + Seek> NpzReader<R> {
                 compressed_size: file.compressed_size(),
                 size: file.size(),
                 data_start: file.data_start().unwrap_or_default(),
+                crc32: file.crc32(),
                 npy,
             })
         })
@@ -244,9 +245,23 @@ impl<R: Read + Seek> NpzReader<R> {
     /// assert_eq!(npz.members().unwrap()[0].name, "a");
     /// ```
     pub fn members(&mut self) -> Result<Vec<MemberInfo>> {
-        (0..self.names.stored().len())
-            .map(|i| self.info_at(i))
-            .collect()
+        self.each_member().collect()
+    }
+
+    /// Describes every member one at a time, in archive order: the memory held is one
+    /// member's, whatever the number of members (for listing archives of millions).
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # w.add("b", &ndarray::arr1(&[2u8])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let mut npz = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+    /// let names: Vec<String> = npz.each_member().map(|m| m.unwrap().name).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// ```
+    pub fn each_member(&mut self) -> impl Iterator<Item = Result<MemberInfo>> + '_ {
+        (0..self.names.stored().len()).map(move |i| self.info_at(i))
     }
 
     /// Reads a member as `A`: a typed array or a [`DynArray`] (see [`NpyReader::read`]).

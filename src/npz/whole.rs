@@ -9,9 +9,7 @@ use zip::{CompressionMethod, ZipArchive};
 
 use super::deflate;
 use super::DEFLATE_MAX_RATIO;
-use crate::codec::check_bools;
 use crate::codec::fill::{zeroed_vec, PageRange};
-use crate::dtype::ScalarKind;
 use crate::error::{Error, Result};
 use crate::header::{read_header, ReadOptions};
 use crate::io::read_up_to;
@@ -65,7 +63,7 @@ pub(super) fn inflate_member<R: Read + Seek>(
     } else {
         Vec::new()
     };
-    let pages = PageRange::of(&data);
+    let pages = prefaulted(&raw, &data);
     let compressed = par::alongside(
         move || pages.populate(),
         || compressed_bytes(&mut raw, fits),
@@ -100,7 +98,7 @@ pub(super) fn read_member_into<R: Read + Seek>(
     // Past the size inflated whole elsewhere, stream: the compressed bytes are not held.
     if inflates_whole(&raw) && raw.compressed_size() <= WHOLE_INFLATE_MAX {
         let fits = fits_before(&raw, directory_start);
-        let pages = PageRange::of(out);
+        let pages = prefaulted(&raw, out);
         let compressed = par::alongside(
             move || pages.populate(),
             || compressed_bytes(&mut raw, fits),
@@ -126,6 +124,22 @@ pub(super) fn read_member_into<R: Read + Seek>(
         }
     }
     check_array(out, options)
+}
+
+/// Members that claim more than this many times their compressed size are not prefaulted.
+const PREFAULT_MAX_RATIO: u64 = 8;
+
+/// The output pages to fault in on another thread while the compressed bytes arrive: all of
+/// `out` when the member's claim is plausible for real data (at most [`PREFAULT_MAX_RATIO`]
+/// times its compressed size), else none, so that the memory touched follows the data
+/// actually inflated (libdeflate writes its output in order) and a member claiming far more
+/// than it holds costs no memory for the claim.
+fn prefaulted<R: Read>(raw: &ZipFile<'_, R>, out: &[u8]) -> PageRange {
+    if raw.size() <= raw.compressed_size().saturating_mul(PREFAULT_MAX_RATIO) {
+        PageRange::of(out)
+    } else {
+        PageRange::of(&out[..0])
+    }
 }
 
 /// Whether `raw` is deflated, with a declared size its compressed bytes could inflate to.
@@ -177,8 +191,9 @@ fn inflate_checked(compressed: &[u8], out: &mut [u8], crc: u32) -> Result<()> {
     Ok(())
 }
 
-/// Checks a whole `.npy` member in memory as an array npio hands out: a header, no objects,
-/// exactly the data it describes, bools 0 or 1.
+/// Checks a whole `.npy` member in memory as an array npio hands out as bytes: a header, no
+/// objects, exactly the data it describes. Bool bytes are carried as they are, as NumPy loads
+/// them (only typed Rust `bool` reads and `verify` insist on 0 or 1).
 fn check_array(bytes: &[u8], options: &ReadOptions) -> Result<()> {
     let info = read_header(&mut &bytes[..], options)?;
     let header = &info.header;
@@ -188,9 +203,6 @@ fn check_array(bytes: &[u8], options: &ReadOptions) -> Result<()> {
     let end = start + header.data_len()?;
     if end != bytes.len() && !options.get_allow_trailing_data() {
         return Err(Error::TrailingData { offset: end as u64 });
-    }
-    if header.dtype.as_scalar().map(|s| s.kind()) == Some(ScalarKind::Bool) {
-        check_bools(&bytes[start..], info.data_offset)?;
     }
     Ok(())
 }

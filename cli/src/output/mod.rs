@@ -7,43 +7,33 @@
 mod deferred;
 mod place;
 mod staged;
+mod temp;
 
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use deferred::defer_commits;
 pub use staged::{StagedFile, StagedFolder};
+pub use temp::install_signal_handler;
 
 use crate::CliError;
 
 /// Set by the Ctrl-C handler; every output write checks it.
 pub static CANCELLED: AtomicBool = AtomicBool::new(false);
 
-/// Distinguishes temporary files made by one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A temporary name next to `final_path`: `.NAME.npio-tmp-PID-N` in the same folder.
-fn temp_sibling(final_path: &Path) -> Result<PathBuf, CliError> {
-    let name = final_path
-        .file_name()
-        .ok_or_else(|| CliError::usage(format!("{}: not a file name", final_path.display())))?;
-    let mut temp = std::ffi::OsString::from(".");
-    temp.push(name);
-    temp.push(format!(
-        ".npio-tmp-{}-{}",
-        process_id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok(parent_of(final_path).join(temp))
+/// The file name of an output path.
+fn file_name_of(path: &Path) -> Result<&std::ffi::OsStr, CliError> {
+    path.file_name()
+        .ok_or_else(|| CliError::usage(format!("{}: not a file name", path.display())))
 }
 
-/// This process's id, asked of the system once (a batch names thousands of temporary files).
-fn process_id() -> u32 {
-    static ID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *ID.get_or_init(std::process::id)
+/// Removes a temporary file (and forgets it: a signal need not remove it again).
+fn remove_temp(path: &Path) {
+    let _ = fs::remove_file(path);
+    temp::forget(path);
 }
 
 /// The folder holding `path` (`.` for a bare name).
@@ -179,8 +169,8 @@ fn appeared(path: &Path) -> CliError {
 }
 
 /// Puts a finished temporary file or folder in place; see [`place::place`].
-fn put_in_place(temp: &Path, target: &Path, replace: bool) -> Result<(), CliError> {
-    place::place(temp, target, replace).map_err(|e| match e.kind() {
+fn put_in_place(temp_path: &Path, target: &Path, replace: bool) -> Result<(), CliError> {
+    place::place(temp_path, target, replace).map_err(|e| match e.kind() {
         io::ErrorKind::AlreadyExists => appeared(target),
         _ => CliError::io(target, e),
     })
@@ -199,23 +189,17 @@ impl TempOutput {
     /// Creates the temporary file for `final_path` (and its parent folders).
     pub fn create(final_path: &Path, guard: &Guard) -> Result<(TempOutput, OutputFile), CliError> {
         guard.check(final_path)?;
-        let temp_path = temp_sibling(final_path)?;
-        let open = || {
-            File::options()
-                .write(true)
-                .create_new(true)
-                .open(&temp_path)
-        };
-        let file = match open() {
+        let name = file_name_of(final_path)?;
+        let parent = parent_of(final_path);
+        let (file, temp_path) = match temp::create_file(&parent, name) {
             // The parent folders are made only when missing (not looked at first).
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let parent = parent_of(final_path);
                 fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
-                open()
+                temp::create_file(&parent, name)
             }
             other => other,
         }
-        .map_err(|e| CliError::io(&temp_path, e))?;
+        .map_err(|e| CliError::io(&parent, e))?;
         let output = TempOutput {
             final_path: final_path.to_path_buf(),
             temp_path,
@@ -254,7 +238,7 @@ impl TempOutput {
 impl Drop for TempOutput {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = fs::remove_file(&self.temp_path);
+            remove_temp(&self.temp_path);
         }
     }
 }
@@ -297,7 +281,9 @@ impl Pending {
         }
     }
 
+    /// Puts the output in place; a signal waits until this is done.
     fn place(self) -> Result<(), CliError> {
+        let _hold = temp::placing();
         match self {
             Pending::File {
                 temp,
@@ -305,8 +291,9 @@ impl Pending {
                 replace,
             } => {
                 let result = put_in_place(&temp, &target, replace);
-                if result.is_err() {
-                    let _ = fs::remove_file(&temp);
+                match result {
+                    Ok(()) => temp::forget(&temp),
+                    Err(_) => remove_temp(&temp),
                 }
                 result
             }
@@ -316,9 +303,7 @@ impl Pending {
 
     fn discard(self) {
         match self {
-            Pending::File { temp, .. } => {
-                let _ = fs::remove_file(temp);
-            }
+            Pending::File { temp, .. } => remove_temp(&temp),
             Pending::Folder(f) => drop(f),
         }
     }

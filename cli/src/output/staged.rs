@@ -5,14 +5,19 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::{parent_of, put_in_place, sync_and_place, temp_sibling, Guard, OutputFile, Pending};
+use super::{
+    file_name_of, parent_of, put_in_place, sync_and_place, temp, Guard, OutputFile, Pending,
+};
 use crate::CliError;
 
 /// A folder of outputs being written. [`StagedFolder::commit`] puts every file in place: the
-/// staging folder is renamed to the target when the target does not exist yet; otherwise each
-/// file is moved in (never replacing a file without `--force`), and if one move fails, the
-/// ones already made and the folders created for them are removed again. Dropped without
-/// `commit`, the staging folder is removed: after a failure the target is as it was.
+/// staging folder is renamed to the target when the target does not exist yet; otherwise
+/// every file's way in is checked first (a file or symlink where a folder must be, a folder
+/// where a file must be), then each file is moved in (never replacing a file without
+/// `--force`; with it, the file replaced is first moved aside into a hidden backup folder),
+/// and if one move fails, the ones already made and the folders created for them are removed
+/// and the files moved aside are put back. Dropped without `commit`, the staging folder is
+/// removed: after a failure the target is exactly as it was.
 pub struct StagedFolder {
     target: PathBuf,
     staging: PathBuf,
@@ -67,8 +72,8 @@ impl StagedFolder {
         }
         let parent = parent_of(target);
         fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
-        let staging = temp_sibling(target)?;
-        fs::create_dir(&staging).map_err(|e| CliError::io(&staging, e))?;
+        let staging = temp::create_folder(&parent, file_name_of(target)?)
+            .map_err(|e| CliError::io(&parent, e))?;
         Ok(StagedFolder {
             target: target.to_path_buf(),
             staging,
@@ -141,32 +146,139 @@ impl StagedFolder {
         {
             return Ok(());
         }
-        let mut placed: Vec<PathBuf> = Vec::new();
-        let mut created: Vec<PathBuf> = Vec::new();
-        let result = (|| {
-            for relative in &self.files {
-                let target = self.target.join(relative);
-                make_folders_inside(&self.target, relative, &mut created)?;
-                put_in_place(&self.staging.join(relative), &target, self.replace)?;
-                placed.push(target);
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            for path in placed.iter().rev() {
-                let _ = fs::remove_file(path);
-            }
-            for folder in created.iter().rev() {
-                let _ = fs::remove_dir(folder);
+        for relative in &self.files {
+            check_way_in(&self.target, relative)?;
+        }
+        let mut merge = Merge::default();
+        let result = self
+            .files
+            .iter()
+            .try_for_each(|relative| merge.move_in(&self, relative));
+        match result {
+            Ok(()) => merge.finish(),
+            Err(e) => {
+                merge.roll_back();
+                Err(e)
             }
         }
-        result
     }
+}
+
+/// Files moved into an existing folder so far, to finish or undo.
+#[derive(Default)]
+struct Merge {
+    placed: Vec<PathBuf>,
+    created: Vec<PathBuf>,
+    /// The hidden folder holding the files replaced (with `--force`), made when first needed.
+    backup: Option<PathBuf>,
+    /// `(original path, where it was moved aside)`.
+    replaced: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Merge {
+    /// Moves one staged file into the target folder.
+    fn move_in(&mut self, folder: &StagedFolder, relative: &Path) -> Result<(), CliError> {
+        let target = folder.target.join(relative);
+        make_folders_inside(&folder.target, relative, &mut self.created)?;
+        if folder.replace && fs::symlink_metadata(&target).is_ok() {
+            self.move_aside(&folder.target, &target)?;
+        }
+        put_in_place(&folder.staging.join(relative), &target, false)?;
+        self.placed.push(target);
+        Ok(())
+    }
+
+    /// Moves an existing file at `target` into the backup folder, kept until the whole folder
+    /// is in place.
+    fn move_aside(&mut self, root: &Path, target: &Path) -> Result<(), CliError> {
+        if self.backup.is_none() {
+            let parent = parent_of(root);
+            // Not registered for removal on a signal: it may hold the user's files.
+            let backup = tempfile::Builder::new()
+                .prefix(".npio-replaced.")
+                .tempdir_in(&parent)
+                .map_err(|e| CliError::io(&parent, e))?
+                .keep();
+            self.backup = Some(backup);
+        }
+        let backup = self.backup.as_ref().expect("made above");
+        let aside = backup.join(self.replaced.len().to_string());
+        fs::rename(target, &aside).map_err(|e| CliError::io(target, e))?;
+        self.replaced.push((target.to_path_buf(), aside));
+        Ok(())
+    }
+
+    /// Everything is in place: the files replaced go.
+    fn finish(self) -> Result<(), CliError> {
+        if let Some(backup) = &self.backup {
+            let _ = fs::remove_dir_all(backup);
+        }
+        Ok(())
+    }
+
+    /// Undoes the moves: the files moved in go, the files moved aside come back, the folders
+    /// made for them go. Something that cannot be put back stays in the backup folder, and
+    /// the message says where.
+    fn roll_back(self) {
+        for path in self.placed.iter().rev() {
+            let _ = fs::remove_file(path);
+        }
+        let mut kept = false;
+        for (original, aside) in self.replaced.iter().rev() {
+            if fs::rename(aside, original).is_err() {
+                kept = true;
+                eprintln!(
+                    "npio: could not put {} back; it is kept at {}",
+                    original.display(),
+                    aside.display()
+                );
+            }
+        }
+        for folder in self.created.iter().rev() {
+            let _ = fs::remove_dir(folder);
+        }
+        if let (Some(backup), false) = (&self.backup, kept) {
+            let _ = fs::remove_dir_all(backup);
+        }
+    }
+}
+
+/// Checks, creating nothing, that `root/relative` can be written: every folder on the way is
+/// a folder (not a symlink or a file) or missing, and the file itself is not a folder.
+fn check_way_in(root: &Path, relative: &Path) -> Result<(), CliError> {
+    let refuse = |at: &Path, why: &str| {
+        CliError::data(format!(
+            "{}: {} {why}; refusing to write through it (nothing was written)",
+            root.join(relative).display(),
+            at.display()
+        ))
+    };
+    let mut path = root.to_path_buf();
+    let parts: Vec<_> = relative.components().collect();
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let last = i + 1 == parts.len();
+        match fs::symlink_metadata(&path) {
+            Err(_) => return Ok(()), // missing: nothing below it exists either
+            Ok(meta) if last && meta.is_dir() => return Err(refuse(&path, "is a folder")),
+            Ok(_) if last => return Ok(()),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(refuse(
+                    &path,
+                    "is a symlink (it could lead outside the output folder)",
+                ))
+            }
+            Ok(meta) if !meta.is_dir() => return Err(refuse(&path, "is a file, not a folder")),
+            Ok(_) => {}
+        }
+    }
+    Ok(())
 }
 
 impl Drop for StagedFolder {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.staging);
+        temp::forget(&self.staging);
     }
 }
 
@@ -270,6 +382,51 @@ mod tests {
         left.sort();
         assert_eq!(left, ["keep.txt", "z.npy"]);
         assert_eq!(fs::read(target.join("z.npy")).unwrap(), b"theirs");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn forced_merges_find_every_conflict_before_replacing_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("a.npy"), b"mine").unwrap();
+        fs::write(target.join("sub"), b"a file where a folder must be").unwrap();
+        let guard = Guard::new(true);
+        let mut folder = StagedFolder::create(&target, &guard).unwrap();
+        write(&mut folder, "a.npy", &guard).unwrap();
+        write(&mut folder, "sub/b.npy", &guard).unwrap();
+        let err = folder.commit().unwrap_err();
+        assert!(err.to_string().contains("is a file, not a folder"), "{err}");
+        assert_eq!(fs::read(target.join("a.npy")).unwrap(), b"mine");
+        assert_eq!(fs::read_dir(&target).unwrap().count(), 2);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1); // no staging, no backup
+    }
+
+    #[test]
+    fn a_failed_forced_merge_puts_the_replaced_files_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("a.npy"), b"mine").unwrap();
+        let guard = Guard::new(true);
+        let mut folder = StagedFolder::create(&target, &guard).unwrap();
+        write(&mut folder, "a.npy", &guard).unwrap();
+        write(&mut folder, "new/b.npy", &guard).unwrap();
+        let mut merge = Merge::default();
+        merge.move_in(&folder, Path::new("a.npy")).unwrap();
+        merge.move_in(&folder, Path::new("new/b.npy")).unwrap();
+        assert_eq!(fs::read(target.join("a.npy")).unwrap(), b"a.npy");
+        // The next file fails to move (it was never written).
+        assert!(merge.move_in(&folder, Path::new("gone.npy")).is_err());
+        merge.roll_back();
+        drop(folder);
+        assert_eq!(fs::read(target.join("a.npy")).unwrap(), b"mine");
+        let left: Vec<_> = fs::read_dir(&target)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["a.npy"]);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

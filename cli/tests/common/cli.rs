@@ -31,12 +31,13 @@ pub fn assert_code(out: &Output, code: i32) {
     );
 }
 
-/// No temporary files left anywhere under `dir`.
+/// No temporary files (or folders of replaced files) left anywhere under `dir`.
 pub fn assert_no_temp_files(dir: &Path) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
-            !path.to_string_lossy().contains(".npio-tmp-"),
+            !name.contains(".npio-tmp") && !name.starts_with(".npio-replaced."),
             "temporary file left: {}",
             path.display()
         );
