@@ -162,8 +162,14 @@ pub fn run(
                 guard.add_input(&input.path);
             }
             let (tmp, mut file) = TempOutput::create(path, &guard)?;
-            write_all_inputs(&mut file, &header, &inputs, &options)?;
+            let written = write_all_inputs(&mut file, &header, &inputs, &options)?;
             tmp.commit(file)?;
+            eprintln!(
+                "npio: wrote {}: {} rows of {} ({written} bytes)",
+                path.display(),
+                header.shape[0],
+                crate::show::dtype_text(&header.dtype)
+            );
         }
         None => {
             let stdout = std::io::stdout();
@@ -172,11 +178,43 @@ pub fn run(
                     "refusing to write binary .npy data to a terminal: use --out FILE or a pipe",
                 ));
             }
-            let mut lock = BufWriter::with_capacity(1 << 20, stdout.lock());
-            write_all_inputs(&mut lock, &header, &inputs, &options)?;
-            lock.flush()
-                .map_err(|e| CliError::data(format!("standard output: {e}")))?;
+            let mut lock = BufWriter::with_capacity(
+                1 << 20,
+                PipeOut {
+                    inner: stdout.lock(),
+                    closed: false,
+                },
+            );
+            let result = write_all_inputs(&mut lock, &header, &inputs, &options).and_then(|_| {
+                lock.flush()
+                    .map_err(|e| CliError::data(format!("standard output: {e}")))
+            });
+            if result.is_err() && lock.get_ref().closed {
+                // The reader has all it wanted (`| head`): not an error worth a message.
+                return Err(CliError::pipe_closed());
+            }
+            result?;
         }
     }
     Ok(true)
+}
+
+/// Standard output, remembering whether its reader closed the pipe.
+struct PipeOut<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for PipeOut<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.closed |= matches!(&result, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        result
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.closed |= matches!(&result, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        result
+    }
 }

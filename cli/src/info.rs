@@ -297,9 +297,10 @@ pub fn run(
     as_json: bool,
     options: npio::ReadOptions,
 ) -> Result<bool, CliError> {
+    // A folder stands for every .npy and .npz file under it.
+    let (paths, mut all_ok) = crate::convert::expand_folders(paths);
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::new(stdout);
-    let mut all_ok = true;
     let report = |path: &Path, sink: &mut dyn Sink, say: bool| {
         if let Err(err) = describe(path, &options, sink) {
             if say {
@@ -320,7 +321,7 @@ pub fn run(
         if several {
             let _ = writeln!(json.out, "[");
         }
-        for path in paths {
+        for path in &paths {
             all_ok &= report(path, &mut json, true);
         }
         if several {

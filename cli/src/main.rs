@@ -13,6 +13,7 @@
 mod cat;
 mod convert;
 mod info;
+mod manual;
 mod members;
 mod output;
 mod progress;
@@ -31,6 +32,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct CliError {
     message: String,
     usage: bool,
+    /// The reader of standard output went away (`npio cat big.npy | head -c 10`): exit as
+    /// a killed-by-SIGPIPE tool does (status 141), without a message.
+    pipe_closed: bool,
 }
 
 impl CliError {
@@ -45,6 +49,7 @@ impl CliError {
         CliError {
             message: message.into(),
             usage: true,
+            pipe_closed: false,
         }
     }
 
@@ -53,6 +58,16 @@ impl CliError {
         CliError {
             message: message.into(),
             usage: false,
+            pipe_closed: false,
+        }
+    }
+
+    /// Standard output's reader closed the pipe.
+    pub fn pipe_closed() -> CliError {
+        CliError {
+            message: String::new(),
+            usage: false,
+            pipe_closed: true,
         }
     }
 
@@ -64,8 +79,8 @@ impl CliError {
     /// A library error while working on a path (named once: errors of `open` name it already).
     pub fn npio(path: &Path, err: npio::Error) -> CliError {
         match err {
-            npio::Error::Path { .. } => CliError::data(format!("{err}{}", hint(&err))),
-            _ => CliError::data(format!("{}: {err}{}", path.display(), hint(&err))),
+            npio::Error::Path { .. } => CliError::data(for_cli(format!("{err}{}", hint(&err)))),
+            _ => CliError::data(for_cli(format!("{}: {err}{}", path.display(), hint(&err)))),
         }
     }
 }
@@ -82,6 +97,38 @@ fn with_threads<T: Send>(
         .build()
         .map_err(|e| CliError::data(format!("cannot start {jobs} worker threads: {e}")))?
         .install(f)
+}
+
+/// A library message in a command-line user's terms: library APIs and zip internals named
+/// in the message are replaced by what the user can do or what they mean.
+pub fn for_cli(message: String) -> String {
+    const WORDS: [(&str, &str); 7] = [
+        (
+            "; if you trust this file, raise the limit with ReadOptions::max_header_size",
+            "; if you trust this file, raise the limit",
+        ),
+        (
+            " (allow it with ReadOptions::allow_trailing_data)",
+            " (np.load ignores such bytes; npio refuses them)",
+        ),
+        (
+            "; raise the limit with ReadOptions::max_data_size",
+            "; raise the limit if you trust the file",
+        ),
+        ("; read it with npio::NpzReader", ""),
+        (
+            "invalid Zip archive: Could not find EOCD",
+            "not a zip archive, or cut short: its end record is missing",
+        ),
+        ("Invalid checksum", "member data fails its CRC-32 check"),
+        (
+            "; read it with a copying reader (npio::read_npy, NpyReader) instead",
+            "",
+        ),
+    ];
+    WORDS
+        .iter()
+        .fold(message, |m, (library, cli)| m.replace(library, cli))
 }
 
 /// What the command line offers for an error the library reports in its own terms.
@@ -122,6 +169,13 @@ enum Command {
     Convert(ConvertArgs),
     /// Concatenate arrays along axis 0 (streaming): .npy files or FILE.npz:NAME members.
     Cat(CatArgs),
+    /// Print a shell completion script (e.g. `npio completions bash > /etc/bash_completion.d/npio`).
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (e.g. `npio man > npio.1; man ./npio.1`).
+    Man,
 }
 
 #[derive(Args)]
@@ -279,6 +333,8 @@ fn main() -> ExitCode {
     // at once on a second signal).
     output::install_signal_handler();
     let result = match cli.command {
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man => manual::man(),
         Command::Info(args) => info::run(&args.paths, args.json, args.limits.read_options()),
         Command::Verify(args) => with_threads(args.jobs, || {
             verify::run(&args.paths, args.limits.read_options())
@@ -311,6 +367,7 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        Err(err) if err.pipe_closed => ExitCode::from(141),
         Err(err) => {
             eprintln!("npio: {err}");
             ExitCode::from(if err.usage { 2 } else { 1 })

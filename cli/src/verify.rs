@@ -102,8 +102,9 @@ fn verify_member<R: std::io::Read + std::io::Seek>(
 
 /// Runs `npio verify`; `Ok(false)` when some file is bad.
 pub fn run(paths: &[std::path::PathBuf], options: npio::ReadOptions) -> Result<bool, CliError> {
-    let mut all_ok = true;
-    for path in paths {
+    // A folder stands for every .npy and .npz file under it.
+    let (paths, mut all_ok) = crate::convert::expand_folders(paths);
+    for path in &paths {
         match verify_file(path, &options) {
             Ok(summary) => println!("OK    {}: {summary}", path.display()),
             Err(err) => {

@@ -220,7 +220,7 @@ fn verify_reads_everything() {
     }
     let out = npio(&["verify", &fixture("npz/bad_crc_mismatch.npz")], &dir);
     assert!(
-        text(&out.stdout).contains("dir/sub") && text(&out.stdout).contains("checksum"),
+        text(&out.stdout).contains("dir/sub") && text(&out.stdout).contains("CRC-32"),
         "{}",
         text(&out.stdout)
     );
@@ -376,4 +376,52 @@ fn hostile_files_are_refused_in_bounded_memory() {
         128 + (1 << 30)
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    let dir = scratch("manual");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = npio(&["completions", shell], &dir);
+        assert_code(&out, 0);
+        assert!(text(&out.stdout).contains("convert"), "{shell}");
+    }
+    assert_code(&npio(&["completions", "tcsh"], &dir), 2);
+    let man = npio(&["man"], &dir);
+    assert_code(&man, 0);
+    let page = text(&man.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH npio"),
+        "{page}"
+    );
+    assert!(page.contains("verify") && page.contains("convert"));
+    let version = npio(&["--version"], &dir);
+    assert_code(&version, 0);
+    assert_eq!(
+        text(&version.stdout).trim(),
+        format!("npio {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn info_and_verify_walk_folders() {
+    let dir = scratch("walk");
+    std::fs::create_dir_all(dir.join("data/sub")).unwrap();
+    std::fs::copy(fixture("npz/savez_stored.npz"), dir.join("data/a.npz")).unwrap();
+    std::fs::copy(fixture("npy/f8_le_1d.npy"), dir.join("data/sub/b.npy")).unwrap();
+    std::fs::write(dir.join("data/notes.txt"), b"not data").unwrap();
+    let info = npio(&["info", "data"], &dir);
+    assert_code(&info, 0);
+    let table = text(&info.stdout);
+    assert!(
+        table.contains("data/a.npz:") && table.contains("data/sub/b.npy"),
+        "{table}"
+    );
+    let verify = npio(&["verify", "data/"], &dir);
+    assert_code(&verify, 0);
+    assert_eq!(text(&verify.stdout).lines().count(), 2);
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    let none = npio(&["verify", "empty"], &dir);
+    assert_code(&none, 1);
+    assert!(text(&none.stderr).contains("no .npy or .npz files"));
 }

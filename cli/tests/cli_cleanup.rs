@@ -209,3 +209,30 @@ fn object_members_are_described_and_verify_says_they_need_pickle() {
         "{said}"
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_cat_quietly_and_cat_out_says_what_it_wrote() {
+    use std::io::Read;
+    let dir = scratch("closed-pipe");
+    npio::write_npy(dir.join("big.npy"), &ndarray::Array1::<f64>::zeros(4 << 20)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_npio"))
+        .args(["cat", "big.npy"])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap(); // then the pipe closes
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&head[..6], b"\x93NUMPY");
+    assert_eq!(out.status.code(), Some(141));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let run = npio(&["cat", "--out", "two.npy", "big.npy", "big.npy"], &dir);
+    assert_code(&run, 0);
+    let said = text(&run.stderr);
+    assert!(
+        said.contains("two.npy") && said.contains("8388608 rows"),
+        "{said}"
+    );
+}

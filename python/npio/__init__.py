@@ -46,6 +46,11 @@ __all__ = [
 
 __version__ = _npio.__version__
 
+
+def __dir__():
+    """The public API only (not the modules this one uses)."""
+    return sorted(__all__ + ["THREADS_ENV", "__version__"])
+
 #: The environment variable that bounds npio's threads when no ``threads=`` is given.
 THREADS_ENV = "NPIO_NUM_THREADS"
 

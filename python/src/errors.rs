@@ -40,7 +40,8 @@ pub(crate) fn to_py(err: npio::Error, path: Option<&Path>) -> PyErr {
         },
         npio::Error::NoSuchMember { .. } => PyKeyError::new_err(message),
         npio::Error::ObjectDType { .. } => PickleRequired::new_err(format!(
-            "Object arrays cannot be loaded when allow_pickle=False ({message})"
+            "Object arrays cannot be loaded when allow_pickle=False ({message}); if you trust \
+             the file, load it with allow_pickle=True (NumPy then unpickles it)"
         )),
         _ => PyValueError::new_err(message),
     }

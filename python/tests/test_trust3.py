@@ -174,3 +174,14 @@ def test_thread_bounds_reuse_pools_and_refuse_absurd_counts():
     with pytest.raises(ValueError, match="from 1 to"):
         npio.loads(data, threads=20000)
     assert threading.active_count() == base
+
+
+def test_dir_shows_the_public_api_and_pickle_errors_say_how_to_allow_them(tmp_path):
+    names = dir(npio)
+    assert set(npio.__all__) <= set(names)
+    for private in ("ast", "io", "np", "os", "zipfile", "Mapping", "annotations", "stat"):
+        assert private not in names, private
+    path = tmp_path / "o.npy"
+    np.save(path, np.array([None, 1], dtype=object))
+    with pytest.raises(npio.PickleRequired, match="allow_pickle=True"):
+        npio.load(path)

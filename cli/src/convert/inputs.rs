@@ -81,6 +81,50 @@ pub struct NpyFiles {
 /// refused rather than followed out of the folder, and so is anything that is not a regular
 /// file or a folder. The folder `exclude` (an output folder inside the input) is not entered.
 pub fn npy_files(dir: &Path, exclude: Option<&Identity>) -> Result<NpyFiles, CliError> {
+    files_with(dir, exclude, &["npy"])
+}
+
+/// Every `.npy` and `.npz` under `dir`, full paths, sorted (what `info` and `verify` read of a
+/// folder); an error when there is none.
+pub fn data_files(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+    let found = files_with(dir, None, &["npy", "npz"])?;
+    if found.files.is_empty() {
+        return Err(CliError::data(format!(
+            "{}: no .npy or .npz files in this folder or below it ({} other files)",
+            dir.display(),
+            found.skipped
+        )));
+    }
+    Ok(found.files.into_iter().map(|(_, full)| full).collect())
+}
+
+/// `paths` with each folder replaced by its `.npy` and `.npz` files (see [`data_files`]);
+/// `false` with the errors printed when a folder has none or cannot be read.
+pub fn expand_folders(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
+    let mut out = Vec::new();
+    let mut all_ok = true;
+    for path in paths {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        match data_files(path) {
+            Ok(files) => out.extend(files),
+            Err(err) => {
+                all_ok = false;
+                eprintln!("npio: {err}");
+            }
+        }
+    }
+    (out, all_ok)
+}
+
+/// The files under `dir` whose extension is one of `extensions` (see [`npy_files`]).
+fn files_with(
+    dir: &Path,
+    exclude: Option<&Identity>,
+    extensions: &[&str],
+) -> Result<NpyFiles, CliError> {
     let mut files = Vec::new();
     let mut skipped = 0;
     let mut pending = vec![(dir.to_path_buf(), PathBuf::new())];
@@ -90,8 +134,9 @@ pub fn npy_files(dir: &Path, exclude: Option<&Identity>) -> Result<NpyFiles, Cli
             let path = entry.path();
             let name: OsString = entry.file_name();
             let kind = entry.file_type().map_err(|e| CliError::io(&path, e))?;
-            if name.to_string_lossy().contains(".npio-tmp-") {
-                continue; // another conversion's unfinished output
+            let shown = name.to_string_lossy();
+            if shown.contains(".npio-tmp") || shown.starts_with(".npio-replaced.") {
+                continue; // another conversion's unfinished output, or files it moved aside
             }
             if kind.is_symlink() {
                 return Err(CliError::data(format!(
@@ -109,7 +154,10 @@ pub fn npy_files(dir: &Path, exclude: Option<&Identity>) -> Result<NpyFiles, Cli
                     "{}: is not a regular file (a FIFO, socket or device); refusing to read it",
                     path.display()
                 )));
-            } else if Path::new(&name).extension().is_some_and(|e| e == "npy") {
+            } else if Path::new(&name)
+                .extension()
+                .is_some_and(|e| extensions.iter().any(|x| e == *x))
+            {
                 files.push((prefix.join(&name), path));
             } else {
                 skipped += 1;

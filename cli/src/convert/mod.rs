@@ -15,7 +15,7 @@ use std::path::Path;
 use npio::{Compression, ReadOptions, WriteOptions};
 
 pub use batch::run_batch;
-pub use inputs::Kind;
+pub use inputs::{expand_folders, Kind};
 
 use crate::output::Guard;
 use crate::show::{count, human_bytes};
@@ -82,11 +82,11 @@ impl Stats {
 pub fn member_error(path: &Path, member: &str, err: npio::Error) -> CliError {
     match err {
         npio::Error::Member { .. } => CliError::npio(path, err),
-        other => CliError::data(format!(
+        other => CliError::data(crate::for_cli(format!(
             "{}: npz member {member:?}: {other}{}",
             path.display(),
             crate::hint(&other)
-        )),
+        ))),
     }
 }
 
