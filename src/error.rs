@@ -136,6 +136,15 @@ pub enum Error {
         requested: String,
     },
 
+    /// Rows appended to an existing file are of another element type than the file holds.
+    #[error("dtype mismatch: the file holds {found}, but rows of {given} were given")]
+    RowsMismatch {
+        /// The dtype in the file.
+        found: crate::dtype::DType,
+        /// The element type of the rows given.
+        given: String,
+    },
+
     /// The file's record does not fit a Rust record type (`#[derive(npio::Record)]`): a field
     /// is missing or of another type, or (writing into an existing file) a file field has no
     /// counterpart in the struct.
@@ -467,6 +476,7 @@ impl From<Error> for io::Error {
             Error::Io(e) => e.kind(),
             Error::TruncatedHeader { .. } | Error::TruncatedData { .. } => K::UnexpectedEof,
             Error::DTypeMismatch { .. }
+            | Error::RowsMismatch { .. }
             | Error::RecordMismatch { .. }
             | Error::DimensionMismatch { .. }
             | Error::Shape { .. }

@@ -42,3 +42,47 @@ fn reading_an_archive_as_npy_says_what_to_use() {
     let err = npio::from_bytes::<npio::DynArray>(b"").unwrap_err();
     assert!(err.to_string().contains("empty"), "{err}");
 }
+
+/// Messages a user reads (issue 27): they name the file, say what the file is, use lower case
+/// byte orders, and say "given" for rows given.
+#[test]
+fn messages_name_the_file_and_say_what_it_is() {
+    let dir = common::scratch("messages");
+    let npz = dir.join("a.npz");
+    let mut w = npio::NpzWriter::create(&npz).unwrap();
+    w.add("x", &ndarray::arr1(&[1u8])).unwrap();
+    w.finish().unwrap();
+    let mut reader = npio::NpzReader::open(&npz).unwrap();
+    let err = reader.read::<npio::DynArray>("missing").unwrap_err();
+    assert!(
+        err.to_string().starts_with(&npz.display().to_string()),
+        "{err}"
+    );
+    assert!(
+        matches!(err.root(), npio::Error::NoSuchMember { .. }),
+        "{err}"
+    );
+
+    let npy = dir.join("b.npy");
+    let big = npio::WriteOptions::default().endian(npio::Endian::Big);
+    npio::write_npy_with(&npy, &ndarray::arr1(&[1u16, 2]), &big).unwrap();
+    let err = npio::NpzReader::open(&npy).unwrap_err();
+    assert!(err.to_string().contains("is a .npy file"), "{err}");
+    #[cfg(feature = "mmap")]
+    {
+        // SAFETY: nothing else touches the file while it is mapped.
+        let map = unsafe { npio::NpyMap::open(&npy) }.unwrap();
+        let err = map.view::<u16, ndarray::Ix1>().unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with(&npy.display().to_string()), "{text}");
+        if cfg!(target_endian = "little") {
+            assert!(text.contains("big-endian"), "{text}");
+        }
+    }
+    let err = npio::npy::append_npy(&npy, &ndarray::arr1(&[3i32])).unwrap_err();
+    assert!(err.to_string().contains("rows of i32 were given"), "{err}");
+    assert!(
+        matches!(err.root(), npio::Error::RowsMismatch { .. }),
+        "{err}"
+    );
+}

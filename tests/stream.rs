@@ -239,7 +239,7 @@ fn appending_in_place_gives_np_save_bytes() {
     for (fixture, want) in [
         ("npy/legacy_16_aligned.npy", "NotAppendable"),
         ("npy/shape_2d_f.npy", "NotRowMajor"),
-        ("npy/i4_le_1d.npy", "DTypeMismatch"),
+        ("npy/i4_le_1d.npy", "RowsMismatch"),
         ("malformed/truncated_data.npy", "TruncatedData"),
         ("malformed/trailing_data.npy", "TrailingData"),
     ] {

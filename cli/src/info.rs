@@ -75,6 +75,9 @@ trait Sink {
 
 /// Describes one file into `sink`.
 fn describe(path: &Path, options: &npio::ReadOptions, sink: &mut dyn Sink) -> Result<(), CliError> {
+    if let Some((file, member)) = crate::sniff::member_spec(path) {
+        return describe_member(&file, &member, options, sink);
+    }
     let shown = path.display().to_string();
     match sniff(path)? {
         FileKind::Npy => {
@@ -132,6 +135,25 @@ fn describe(path: &Path, options: &npio::ReadOptions, sink: &mut dyn Sink) -> Re
             result
         }
     }
+}
+
+/// One member of an archive (`FILE.npz:NAME`), described as its archive with that member only.
+fn describe_member(
+    path: &Path,
+    member: &str,
+    options: &npio::ReadOptions,
+    sink: &mut dyn Sink,
+) -> Result<(), CliError> {
+    let mut npz = npio::NpzReader::open_with(path, options).map_err(|e| CliError::npio(path, e))?;
+    let m = npz
+        .member_info(member)
+        .map_err(|e| CliError::npio(path, e))?;
+    let shown = path.display().to_string();
+    let (value, row) = member_entry(&shown, &m).map_err(|e| CliError::npio(path, e))?;
+    sink.file(json!({"path": shown, "format": "npz"}), None);
+    sink.member(value, row);
+    sink.end_archive();
+    Ok(())
 }
 
 /// One member's JSON and table row.

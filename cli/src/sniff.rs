@@ -48,3 +48,16 @@ pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
         )))
     }
 }
+
+/// An archive member named on the command line as `FILE.npz:NAME` (as `npio cat` takes
+/// them): the archive's path and the member's name, when `text` is not itself an existing
+/// file and the part before `:` is one.
+pub fn member_spec(text: &Path) -> Option<(std::path::PathBuf, String)> {
+    let shown = text.to_str()?;
+    let at = shown.find(".npz:")?;
+    let (file, member) = (Path::new(&shown[..at + 4]), &shown[at + 5..]);
+    if member.is_empty() || text.exists() || !file.is_file() {
+        return None;
+    }
+    Some((file.to_path_buf(), member.to_string()))
+}

@@ -12,6 +12,15 @@ use crate::CliError;
 
 /// Verifies one file; returns a summary of what was checked.
 fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliError> {
+    if let Some((file, name)) = crate::sniff::member_spec(path) {
+        let mut npz =
+            npio::NpzReader::open_with(&file, options).map_err(|e| CliError::npio(&file, e))?;
+        let member = npz
+            .member_info(&name)
+            .map_err(|e| CliError::npio(&file, e))?;
+        let bytes = verify_member(&mut npz, &member, &file)?;
+        return Ok(format!("member {:?}, {bytes} bytes of data", member.name));
+    }
     match sniff(path)? {
         FileKind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;

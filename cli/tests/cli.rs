@@ -425,3 +425,38 @@ fn info_and_verify_walk_folders() {
     assert_code(&none, 1);
     assert!(text(&none.stderr).contains("no .npy or .npz files"));
 }
+
+#[test]
+fn archive_members_are_inputs_of_info_verify_and_convert() {
+    let dir = scratch("member-spec");
+    let member = format!("{}:dir/sub", fixture("npz/savez_stored.npz"));
+    let info = npio(&["info", "--json", &member], &dir);
+    assert_code(&info, 0);
+    let value: Value = serde_json::from_str(&text(&info.stdout)).unwrap();
+    assert_eq!(value["members"].as_array().unwrap().len(), 1);
+    assert_eq!(value["members"][0]["name"], "dir/sub");
+    assert_code(&npio(&["verify", &member], &dir), 0);
+    let out = npio(&["convert", &member, "sub.npy"], &dir);
+    assert_code(&out, 0);
+    let mut npz = npio::NpzReader::open(fixture("npz/savez_stored.npz")).unwrap();
+    let expected: npio::DynArray = npz.read("dir/sub").unwrap();
+    assert_eq!(read_dyn(&dir.join("sub.npy")), expected);
+    // Into anything but one .npy, or a member that is not there: refused, saying why.
+    let folder = npio(&["convert", &member, "out/"], &dir);
+    assert_code(&folder, 2);
+    assert!(text(&folder.stderr).contains("OUT.npy"));
+    let missing = format!("{}:nope", fixture("npz/savez_stored.npz"));
+    let none = npio(&["convert", &missing, "x.npy"], &dir);
+    assert_code(&none, 1);
+    assert!(!dir.join("x.npy").exists());
+    let whole = npio(
+        &["convert", &fixture("npz/savez_stored.npz"), "y.npy"],
+        &dir,
+    );
+    assert_code(&whole, 2);
+    assert!(
+        text(&whole.stderr).contains(":NAME"),
+        "{}",
+        text(&whole.stderr)
+    );
+}

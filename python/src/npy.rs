@@ -97,21 +97,10 @@ pub(crate) fn read_npy<'py>(
         }
         Source::Bytes(bytes) => {
             let data = bytes.as_bytes();
-            let mut reader = NpyReader::new_with(Cursor::new(data), &options).or_py(None)?;
-            // In-memory bytes have a known length: check the claim against it.
-            let offset = reader.info().data_offset;
-            let needed = reader.header().data_len().or_py(None)? as u64;
-            let available = (data.len() as u64).saturating_sub(offset);
-            if needed > available {
-                return Err(crate::errors::to_py(
-                    npio::Error::TruncatedData {
-                        offset,
-                        expected: needed,
-                        found: available,
-                    },
-                    None,
-                ));
-            }
+            // In-memory bytes have a known length: the claim is checked against it.
+            let mut reader = NpyReader::new_with(Cursor::new(data), &options)
+                .or_py(None)?
+                .with_len(data.len() as u64);
             check_before_alloc(&mut reader, None, None)?;
             let array = allocate(alloc, reader.header())?;
             fill(py, reader, &array, threads, None, None)?;

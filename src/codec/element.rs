@@ -119,8 +119,12 @@ fn scalar_plan<T: Element>(dtype: &DType) -> Result<Endian> {
 /// Views in place need native byte order.
 fn native_only(endian: &Endian) -> std::result::Result<(), String> {
     if endian.needs_swap() {
+        let order = match endian {
+            Endian::Big => "big",
+            _ => "little",
+        };
         Err(format!(
-            "the data is {endian:?}-endian and this machine is not"
+            "the data is {order}-endian and this machine is not"
         ))
     } else {
         Ok(())

@@ -35,6 +35,8 @@ use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 pub struct NpyMap {
     map: Mmap,
     info: HeaderInfo,
+    /// Named in errors.
+    path: std::path::PathBuf,
 }
 
 impl NpyMap {
@@ -63,7 +65,11 @@ impl NpyMap {
             let map = unsafe { Mmap::map(&file)? };
             let info = read_header(&mut &map[..], options)?;
             data_range(&info, map.len())?;
-            Ok(NpyMap { map, info })
+            Ok(NpyMap {
+                map,
+                info,
+                path: path.to_path_buf(),
+            })
         })
     }
 
@@ -101,12 +107,15 @@ impl NpyMap {
     /// let big = npio::WriteOptions::default().endian(npio::Endian::Big);
     /// npio::write_npy_with(&path, &ndarray::arr1(&[1u16]), &big).unwrap();
     /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
-    /// let err = map.view::<u16, ndarray::Ix1>().unwrap_err();
+    /// let err = map.view::<u16, ndarray::Ix1>().unwrap_err(); // names the file
+    /// assert!(err.to_string().starts_with(&path.display().to_string()));
     /// assert!(err.to_string().contains("copying reader"));
     /// ```
     pub fn view<T: Element, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
-        let range = data_range(&self.info, self.map.len())?;
+        let path = &self.path;
+        let range = data_range(&self.info, self.map.len()).map_err(|e| e.at_path(path))?;
         view_data(&self.info.header, &self.map[range], self.info.data_offset)
+            .map_err(|e| e.at_path(path))
     }
 
     /// The mapped bytes of the whole file.
@@ -142,6 +151,8 @@ impl NpyMap {
 pub struct NpyMapMut {
     map: MmapMut,
     info: HeaderInfo,
+    /// Named in errors.
+    path: std::path::PathBuf,
 }
 
 impl NpyMapMut {
@@ -159,7 +170,11 @@ impl NpyMapMut {
             let map = unsafe { MmapMut::map_mut(&file)? };
             let info = read_header(&mut &map[..], &ReadOptions::default())?;
             data_range(&info, map.len())?;
-            Ok(NpyMapMut { map, info })
+            Ok(NpyMapMut {
+                map,
+                info,
+                path: path.to_path_buf(),
+            })
         })
     }
 
@@ -211,7 +226,11 @@ impl NpyMapMut {
                 &mut &map[..],
                 &ReadOptions::default().max_header_size(prefix.len()),
             )?;
-            Ok(NpyMapMut { map, info })
+            Ok(NpyMapMut {
+                map,
+                info,
+                path: path.to_path_buf(),
+            })
         })
     }
 
@@ -238,8 +257,10 @@ impl NpyMapMut {
     /// assert_eq!(map.view::<u8, ndarray::Ix1>().unwrap().sum(), 0);
     /// ```
     pub fn view<T: Element, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
-        let range = data_range(&self.info, self.map.len())?;
+        let path = &self.path;
+        let range = data_range(&self.info, self.map.len()).map_err(|e| e.at_path(path))?;
         view_data(&self.info.header, &self.map[range], self.info.data_offset)
+            .map_err(|e| e.at_path(path))
     }
 
     /// Views the data as `T` for editing in place.
@@ -253,12 +274,14 @@ impl NpyMapMut {
     /// assert_eq!(map.view::<i64, ndarray::Ix1>().unwrap()[2], -1);
     /// ```
     pub fn view_mut<T: Element, D: Dimension>(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
-        let range = data_range(&self.info, self.map.len())?;
+        let path = &self.path;
+        let range = data_range(&self.info, self.map.len()).map_err(|e| e.at_path(path))?;
         view_data_mut(
             &self.info.header,
             &mut self.map[range],
             self.info.data_offset,
         )
+        .map_err(|e| e.at_path(path))
     }
 
     /// Writes changes back to the file.

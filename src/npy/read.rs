@@ -332,9 +332,20 @@ impl<R: Read> NpyReader<R> {
 }
 
 impl<R: Read> NpyReader<R> {
-    /// Tells the reader the source's total length (header included), as for an archive
-    /// member: the data buffer is then allocated once, after checking the header's claim.
-    pub(crate) fn with_len(mut self, total_len: u64) -> Self {
+    /// Tells the reader its source's total length in bytes (header included), when the source
+    /// cannot say it itself (a stream over bytes held elsewhere, a buffer another runtime
+    /// owns): the header's claim is then checked against it, by
+    /// [`NpyReader::check_data_len`] and before every read, as for files, byte slices and
+    /// archive members, so a false claim allocates nothing.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u32, 2, 3])).unwrap();
+    /// let cut = &bytes[..bytes.len() - 4];
+    /// let mut r = npio::NpyReader::new(cut).unwrap().with_len(cut.len() as u64);
+    /// let err = r.check_data_len().unwrap_err();
+    /// assert!(matches!(err, npio::Error::TruncatedData { expected: 12, found: 8, .. }));
+    /// ```
+    pub fn with_len(mut self, total_len: u64) -> Self {
         self.remaining = Some(total_len.saturating_sub(self.info.data_offset));
         self
     }

@@ -173,7 +173,14 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
             &ReadOptions::default().max_header_size(usize::MAX),
         )?;
         let header = info.header;
-        let plan = T::write_plan(&header.dtype)?;
+        // The rows are given, not requested: say so in a mismatch.
+        let plan = T::write_plan(&header.dtype).map_err(|e| match e {
+            Error::DTypeMismatch { found, requested } => Error::RowsMismatch {
+                found,
+                given: requested,
+            },
+            other => other,
+        })?;
         header.rows()?;
         let prefix_len = header.to_bytes()?.len();
         if prefix_len as u64 != info.data_offset {

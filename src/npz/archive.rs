@@ -27,6 +27,13 @@ pub(crate) fn open_archive<R: Read + Seek>(mut reader: R) -> Result<(ZipArchive<
     let mut start = [0u8; 4];
     reader.seek(std::io::SeekFrom::Start(0))?;
     let got = crate::io::read_up_to(&mut reader, &mut start)?;
+    if got == start.len() && &start == b"\x93NUM" {
+        return Err(Error::Archive {
+            reason: "this is a .npy file (it starts with \\x93NUMPY), not an .npz archive: \
+                     read it with read_npy or NpyReader"
+                .into(),
+        });
+    }
     if got == start.len() && &start != b"PK\x03\x04" && &start != b"PK\x05\x06" {
         return Err(Error::Archive {
             reason: format!(

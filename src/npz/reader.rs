@@ -38,6 +38,8 @@ use crate::npy::{DynArray, NpyReader, ReadNpy};
 #[derive(Clone)]
 pub struct NpzReader<R> {
     archive: ZipArchive<R>,
+    /// The file's path when opened by path: named in errors.
+    path: Option<std::sync::Arc<Path>>,
     /// Shared by clones: cloning a reader costs no copy of the names.
     names: std::sync::Arc<NameIndex>,
     options: ReadOptions,
@@ -70,10 +72,12 @@ impl NpzReader<ArchiveFile> {
     /// ```
     pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<Self> {
         let path = path.as_ref();
-        ArchiveFile::open(path)
+        let mut reader = ArchiveFile::open(path)
             .map_err(Error::from)
             .and_then(|file| Self::new_with(file, options))
-            .map_err(|e| e.at_path(path))
+            .map_err(|e| e.at_path(path))?;
+        reader.path = Some(std::sync::Arc::from(path));
+        Ok(reader)
     }
 }
 
@@ -108,6 +112,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let (archive, names) = open_archive(reader)?;
         Ok(NpzReader {
             archive,
+            path: None,
             names: std::sync::Arc::new(names),
             options: options.clone(),
         })
@@ -166,6 +171,15 @@ impl<R: Read + Seek> NpzReader<R> {
         self.names
             .find(name)
             .map(|(index, stored)| (index, stored.to_string()))
+            .map_err(|e| self.located(e))
+    }
+
+    /// `e`, naming the archive's file when it was opened by path.
+    fn located(&self, e: Error) -> Error {
+        match &self.path {
+            Some(path) => e.at_path(path),
+            None => e,
+        }
     }
 
     /// Opens member `index` and runs `f` on it, naming the member in any error.
@@ -179,7 +193,7 @@ impl<R: Read + Seek> NpzReader<R> {
             let mut file = self.archive.by_index(index)?;
             f(&mut file, &options)
         })();
-        result.map_err(|e| e.in_member(&self.names.stored()[index]))
+        result.map_err(|e| self.located(e.in_member(&self.names.stored()[index])))
     }
 
     /// Opens the member called `name` and runs `f` on it, naming the member in any error.

@@ -124,6 +124,14 @@ pub unsafe trait Field: Copy + Send + Sync + 'static {
 /// # }
 /// ```
 #[allow(unsafe_code)] // an unsafe trait, as Field
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an element type npio reads or writes",
+    label = "not an npio element type",
+    note = "elements are bool, integers, f16, f32, f64, Complex<f32>, Complex<f64>, \
+            Datetime64/Timedelta64, and #[derive(npio::Record)] structs",
+    note = "strings (`S`/`U` dtypes) and other dtypes: read a `npio::DynArray`, then \
+            `to_strings()`, `to_byte_strings()` or `field(name)`"
+)]
 pub unsafe trait Record: Field {
     /// The struct's name, for messages.
     const NAME: &'static str;

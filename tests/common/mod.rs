@@ -47,6 +47,7 @@ pub fn variant(err: &npio::Error) -> &'static str {
         InvalidDescr { .. } => "InvalidDescr",
         ObjectDType { .. } => "ObjectDType",
         DTypeMismatch { .. } => "DTypeMismatch",
+        RowsMismatch { .. } => "RowsMismatch",
         DimensionMismatch { .. } => "DimensionMismatch",
         SizeOverflow { .. } => "SizeOverflow",
         TruncatedData { .. } => "TruncatedData",

@@ -111,8 +111,16 @@ fn convert(
         (Kind::Npz, Kind::Folder) => pairs::npz_to_folder(input, output, settings),
         (Kind::Folder, Kind::Npz) => pairs::folder_to_npz(input, output, settings),
         (Kind::Folder, Kind::Folder) => pairs::folder_to_folder(input, output, settings),
-        (Kind::Npz, Kind::Npy) | (Kind::Folder, Kind::Npy) => Err(CliError::usage(format!(
-            "cannot convert {} into a single .npy file {}: convert it to a folder instead",
+        (Kind::Npz, Kind::Npy) => Err(CliError::usage(format!(
+            "cannot convert the archive {} into a single .npy file {}: name one member \
+             ({}:NAME), or unpack it into a folder (OUT/)",
+            input.display(),
+            output.display(),
+            input.display()
+        ))),
+        (Kind::Folder, Kind::Npy) => Err(CliError::usage(format!(
+            "cannot convert the folder {} into a single .npy file {}: pack it into an \
+             archive (OUT.npz) or copy it to a folder (OUT/)",
             input.display(),
             output.display()
         ))),
@@ -141,6 +149,25 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
     }
     let to = inputs::output_kind(output)?;
     settings.check_compression_used(to == Kind::Npz)?;
+    if let Some((archive, member)) = crate::sniff::member_spec(input) {
+        if to != Kind::Npy {
+            return Err(CliError::usage(format!(
+                "{}: one archive member converts to a .npy file; name the output OUT.npy",
+                input.display()
+            )));
+        }
+        settings.guard.add_input(&archive);
+        let stats = pairs::member_to_npy(&archive, &member, output, &settings)?;
+        if !settings.quiet {
+            eprintln!(
+                "npio: {} -> {}: {}",
+                input.display(),
+                output.display(),
+                stats.summary()
+            );
+        }
+        return Ok(true);
+    }
     let from = inputs::register_input(&mut settings.guard, input)?;
     let visible = !settings.quiet && std::io::stderr().is_terminal();
     // The total is only worth a second walk of an input folder when the bar is shown.

@@ -82,6 +82,26 @@ pub fn npy_to_npy(input: &Path, output: &Path, settings: &Settings) -> Result<St
     Ok(one_array(bytes))
 }
 
+/// One archive member (`FILE.npz:NAME` on the command line) into a `.npy` file.
+pub fn member_to_npy(
+    archive: &Path,
+    member: &str,
+    output: &Path,
+    settings: &Settings,
+) -> Result<Stats, CliError> {
+    let mut npz = npio::NpzReader::open_with(archive, &settings.read)
+        .map_err(|e| CliError::npio(archive, e))?;
+    let reader = npz
+        .member_reader(member)
+        .map_err(|e| crate::convert::member_error(archive, member, e))?;
+    let (tmp, mut file) = TempOutput::create(output, &settings.guard)?;
+    let bytes = reader
+        .transcode(&mut file, &settings.write)
+        .map_err(|e| crate::convert::member_error(archive, member, e))?;
+    tmp.commit(file)?;
+    Ok(one_array(bytes))
+}
+
 /// A member name for a relative path of `.npy` file: `/`-separated text.
 fn member_name(relative: &Path, path: &Path) -> Result<String, CliError> {
     let parts: Option<Vec<&str>> = relative.iter().map(|p| p.to_str()).collect();

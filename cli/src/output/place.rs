@@ -30,55 +30,22 @@ pub fn place(from: &Path, to: &Path, replace: bool) -> io::Result<()> {
 
 /// Errors saying that the file system (or kernel) cannot rename without replacing.
 fn unsupported(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(code) if code == libc_codes::EINVAL || code == libc_codes::ENOSYS || code == libc_codes::EOPNOTSUPP)
+    const EINVAL: i32 = 22;
+    const ENOSYS: i32 = 38;
+    const EOPNOTSUPP: i32 = 95;
+    matches!(e.raw_os_error(), Some(EINVAL | ENOSYS | EOPNOTSUPP))
 }
 
-#[cfg(target_os = "linux")]
-mod libc_codes {
-    pub const EINVAL: i32 = libc::EINVAL;
-    pub const ENOSYS: i32 = libc::ENOSYS;
-    pub const EOPNOTSUPP: i32 = libc::EOPNOTSUPP;
-}
-
-#[cfg(not(target_os = "linux"))]
-mod libc_codes {
-    pub const EINVAL: i32 = 22;
-    pub const ENOSYS: i32 = 38;
-    pub const EOPNOTSUPP: i32 = 95;
-}
-
+/// `renameat2(RENAME_NOREPLACE)`, through rustix's safe wrapper.
 #[cfg(target_os = "linux")]
 fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| {
-        CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains NUL"))
-    };
-    let (from, to) = (c(from)?, c(to)?);
-    // SAFETY: both arguments are valid NUL-terminated strings that live across the call;
-    // AT_FDCWD resolves them like rename(2). renameat2 reads the two paths and touches no
-    // other memory of ours.
-    #[allow(unsafe_code)]
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            from.as_ptr(),
-            libc::AT_FDCWD,
-            to.as_ptr(),
-            libc::RENAME_NOREPLACE,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE).map_err(io::Error::from)
 }
 
 #[cfg(not(target_os = "linux"))]
 fn rename_noreplace(_from: &Path, _to: &Path) -> io::Result<()> {
-    Err(io::Error::from_raw_os_error(libc_codes::ENOSYS))
+    Err(io::Error::from_raw_os_error(38)) // ENOSYS: use the portable fallback
 }
 
 /// An output written under a temporary name, to make durable before it is put in place.
@@ -103,7 +70,6 @@ impl Written<'_> {
 /// of no file: a batch has thousands), else one `fsync` per file.
 #[cfg(target_os = "linux")]
 pub fn sync_file_systems(written: &[Written<'_>]) -> Result<(), (PathBuf, io::Error)> {
-    use std::os::fd::AsRawFd;
     let mut folders: Vec<&Path> = written
         .iter()
         .map(|w| match w {
@@ -118,13 +84,7 @@ pub fn sync_file_systems(written: &[Written<'_>]) -> Result<(), (PathBuf, io::Er
     folders.dedup();
     for folder in folders {
         let dir = File::open(folder).map_err(|e| (folder.to_path_buf(), e))?;
-        // SAFETY: `dir` is an open file for the whole call, so its descriptor is valid;
-        // syncfs only flushes the file system holding it and touches no memory of ours.
-        #[allow(unsafe_code)]
-        let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
-        if rc != 0 {
-            return Err((folder.to_path_buf(), io::Error::last_os_error()));
-        }
+        rustix::fs::syncfs(&dir).map_err(|e| (folder.to_path_buf(), io::Error::from(e)))?;
     }
     Ok(())
 }
