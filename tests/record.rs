@@ -405,7 +405,7 @@ fn dynamic_arrays_convert_to_and_from_structs() {
     let d: DynArray = npio::read_npy(fixture("particle_extra.npy")).unwrap();
     let typed: Array1<Particle> = d.clone().into_array().unwrap();
     assert_eq!(typed, particles());
-    assert!(d.as_array::<Particle>().is_none()); // records are not stored typed
+    assert!(d.as_array::<Particle>().is_err()); // records are not stored typed
     let from = DynArray::from_array(particles());
     assert_eq!(
         from.dtype(),

@@ -328,3 +328,36 @@ fn empty_rows_come_in_one_block_however_many_are_claimed() {
     assert_eq!(block.shape(), &[10_000_000_000, 0]);
     assert!(chunks.next_chunk().is_none());
 }
+
+/// Every row writer takes blocks by one rule: `[n, row...]` is n rows, `[row...]` is one row.
+#[test]
+fn row_writers_take_blocks_by_one_rule() {
+    use ndarray::{arr1, arr2};
+    let mut npy = npio::npy::NpyRowWriter::<_, i32>::new(Cursor::new(Vec::new()), &[2]).unwrap();
+    let mut npz = npio::NpzWriter::new(Cursor::new(Vec::new()));
+    let mut member = npz.start_array::<i32>("a", &[3, 2]).unwrap();
+    for block in [arr2(&[[1, 2], [3, 4]]).into_dyn(), arr1(&[5, 6]).into_dyn()] {
+        npy.write_rows(&block).unwrap();
+        member.write_rows(&block).unwrap();
+    }
+    for bad in [arr1(&[1, 2, 3]).into_dyn(), arr2(&[[1, 2, 3]]).into_dyn()] {
+        assert!(matches!(
+            npy.write_rows(&bad),
+            Err(npio::Error::BlockShape { .. })
+        ));
+        assert!(matches!(
+            member.write_rows(&bad),
+            Err(npio::Error::BlockShape { .. })
+        ));
+    }
+    member.finish().unwrap();
+    let expected = arr2(&[[1, 2], [3, 4], [5, 6]]);
+    let bytes = npy.finish().unwrap().into_inner();
+    assert_eq!(bytes, npio::to_bytes(&expected).unwrap());
+    let archive = npz.finish().unwrap().into_inner();
+    let got: ndarray::Array2<i32> = npio::NpzReader::new(Cursor::new(archive))
+        .unwrap()
+        .read("a")
+        .unwrap();
+    assert_eq!(got, expected);
+}

@@ -237,15 +237,21 @@ impl DynArray {
         self.len() == 0
     }
 
-    /// The values as `ArrayD<T>` if they are of type `T` (datetimes and timedeltas are `i64`).
+    /// The values as `ArrayD<T>` if they are of type `T` (datetimes and timedeltas are `i64`),
+    /// or says what the array holds ([`Error::DTypeMismatch`]), as
+    /// [`DynArray::into_array`] and [`DynArray::field_array`] do.
     ///
     /// ```
     /// let a = npio::DynArray::from_array(ndarray::arr1(&[1u32]));
-    /// assert!(a.as_array::<u32>().is_some());
-    /// assert!(a.as_array::<i32>().is_none());
+    /// assert!(a.as_array::<u32>().is_ok());
+    /// let err = a.as_array::<i32>().unwrap_err();
+    /// assert!(matches!(err, npio::Error::DTypeMismatch { .. }));
     /// ```
-    pub fn as_array<T: Element>(&self) -> Option<&ArrayD<T>> {
-        T::data_ref(&self.data)
+    pub fn as_array<T: Element>(&self) -> Result<&ArrayD<T>> {
+        T::data_ref(&self.data).ok_or_else(|| Error::DTypeMismatch {
+            found: self.dtype.clone(),
+            requested: T::NAME.to_string(),
+        })
     }
 
     /// Converts into a typed array of dimension `D`, or says what the array holds.

@@ -103,18 +103,7 @@ impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
         &mut self,
         block: &ArrayBase<S, D>,
     ) -> Result<()> {
-        let row_shape = &self.header.shape[1..];
-        let view = block.view().into_dyn();
-        let (rows, view) = if view.shape() == row_shape {
-            (1, view.insert_axis(ndarray::Axis(0)))
-        } else if view.ndim() == row_shape.len() + 1 && &view.shape()[1..] == row_shape {
-            (view.shape()[0], view)
-        } else {
-            return Err(Error::BlockShape {
-                block: view.shape().to_vec(),
-                row_shape: row_shape.to_vec(),
-            });
-        };
+        let (rows, view) = block_rows(block.view().into_dyn(), &self.header.shape[1..])?;
         match view.as_slice() {
             Some(slice) => T::write_slice(&mut self.writer, slice, &self.plan)?,
             None => T::write_rows(&mut self.writer, view.rows().into_iter(), &self.plan)?,
@@ -213,6 +202,25 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
             header,
             prefix_len,
             plan,
+        })
+    }
+}
+
+/// The one rule of every row writer ([`NpyRowWriter`], and the archive members'): a block is
+/// several rows (its shape is `[n, row_shape...]`) or one row (its shape is the row shape).
+/// Returns the number of rows and the block with the row axis first.
+pub(crate) fn block_rows<'a, T>(
+    view: ndarray::ArrayViewD<'a, T>,
+    row_shape: &[usize],
+) -> Result<(usize, ndarray::ArrayViewD<'a, T>)> {
+    if view.shape() == row_shape {
+        Ok((1, view.insert_axis(ndarray::Axis(0))))
+    } else if view.ndim() == row_shape.len() + 1 && &view.shape()[1..] == row_shape {
+        Ok((view.shape()[0], view))
+    } else {
+        Err(Error::BlockShape {
+            block: view.shape().to_vec(),
+            row_shape: row_shape.to_vec(),
         })
     }
 }

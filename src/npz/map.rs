@@ -77,7 +77,7 @@ impl NpzMap {
         })
     }
 
-    /// Member names as NumPy lists them.
+    /// Member names as NumPy lists them (owned, as [`NpzReader::names`] gives them).
     ///
     /// ```
     /// # let tmp = tempfile::tempdir().unwrap();
@@ -88,8 +88,8 @@ impl NpzMap {
     /// let map = unsafe { npio::NpzMap::open(&path) }.unwrap();
     /// assert_eq!(map.names(), vec!["a"]);
     /// ```
-    pub fn names(&self) -> Vec<&str> {
-        self.members.iter().map(|m| m.name.as_str()).collect()
+    pub fn names(&self) -> Vec<String> {
+        self.members.iter().map(|m| m.name.clone()).collect()
     }
 
     /// Every member's description.
@@ -128,7 +128,7 @@ impl NpzMap {
             .or_else(|| self.members.iter().position(|m| m.stored_name == with_ext))
             .ok_or_else(|| Error::NoSuchMember {
                 name: name.to_string(),
-                available: self.names().iter().map(|n| n.to_string()).collect(),
+                available: self.names(),
             })?;
         let member = &self.members[index];
         let result = (|| {

@@ -88,7 +88,8 @@ pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
 
 impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
     /// Appends a block of rows: an array whose first axis counts rows and whose other axes
-    /// match the member's shape.
+    /// match the member's shape, or one row (an array of the row shape), the rule of every
+    /// row writer ([`crate::npy::NpyRowWriter::write_rows`] too).
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
@@ -99,13 +100,7 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
         &mut self,
         block: &ArrayBase<S, D>,
     ) -> Result<()> {
-        let shape = block.shape();
-        if shape.is_empty() || shape[1..] != self.row_shape[..] {
-            return Err(Error::BlockShape {
-                block: shape.to_vec(),
-                row_shape: self.row_shape.clone(),
-            });
-        }
+        let (_, view) = crate::npy::block_rows(block.view().into_dyn(), &self.row_shape)?;
         if block.len() > self.remaining {
             return Err(Error::WrittenLength {
                 what: format!("member {:?}", self.stored),
@@ -114,7 +109,6 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
                 unit: "elements",
             });
         }
-        let view = block.view().into_dyn();
         let stored = self.stored.clone();
         let zip = self.npz.zip().map_err(|e| e.in_member(&stored))?;
         let result = match view.as_slice() {
