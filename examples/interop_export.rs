@@ -227,7 +227,7 @@ struct Nested {
     head: Point,
     pts: [Point; 2],
     flag: u8,
-    t: npio::record::Datetime64<npio::record::unit::Nanos>,
+    t: npio::time::Datetime64<npio::time::unit::Nanos>,
     #[npio(rename = "names")]
     labels: [[u8; 3]; 2],
     m: [[i16; 3]; 2],
@@ -267,7 +267,7 @@ fn nested(i: usize) -> Nested {
             },
         ],
         flag: i as u8 + 100,
-        t: npio::record::Datetime64::new(i as i64 * 1000),
+        t: npio::time::Datetime64::new(i as i64 * 1000),
         labels: [label('a'), label('b')],
         m: std::array::from_fn(|r| std::array::from_fn(|c| (r * 3 + c + i) as i16)),
     }

@@ -84,6 +84,19 @@ pub mod npz;
 mod par;
 pub mod record;
 
+/// NumPy's `datetime64` and `timedelta64` as Rust element types, their unit in the type.
+///
+/// ```
+/// use npio::time::{unit::Seconds, Datetime64};
+/// let t = Datetime64::<Seconds>::new(60);
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[t])).unwrap();
+/// let d: npio::DynArray = npio::from_bytes(&bytes).unwrap();
+/// assert_eq!(d.dtype().typestr(), "<M8[s]");
+/// ```
+pub mod time {
+    pub use crate::record::time::{unit, Datetime64, Timedelta64, Unit};
+}
+
 pub use codec::{ArrayData, Element};
 pub use dtype::{DType, Endian};
 pub use error::{Error, Result};

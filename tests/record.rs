@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use ndarray::{Array1, Array2, ShapeBuilder};
-use npio::record::unit::{Days, Nanos, Seconds};
-use npio::record::{Datetime64, FieldProblem, Timedelta64};
+use npio::record::FieldProblem;
+use npio::time::unit::{Days, Nanos, Seconds};
+use npio::time::{Datetime64, Timedelta64};
 use npio::{DynArray, Endian, Error, NpyReader, WriteOptions};
 use num_complex::Complex;
 
@@ -237,7 +238,7 @@ fn numpy_datetime_fields_keep_their_unit() {
     // Another unit is another type: never converted silently.
     #[derive(Debug, Clone, Copy, npio::Record)]
     struct Micro {
-        t: Datetime64<npio::record::unit::Micros>,
+        t: Datetime64<npio::time::unit::Micros>,
     }
     let err = npio::read_npy::<Array1<Micro>, _>(fixture("times.npy")).unwrap_err();
     assert!(err.to_string().contains("field 't' is '<M8[ns]'"), "{err}");

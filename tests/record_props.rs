@@ -3,8 +3,8 @@
 //! subset of the fields in another order reads the same values from the file.
 
 use ndarray::{Array1, Array2, ShapeBuilder};
-use npio::record::unit::Micros;
-use npio::record::{Datetime64, Timedelta64};
+use npio::time::unit::Micros;
+use npio::time::{Datetime64, Timedelta64};
 use npio::{DynArray, Endian, WriteOptions};
 use num_complex::Complex;
 use proptest::prelude::*;

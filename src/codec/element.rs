@@ -31,7 +31,7 @@ const WRITE_CHUNK_BYTES: usize = 1 << 16;
 /// A Rust type that `.npy` data can be read into and written from.
 ///
 /// The trait is sealed: implemented for NumPy's fixed-size numeric types, for
-/// [`Datetime64`](crate::record::Datetime64) and [`Timedelta64`](crate::record::Timedelta64),
+/// [`Datetime64`](crate::time::Datetime64) and [`Timedelta64`](crate::time::Timedelta64),
 /// and for every struct that derives [`Record`](crate::record::Record)
 /// (`#[derive(npio::Record)]`). Strings and other dtypes are read through the dynamic
 /// [`DynArray`](crate::DynArray).

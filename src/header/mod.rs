@@ -33,7 +33,8 @@ const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 ///
 /// ```
 /// let opts = npio::ReadOptions::default().max_header_size(1 << 20).allow_trailing_data(true);
-/// assert_eq!(opts.get_max_header_size(), 1 << 20);
+/// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+/// assert!(npio::NpyReader::new_with(&bytes[..], &opts).is_ok());
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -83,12 +84,9 @@ impl ReadOptions {
         self
     }
 
-    /// The data size limit in force.
-    ///
-    /// ```
-    /// assert_eq!(npio::ReadOptions::default().get_max_data_size(), u64::MAX);
-    /// ```
-    pub fn get_max_data_size(&self) -> u64 {
+    /// The data size limit in force (options are set by their builder methods; the readers
+    /// read them back).
+    pub(crate) fn get_max_data_size(&self) -> u64 {
         self.max_data_size
     }
 
@@ -97,29 +95,18 @@ impl ReadOptions {
     /// stream, as repeated `np.save(f, ...)` calls do.
     ///
     /// ```
+    /// let bytes = [npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap(), vec![0]].concat();
     /// let opts = npio::ReadOptions::default().allow_trailing_data(true);
-    /// assert!(opts.get_allow_trailing_data());
+    /// let mut r = npio::NpyReader::new_with(&bytes[..], &opts).unwrap();
+    /// assert!(r.read::<npio::DynArray>().is_ok());
     /// ```
     pub fn allow_trailing_data(mut self, allow: bool) -> Self {
         self.allow_trailing_data = allow;
         self
     }
 
-    /// The header size limit in force.
-    ///
-    /// ```
-    /// assert_eq!(npio::ReadOptions::default().get_max_header_size(), 10_000);
-    /// ```
-    pub fn get_max_header_size(&self) -> usize {
-        self.max_header_size
-    }
-
     /// Whether trailing data is accepted.
-    ///
-    /// ```
-    /// assert!(!npio::ReadOptions::default().get_allow_trailing_data());
-    /// ```
-    pub fn get_allow_trailing_data(&self) -> bool {
+    pub(crate) fn get_allow_trailing_data(&self) -> bool {
         self.allow_trailing_data
     }
 }

@@ -21,8 +21,8 @@
 //! ```
 
 mod archive;
+mod background;
 mod deflate;
-mod deflating;
 #[cfg(feature = "mmap")]
 #[allow(unsafe_code)] // memory maps: see the module documentation of `npio::npy`
 mod map;
@@ -35,6 +35,8 @@ mod sink;
 mod whole;
 mod writer;
 
+/// The positional file reader under [`NpzReader::open`] (an internal, for the npio crates).
+#[doc(hidden)]
 pub use archive::ArchiveFile;
 #[cfg(feature = "mmap")]
 pub use map::NpzMap;
@@ -67,7 +69,7 @@ pub(crate) const ZIP64_THRESHOLD: u64 = u32::MAX as u64;
 /// assert_eq!(npio::Compression::deflated(), npio::Compression::Deflated { level: 6 });
 /// ```
 ///
-/// Deflated members up to [`PARALLEL_DEFLATE_MAX`] bytes that are added whole (`add_array`,
+/// Deflated members up to 1 GiB that are added whole (`add_array`,
 /// `add_dyn`, `add_raw`) are compressed on all cores in 1 MiB blocks that form one ordinary
 /// deflate stream; members started with `start_*` stream through one compressor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -144,7 +146,7 @@ pub(crate) enum Plan {
 
 /// Largest member compressed in parallel blocks (it is held in memory, compressed, while
 /// being written); larger deflated members stream through one compressor.
-pub const PARALLEL_DEFLATE_MAX: u64 = 1 << 30;
+pub(crate) const PARALLEL_DEFLATE_MAX: u64 = 1 << 30;
 
 /// What an archive member is, read from the zip directory and the member's `.npy` header
 /// (the data is not inflated).

@@ -10,8 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use zip::{ZipArchive, ZipWriter};
 
+use super::background::{self, Deflated};
 use super::deflate;
-use super::deflating::{self, Deflated};
 use super::members::{NpzArrayWriter, NpzMemberWriter};
 use super::rows::{NpzRowsWriter, SpillFile};
 use super::sink::Sink;
@@ -30,7 +30,7 @@ use crate::par::Queue;
 /// `add_transcoded`, `start_member`) take the stored name exactly. Stored members have their data 64-byte aligned.
 ///
 /// Deflated members added whole (`add`, `add_with`, `add_raw`, `add_transcoded`, up to
-/// [`PARALLEL_DEFLATE_MAX`]) are compressed in the background (with the `parallel` feature,
+/// 1 GiB) are compressed in the background (with the `parallel` feature,
 /// as rayon tasks on the current pool) while the caller prepares the next member; an error writing such a member (an I/O error of the
 /// output, in practice) is reported by the next call or by [`NpzWriter::finish`], and names
 /// the member. Members appear in the archive in the order they were added.
@@ -94,7 +94,7 @@ impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
     }
 }
 
-/// A member being deflated in the background (see [`deflating`]).
+/// A member being deflated in the background (see [`background`]).
 struct PendingMember {
     stored: String,
     /// Uncompressed size (what the task holds in memory).
@@ -255,10 +255,10 @@ impl<W: Write + Seek> NpzWriter<W> {
         };
         let len = bytes.len() as u64;
         let zip = if bytes.len() < deflate::SMALL_MEMBER {
-            deflating::now(&bytes, level)
+            background::now(&bytes, level)
         } else {
             // The background task owns what it compresses.
-            deflating::start(&self.queue, bytes.into_owned(), level)
+            background::start(&self.queue, bytes.into_owned(), level)
         };
         self.pending.push_back(PendingMember {
             stored: stored_name.to_string(),

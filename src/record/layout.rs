@@ -77,6 +77,7 @@ impl FieldLayout {
     /// let f = npio::record::FieldLayout::new::<[u8; 8]>("tag", "label", 0);
     /// assert_eq!(f.rust_name(), "label");
     /// ```
+    #[doc(hidden)] // for the derive's generated code
     pub fn new<F: Field>(name: &'static str, rust_name: &'static str, offset: usize) -> Self {
         FieldLayout {
             name,
@@ -135,6 +136,7 @@ impl RecordLayout {
     /// assert_eq!(r.fields().len(), 1);
     /// # }
     /// ```
+    #[doc(hidden)] // for the derive's generated code
     pub fn new<T: Record>(aligned: bool, fields: Vec<FieldLayout>) -> Self {
         RecordLayout {
             name: T::NAME,

@@ -2,7 +2,7 @@
 //!
 //! A struct with named fields becomes a structured dtype: each field a named NumPy field, in
 //! declaration order. Field types are the scalar element types (`bool`, integers, [`half::f16`],
-//! `f32`, `f64`, `Complex<f32>`, `Complex<f64>`), [`Datetime64`] and [`Timedelta64`] with their
+//! `f32`, `f64`, `Complex<f32>`, `Complex<f64>`), [`Datetime64`](crate::time::Datetime64) and [`Timedelta64`](crate::time::Timedelta64) with their
 //! unit, fixed arrays `[T; N]` of these (sub-array fields; nested arrays give a
 //! multi-dimensional sub-array), byte strings `[u8; N]` (NumPy's `S<N>`), and other derived
 //! records (nested records).
@@ -53,11 +53,10 @@
 mod codec;
 mod layout;
 mod plan;
-mod time;
+pub(crate) mod time;
 
 pub use crate::error::FieldProblem;
 pub use layout::{FieldLayout, Layout, RecordLayout};
-pub use time::{unit, Datetime64, Timedelta64, Unit};
 
 use half::f16;
 use num_complex::Complex;
@@ -70,7 +69,7 @@ pub const MAX_DEPTH: usize = crate::dtype::MAX_DESCR_DEPTH;
 
 /// A type that can be one field of a NumPy record: it knows its memory layout.
 ///
-/// Implemented for the scalar element types, [`Datetime64`], [`Timedelta64`], arrays of
+/// Implemented for the scalar element types, [`Datetime64`](crate::time::Datetime64), [`Timedelta64`](crate::time::Timedelta64), arrays of
 /// fields, and by `#[derive(npio::Record)]` for structs.
 ///
 /// # Safety
@@ -88,7 +87,7 @@ pub const MAX_DEPTH: usize = crate::dtype::MAX_DESCR_DEPTH;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` can't be a field of a NumPy record",
     note = "record fields can be bool, integers, f16, f32, f64, Complex<f32>, Complex<f64>, \
-            npio::record::Datetime64 / Timedelta64, [T; N] of those, [u8; N] (bytes), \
+            npio::time::Datetime64 / Timedelta64, [T; N] of those, [u8; N] (bytes), \
             or another #[derive(npio::Record)] struct"
 )]
 pub unsafe trait Field: Copy + Send + Sync + 'static {
@@ -174,11 +173,9 @@ unsafe impl<T: Field, const N: usize> Field for [T; N] {
     }
 }
 
-/// The larger of two depths, for the derive's compile-time depth check.
-///
-/// ```
-/// assert_eq!(npio::record::max_depth(2, 5), 5);
-/// ```
+/// The larger of two depths, for the derive's compile-time depth check (used by the
+/// generated code only: not part of the documented API).
+#[doc(hidden)]
 pub const fn max_depth(a: usize, b: usize) -> usize {
     if a > b {
         a

@@ -11,7 +11,7 @@ use crate::dtype::{ScalarKind, TimeUnit};
 /// in [`mod@unit`].
 ///
 /// ```
-/// use npio::record::{unit, Unit};
+/// use npio::time::{unit, Unit};
 /// assert_eq!(unit::Nanos::UNIT, npio::dtype::TimeUnit::Nanosecond);
 /// ```
 pub trait Unit: Copy + Send + Sync + 'static {
@@ -22,7 +22,7 @@ pub trait Unit: Copy + Send + Sync + 'static {
 /// The time units of NumPy's `datetime64` and `timedelta64`, as types.
 ///
 /// ```
-/// let t = npio::record::Datetime64::<npio::record::unit::Seconds>::new(60);
+/// let t = npio::time::Datetime64::<npio::time::unit::Seconds>::new(60);
 /// assert_eq!(t.value(), 60);
 /// ```
 pub mod unit {
@@ -62,7 +62,7 @@ macro_rules! time_type {
         #[doc = concat!("A NumPy `", $numpy, "` value (`", $code, "[unit]`): a count of `U` units (for datetimes, since 1970-01-01). `i64::MIN` is NaT.")]
         ///
         /// ```
-        /// use npio::record::{unit::Millis, Datetime64, Timedelta64};
+        /// use npio::time::{unit::Millis, Datetime64, Timedelta64};
         /// let t = Datetime64::<Millis>::new(1_500);
         /// assert_eq!(format!("{t:?}"), "Datetime64<ms>(1500)");
         /// assert!(Timedelta64::<Millis>::NAT.is_nat());
@@ -77,7 +77,7 @@ macro_rules! time_type {
             /// A value of `count` units.
             ///
             /// ```
-            #[doc = concat!("assert_eq!(npio::record::", stringify!($name), "::<npio::record::unit::Days>::new(3).value(), 3);")]
+            #[doc = concat!("assert_eq!(npio::time::", stringify!($name), "::<npio::time::unit::Days>::new(3).value(), 3);")]
             /// ```
             pub const fn new(count: i64) -> Self {
                 $name(count, PhantomData)
@@ -86,7 +86,7 @@ macro_rules! time_type {
             /// The count of units (`i64::MIN` for NaT).
             ///
             /// ```
-            #[doc = concat!("assert_eq!(npio::record::", stringify!($name), "::<npio::record::unit::Hours>::new(-2).value(), -2);")]
+            #[doc = concat!("assert_eq!(npio::time::", stringify!($name), "::<npio::time::unit::Hours>::new(-2).value(), -2);")]
             /// ```
             pub const fn value(self) -> i64 {
                 self.0
@@ -95,7 +95,7 @@ macro_rules! time_type {
             /// True for NaT.
             ///
             /// ```
-            #[doc = concat!("assert!(!npio::record::", stringify!($name), "::<npio::record::unit::Hours>::new(0).is_nat());")]
+            #[doc = concat!("assert!(!npio::time::", stringify!($name), "::<npio::time::unit::Hours>::new(0).is_nat());")]
             /// ```
             pub const fn is_nat(self) -> bool {
                 self.0 == i64::MIN
