@@ -86,6 +86,7 @@ impl ReadOptions {
 
     /// The data size limit in force (options are set by their builder methods; the readers
     /// read them back).
+    #[cfg(feature = "npz")]
     pub(crate) fn get_max_data_size(&self) -> u64 {
         self.max_data_size
     }

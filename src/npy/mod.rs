@@ -40,6 +40,7 @@ pub use array::DynArray;
 #[cfg(feature = "mmap")]
 pub use map::{NpyMap, NpyMapMut};
 pub use read::{from_bytes, read_npy, read_npy_with, NpyReader, ReadNpy};
+#[cfg(feature = "npz")]
 pub(crate) use row_writer::block_rows;
 pub use row_writer::{append_npy, NpyRowWriter};
 pub use rows::RowChunks;
