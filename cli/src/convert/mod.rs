@@ -158,15 +158,7 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
         }
         settings.guard.add_input(&archive);
         let stats = pairs::member_to_npy(&archive, &member, output, &settings)?;
-        if !settings.quiet {
-            eprintln!(
-                "npio: {} -> {}: {}",
-                input.display(),
-                output.display(),
-                stats.summary()
-            );
-        }
-        return Ok(true);
+        return Ok(said(input, output, &stats, &settings));
     }
     let from = inputs::register_input(&mut settings.guard, input)?;
     let visible = !settings.quiet && std::io::stderr().is_terminal();
@@ -176,6 +168,11 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
     let result = convert(input, from, output, to, &settings);
     bar.finish();
     let stats = result?;
+    Ok(said(input, output, &stats, &settings))
+}
+
+/// Says what one conversion did (unless `--quiet`); `true`.
+fn said(input: &Path, output: &Path, stats: &Stats, settings: &Settings) -> bool {
     if !settings.quiet {
         eprintln!(
             "npio: {} -> {}: {}",
@@ -184,5 +181,5 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
             stats.summary()
         );
     }
-    Ok(true)
+    true
 }
