@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ndarray::{s, Array1, Array2, IxDyn};
-use npio::{Endian, WriteOptions};
+use npio::{dtype::Endian, WriteOptions};
 
 const N: usize = 4 << 20; // 4 Mi f64 = 32 MiB
 
@@ -18,7 +18,9 @@ fn data() -> Array1<f64> {
 
 fn encoded(endian: Endian) -> Vec<u8> {
     let mut out = Vec::new();
-    npio::WriteNpy::write_npy_with(&data(), &mut out, &WriteOptions::default().endian(endian))
+    WriteOptions::default()
+        .endian(endian)
+        .write(&mut out, &data())
         .unwrap();
     out
 }
@@ -73,7 +75,7 @@ fn read(c: &mut Criterion) {
             |b, bytes| {
                 b.iter(|| {
                     black_box(
-                        npio::NpyReader::new(&bytes[..])
+                        npio::NpyReader::new(std::io::Cursor::new(&bytes[..]))
                             .unwrap()
                             .read::<ndarray::Array<f64, IxDyn>>()
                             .unwrap(),
@@ -94,18 +96,16 @@ fn write(c: &mut Criterion) {
     g.bench_function("contiguous", |b| {
         b.iter(|| {
             out.clear();
-            npio::WriteNpy::write_npy_with(&a, &mut out, &WriteOptions::default()).unwrap();
+            WriteOptions::default().write(&mut out, &a).unwrap();
         })
     });
     g.bench_function("byteswapped", |b| {
         b.iter(|| {
             out.clear();
-            npio::WriteNpy::write_npy_with(
-                &a,
-                &mut out,
-                &WriteOptions::default().endian(Endian::Big),
-            )
-            .unwrap();
+            WriteOptions::default()
+                .endian(Endian::Big)
+                .write(&mut out, &a)
+                .unwrap();
         })
     });
     let square: Array2<f64> = a.into_shape_with_order((2048, 2048)).unwrap();
@@ -113,7 +113,7 @@ fn write(c: &mut Criterion) {
     g.bench_function("non_contiguous", |b| {
         b.iter(|| {
             out.clear();
-            npio::WriteNpy::write_npy_with(&strided, &mut out, &WriteOptions::default()).unwrap();
+            WriteOptions::default().write(&mut out, &strided).unwrap();
         })
     });
     g.finish();
@@ -133,7 +133,9 @@ fn read_file(c: &mut Criterion) {
     for (name, endian) in [("native", Endian::Little), ("big_endian", Endian::Big)] {
         let path = dir.join(format!("npio-bench-read-{name}.npy"));
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        npio::WriteNpy::write_npy_with(&a, &mut file, &WriteOptions::default().endian(endian))
+        WriteOptions::default()
+            .endian(endian)
+            .write(&mut file, &a)
             .unwrap();
         drop(file);
         g.bench_function(BenchmarkId::new("read_npy", name), |b| {

@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ndarray::{Array1, Ix1};
-use npio::{Compression, NpzReader, NpzWriter};
+use npio::{npz::Compression, NpzReader, NpzWriter};
 
 const N: usize = 2 << 20; // 2 Mi f64 = 16 MiB
 

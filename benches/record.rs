@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ndarray::Array1;
-use npio::{Endian, WriteOptions};
+use npio::{dtype::Endian, WriteOptions};
 
 const N: usize = 1_000_000;
 
@@ -58,7 +58,7 @@ fn read(c: &mut Criterion) {
         Endian::Little
     };
     let opts = WriteOptions::default().endian(other);
-    npio::write_npy_with(dir.join("swapped.npy"), &rows, &opts).unwrap();
+    opts.write_npy(dir.join("swapped.npy"), &rows).unwrap();
     let reordered: Array1<Reordered> = rows
         .iter()
         .map(|r| Reordered {
@@ -106,7 +106,7 @@ fn write(c: &mut Criterion) {
         let opts = WriteOptions::default().endian(Endian::Big);
         b.iter(|| {
             out.clear();
-            npio::WriteNpy::write_npy_with(&rows, &mut out, &opts).unwrap();
+            opts.write(&mut out, &rows).unwrap();
         })
     });
     g.finish();

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ndarray::{Array1, Ix1, IxDyn};
-use npio::{NpyMap, NpyMapMut, NpyReader, Order};
+use npio::{npy::Order, NpyMap, NpyMapMut, NpyReader};
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("npio-bench-{}-{name}", std::process::id()))

@@ -23,7 +23,7 @@ use std::io::{BufReader, BufWriter};
 use std::time::Instant;
 
 use ndarray::{s, ArrayD, ArrayViewD, Ix2, IxDyn};
-use npio::{ArrayData, DynArray};
+use npio::{npy::ArrayData, DynArray};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

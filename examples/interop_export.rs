@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use half::f16;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-use npio::{DType, DynArray, Element, Endian, Order, WriteOptions};
+use npio::{dtype::Endian, npy::Order, DType, DynArray, Element, WriteOptions};
 use num_complex::Complex;
 
 struct Export<'a> {
@@ -50,7 +50,9 @@ impl Export<'_> {
             c
         };
         let mut out = Vec::new();
-        npio::WriteNpy::write_npy_with(&array, &mut out, &WriteOptions::default().endian(endian))?;
+        WriteOptions::default()
+            .endian(endian)
+            .write(&mut out, &array)?;
         std::fs::write(self.dir.join(format!("{name}.npy")), out)?;
         let fortran = order == Order::Fortran && shape.iter().filter(|&&d| d > 1).count() > 1;
         self.record(name, &T::dtype(endian).descr_repr(), shape, fortran);
@@ -118,7 +120,7 @@ fn run(dir: &Path) -> npio::Result<()> {
         ArrayD::from_shape_vec(IxDyn(&[6, 8]), (0..48).map(|i| i as f64).collect()).expect("shape");
     let view = base.slice(ndarray::s![..;2, ..;-3]);
     let mut out = Vec::new();
-    npio::WriteNpy::write_npy_with(&view, &mut out, &WriteOptions::default())?;
+    WriteOptions::default().write(&mut out, &view)?;
     std::fs::write(dir.join("noncontig.npy"), out)?;
     let _ = writeln!(ex.manifest, "{{\"file\": \"noncontig.npy\", \"expr\": \"np.arange(48, dtype='<f8').reshape(6, 8)[::2, ::-3]\"}}");
     // Strings and records through the dynamic writer.
@@ -146,13 +148,12 @@ fn run(dir: &Path) -> npio::Result<()> {
         bytes.extend([b'a' + k, b'b', 0]);
     }
     let raw = npio::npy::RawArray::new(vec![3], false, bytes, dtype.itemsize())?;
-    let record = DynArray::new(dtype, npio::ArrayData::Raw(raw))?;
+    let record = DynArray::new(dtype, npio::npy::ArrayData::Raw(raw))?;
     let mut out = Vec::new();
-    npio::WriteNpy::write_npy_with(
-        &record,
-        &mut out,
-        &WriteOptions::default().endian(Endian::Big).order(Order::C),
-    )?;
+    WriteOptions::default()
+        .endian(Endian::Big)
+        .order(Order::C)
+        .write(&mut out, &record)?;
     std::fs::write(dir.join("record_be.npy"), out)?;
     // Checked by the named check "record_be" in fixtures/interop.py.
     let _ = writeln!(
@@ -162,11 +163,11 @@ fn run(dir: &Path) -> npio::Result<()> {
     derived_records(&mut ex)?;
     // Archives: every .npy written above, packed stored (64-byte aligned) and deflated.
     for (file, compression) in [
-        ("all_stored.npz", npio::Compression::Stored),
-        ("all_deflated.npz", npio::Compression::deflated()),
+        ("all_stored.npz", npio::npz::Compression::Stored),
+        ("all_deflated.npz", npio::npz::Compression::deflated()),
         (
             "all_deflated_l9.npz",
-            npio::Compression::Deflated { level: 9 },
+            npio::npz::Compression::Deflated { level: 9 },
         ),
     ] {
         let mut npz = npio::NpzWriter::create(dir.join(file))?;
@@ -291,24 +292,12 @@ fn derived_records(ex: &mut Export) -> npio::Result<()> {
     let native = WriteOptions::default();
     type Writer<'a> = &'a dyn Fn(&mut Vec<u8>) -> npio::Result<()>;
     let files: [(&str, Writer); 6] = [
-        ("derived_packed", &|out| {
-            npio::WriteNpy::write_npy_with(&packed, out, &native)
-        }),
-        ("derived_aligned", &|out| {
-            npio::WriteNpy::write_npy_with(&aligned, out, &native)
-        }),
-        ("derived_be", &|out| {
-            npio::WriteNpy::write_npy_with(&packed, out, &big)
-        }),
-        ("derived_fortran", &|out| {
-            npio::WriteNpy::write_npy_with(&fortran, out, &native)
-        }),
-        ("derived_nested", &|out| {
-            npio::WriteNpy::write_npy_with(&nested, out, &native)
-        }),
-        ("derived_nested_be", &|out| {
-            npio::WriteNpy::write_npy_with(&nested, out, &big)
-        }),
+        ("derived_packed", &|out| native.write(out, &packed)),
+        ("derived_aligned", &|out| native.write(out, &aligned)),
+        ("derived_be", &|out| big.write(out, &packed)),
+        ("derived_fortran", &|out| native.write(out, &fortran)),
+        ("derived_nested", &|out| native.write(out, &nested)),
+        ("derived_nested_be", &|out| big.write(out, &nested)),
     ];
     for (name, write) in files {
         let mut out = Vec::new();

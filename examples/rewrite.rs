@@ -15,10 +15,9 @@ fn run(input: &str, output: &str) -> npio::Result<String> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1 << 20);
-    let array = npio::read_npy_with::<npio::DynArray, _>(
-        input,
-        &npio::ReadOptions::default().max_header_size(limit),
-    )?;
+    let array = npio::ReadOptions::default()
+        .max_header_size(limit)
+        .read_npy::<npio::DynArray, _>(input)?;
     npio::write_npy(output, &array)?;
     Ok(format!(
         "{input} -> {output}: dtype {}, shape {:?}, {} order",

@@ -61,7 +61,7 @@ pub fn npy(data: &[u8]) {
         );
     }
     // A stream of unknown length: buffers grow as data arrives; same verdict, same values.
-    let streamed = NpyReader::new(data).and_then(|r| r.read::<npio::DynArray>());
+    let streamed = NpyReader::stream(data).and_then(|r| r.read::<npio::DynArray>());
     assert_eq!(
         streamed.is_ok(),
         whole.is_ok(),
@@ -70,8 +70,18 @@ pub fn npy(data: &[u8]) {
     if let (Ok(a), Ok(b)) = (&streamed, &whole) {
         assert_eq!(bytes_of(a), bytes_of(b));
     }
+    // A seekable source: its length is learned; same verdict, same values.
+    let seekable = NpyReader::new(Cursor::new(data)).and_then(|r| r.read::<npio::DynArray>());
+    assert_eq!(
+        seekable.is_ok(),
+        whole.is_ok(),
+        "seekable vs whole: {seekable:?} / {whole:?}"
+    );
+    if let (Ok(a), Ok(b)) = (&seekable, &whole) {
+        assert_eq!(bytes_of(a), bytes_of(b));
+    }
     // Verification reads in bounded memory and reaches the same verdict.
-    let verified = NpyReader::new(data).and_then(NpyReader::verify);
+    let verified = NpyReader::stream(data).and_then(NpyReader::verify);
     assert_eq!(
         verified.is_ok(),
         whole.is_ok(),
@@ -80,7 +90,7 @@ pub fn npy(data: &[u8]) {
     // Transcoding streams the same values into a file that reads back to them.
     let mut out = Vec::new();
     let transcoded =
-        NpyReader::new(data).and_then(|r| r.transcode(&mut out, &npio::WriteOptions::default()));
+        NpyReader::stream(data).and_then(|r| r.transcode(&mut out, &npio::WriteOptions::default()));
     // Copies carry bool bytes other than 0 and 1 (NumPy loads them); a `bool` read refuses.
     // Where the dynamic read stopped at such a byte, the copy goes on and may succeed or stop
     // at a later problem (trailing data, truncation), but never at a bool.
@@ -112,7 +122,7 @@ pub fn npy(data: &[u8]) {
     }
     let _ = npio::from_bytes::<ndarray::Array<bool, IxDyn>>(data);
     // Row chunks, concatenated, are the typed read (C-order arrays of at least one axis).
-    if let Ok(reader) = NpyReader::new(data) {
+    if let Ok(reader) = NpyReader::stream(data) {
         if let Ok(mut chunks) = reader.row_chunks::<f64>(3) {
             let mut rows = Vec::new();
             let mut failed = false;
@@ -136,10 +146,10 @@ pub fn npy(data: &[u8]) {
         }
     }
     if let Ok(mut reader) = NpyReader::new(Cursor::new(data)) {
-        let _ = reader.read_rows::<i32>(1..4);
+        let _ = reader.read_rows::<ndarray::ArrayD<i32>>(1..4);
     }
     // A zero-copy view shows what the copying read gives.
-    if let Ok(view) = npio::npy::view_npy::<u16, IxDyn>(data) {
+    if let Ok(view) = npio::view_npy::<u16, IxDyn>(data) {
         let copied =
             npio::from_bytes::<ndarray::Array<u16, IxDyn>>(data).expect("a viewable file reads");
         assert_eq!(view, copied.view());
@@ -166,7 +176,7 @@ fn records(data: &[u8], whole: Option<&npio::DynArray>) {
     type Rows = ndarray::Array<Particle, IxDyn>;
     let bits = |a: &Rows| npio::to_bytes(a).expect("records write");
     let typed = npio::from_bytes::<Rows>(data);
-    let streamed = NpyReader::new(data).and_then(|r| r.read::<Rows>());
+    let streamed = NpyReader::stream(data).and_then(|r| r.read::<Rows>());
     assert_eq!(typed.is_ok(), streamed.is_ok(), "{typed:?} / {streamed:?}");
     let Ok(typed) = typed else { return };
     assert_eq!(bits(&streamed.expect("checked")), bits(&typed));
@@ -177,10 +187,10 @@ fn records(data: &[u8], whole: Option<&npio::DynArray>) {
     assert_eq!(bits(&converted), bits(&typed));
     let again = npio::from_bytes::<Rows>(&bits(&typed)).expect("written records read");
     assert_eq!(bits(&again), bits(&typed));
-    if let Ok(view) = npio::npy::view_npy::<Particle, IxDyn>(data) {
+    if let Ok(view) = npio::view_npy::<Particle, IxDyn>(data) {
         assert_eq!(bits(&view.to_owned()), bits(&typed));
     }
-    if let Ok(Ok(mut chunks)) = NpyReader::new(data).map(|r| r.row_chunks::<Particle>(2)) {
+    if let Ok(Ok(mut chunks)) = NpyReader::stream(data).map(|r| r.row_chunks::<Particle>(2)) {
         let mut rows = Vec::new();
         while let Some(block) = chunks.next_chunk() {
             rows.extend(block.expect("chunks of a readable file").iter().copied());
@@ -276,12 +286,12 @@ impl Bytes<'_> {
 }
 
 /// Builds dtypes through the public constructors only (`Scalar::new`, `SubArray::new`,
-/// `Record::new`, `DType::sub_array`) from the fuzzer's bytes, and calls every public method
+/// `RecordType::new`, `DType::sub_array`) from the fuzzer's bytes, and calls every public method
 /// on each one that was accepted: none may panic, a descr renders and parses back to the same
 /// dtype, and sizes agree with a header's data size.
 pub fn dtype(data: &[u8]) {
-    use npio::dtype::{Field, Record, Scalar, ScalarKind, SubArray, TimeUnit};
-    use npio::Endian;
+    use npio::dtype::Endian;
+    use npio::dtype::{RecordField, RecordType, Scalar, ScalarKind, SubArray, TimeUnit};
     let mut bytes = Bytes(data);
     let mut stack: Vec<DType> = Vec::new();
     let endian = |b: u8| match b % 4 {
@@ -340,14 +350,14 @@ pub fn dtype(data: &[u8]) {
                 let mut fields = Vec::new();
                 for (k, dtype) in stack.split_off(stack.len() - n).into_iter().enumerate() {
                     let title = (bytes.u8() % 4 == 0).then(|| format!("t{k}"));
-                    fields.push(Field {
+                    fields.push(RecordField {
                         name: format!("f{k}"),
                         title,
                         dtype,
                         offset: bytes.size(),
                     });
                 }
-                if let Ok(r) = Record::new(fields, bytes.size()) {
+                if let Ok(r) = RecordType::new(fields, bytes.size()) {
                     stack.push(DType::Record(r));
                 }
             }
@@ -399,12 +409,12 @@ pub fn dtype(data: &[u8]) {
                     header.dtype.itemsize(),
                 ) {
                     if let Ok(array) =
-                        npio::DynArray::new(header.dtype.clone(), npio::ArrayData::Raw(raw))
+                        npio::DynArray::new(header.dtype.clone(), npio::npy::ArrayData::Raw(raw))
                     {
                         for e in [Endian::Little, Endian::Big] {
                             let opts = npio::WriteOptions::default().endian(e);
                             let mut out = Vec::new();
-                            if npio::WriteNpy::write_npy_with(&array, &mut out, &opts).is_ok() {
+                            if opts.write(&mut out, &array).is_ok() {
                                 let back = npio::from_bytes::<npio::DynArray>(&out)
                                     .expect("an empty array reads back");
                                 assert_eq!(back.shape(), array.shape());

@@ -10,20 +10,24 @@
 //! | Task | Use |
 //! |---|---|
 //! | Read a `.npy` file, typed or dynamic | [`read_npy`] (`let a: Array2<f32> = read_npy(path)?`, `let d: DynArray = ...`) |
-//! | Read from any reader (ndarray-npy style) | [`ReadNpy::read_npy`] (`Array2::<f64>::read_npy(reader)?`) |
+//! | Read from a seekable reader (ndarray-npy style) | [`ReadNpy::read_npy`] (`Array2::<f64>::read_npy(reader)?`) |
 //! | Read from bytes in memory | [`from_bytes`] |
 //! | Write a `.npy` file (typed or [`DynArray`]) | [`write_npy`] |
 //! | Write to any writer / to bytes | [`WriteNpy::write_npy`] (`a.write_npy(writer)?`) / [`to_bytes`] |
-//! | Change byte order, memory order, version | [`WriteOptions`] with the `*_with` functions |
-//! | Raise limits, allow trailing data | [`ReadOptions`] with the `*_with` functions |
-//! | Inspect a header, read rows, verify, transcode | [`NpyReader`] ([`NpyReader::open`], `read_rows`, `row_chunks`, `verify`, `transcode`) |
-//! | Write rows whose count is known only at the end, append rows | [`npy::NpyRowWriter`], [`npy::append_npy`] |
+//! | Raise limits, allow trailing data | [`ReadOptions`]: set, then end in the operation (`ReadOptions::new().max_header_size(n).read_npy(path)`) |
+//! | Change byte order, memory order, version | [`WriteOptions`]: the same (`WriteOptions::new().endian(e).write_npy(path, &a)`) |
+//! | Inspect a header, read rows, verify, transcode | [`NpyReader`] ([`NpyReader::open`], [`NpyReader::new`], [`NpyReader::stream`], `read_rows`, `row_chunks`, `verify`, `transcode`) |
+//! | Write rows whose count is known only at the end, append rows | [`NpyRowWriter`], [`append_npy`] |
 //! | Read an `.npz` archive | [`NpzReader`] (`npz.read::<A>(name)`, `read_all`) |
-//! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `add_with`, `start_rows`) |
-//! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`npy::view_npy`] |
+//! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `start_rows`) |
+//! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`view_npy`], [`view_npy_mut`] |
 //! | Describe or build element types | [`DType`] (and [`dtype`]), [`Element`] for the Rust types |
 //! | Rust structs as NumPy records | `#[derive(npio::Record)]` ([`record`]), then the functions above with `Array<YourStruct, D>` |
+//! | Dates and durations | [`time`] (`Datetime64<Seconds>`, ...) |
 //! | Handle errors | [`Error`] (typed, `#[non_exhaustive]`; converts into `std::io::Error`) |
+//!
+//! The root holds these entry points; the modules hold what they take and return (headers,
+//! versions, memory order, compression, row chunks, reports, dtype parts).
 //!
 //! ```
 //! use ndarray::{array, Array2};
@@ -97,23 +101,24 @@ pub mod time {
     pub use crate::record::time::{unit, Datetime64, Timedelta64, Unit};
 }
 
-pub use codec::{ArrayData, Element};
-pub use dtype::{DType, Endian};
+pub use codec::Element;
+pub use dtype::DType;
 pub use error::{Error, Result};
 pub use header::ReadOptions;
 /// `#[derive(npio::Record)]`: a struct with named fields as a NumPy record (see [`record`]).
 #[cfg(feature = "derive")]
 pub use npio_derive::Record;
-pub use npy::{
-    from_bytes, read_npy, read_npy_with, to_bytes, write_npy, write_npy_with, DynArray, NpyReader,
-    Order, ReadNpy, WriteNpy, WriteOptions,
-};
+pub use npy::array::DynArray;
 #[cfg(feature = "mmap")]
-pub use npy::{NpyMap, NpyMapMut};
+pub use npy::map::{NpyMap, NpyMapMut};
+pub use npy::read::{from_bytes, read_npy, NpyReader, ReadNpy};
+pub use npy::row_writer::{append_npy, NpyRowWriter};
+pub use npy::view::{view_npy, view_npy_mut};
+pub use npy::write::{to_bytes, write_npy, WriteNpy, WriteOptions};
 #[cfg(all(feature = "npz", feature = "mmap"))]
 pub use npz::NpzMap;
 #[cfg(feature = "npz")]
-pub use npz::{Compression, NpzReader, NpzWriter};
+pub use npz::{NpzReader, NpzWriter};
 
 /// Re-exports of the crates in npio's public API, so callers use the same versions.
 ///

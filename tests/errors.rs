@@ -64,8 +64,8 @@ fn messages_name_the_file_and_say_what_it_is() {
     );
 
     let npy = dir.join("b.npy");
-    let big = npio::WriteOptions::default().endian(npio::Endian::Big);
-    npio::write_npy_with(&npy, &ndarray::arr1(&[1u16, 2]), &big).unwrap();
+    let big = npio::WriteOptions::default().endian(npio::dtype::Endian::Big);
+    big.write_npy(&npy, &ndarray::arr1(&[1u16, 2])).unwrap();
     let err = npio::NpzReader::open(&npy).unwrap_err();
     assert!(err.to_string().contains("is a .npy file"), "{err}");
     #[cfg(feature = "mmap")]
@@ -79,7 +79,7 @@ fn messages_name_the_file_and_say_what_it_is() {
             assert!(text.contains("big-endian"), "{text}");
         }
     }
-    let err = npio::npy::append_npy(&npy, &ndarray::arr1(&[3i32])).unwrap_err();
+    let err = npio::append_npy(&npy, &ndarray::arr1(&[3i32])).unwrap_err();
     assert!(err.to_string().contains("rows of i32 were given"), "{err}");
     assert!(
         matches!(err.root(), npio::Error::RowsMismatch { .. }),

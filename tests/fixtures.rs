@@ -6,7 +6,7 @@ mod common;
 use common::{c_le_bytes, fixtures_dir, hex, manifest, variant};
 use half::f16;
 use ndarray::{ArrayD, IxDyn};
-use npio::{ArrayData, DynArray, ReadOptions};
+use npio::{npy::ArrayData, DynArray, ReadOptions};
 use num_complex::Complex;
 use serde_json::Value;
 
@@ -20,7 +20,8 @@ fn options_for(entry: &Value) -> ReadOptions {
 
 fn read_entry(entry: &Value) -> (DynArray, npio::npy::Version) {
     let path = fixtures_dir().join(entry["file"].as_str().unwrap());
-    let reader = npio::NpyReader::open_with(&path, &options_for(entry))
+    let reader = options_for(entry)
+        .open_npy(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let version = reader.info().version;
     let array = reader
@@ -235,7 +236,8 @@ fn typed_reads_match_dynamic_reads() {
         let path = fixtures_dir().join(name);
         macro_rules! typed {
             ($t:ty, $a:expr) => {{
-                let typed: ArrayD<$t> = npio::read_npy_with(&path, &options_for(entry))
+                let typed: ArrayD<$t> = options_for(entry)
+                    .read_npy(&path)
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
                 // Bit-for-bit equal (NaN payloads included) and in the same memory order.
                 assert_eq!(typed.shape(), $a.shape(), "{name}");
@@ -249,10 +251,12 @@ fn typed_reads_match_dynamic_reads() {
                 }
                 // Any other element type is refused with a message naming what the file holds.
                 let wrong = if std::any::type_name::<$t>() == "u8" {
-                    npio::read_npy_with::<ndarray::Array<i8, IxDyn>, _>(&path, &options_for(entry))
+                    options_for(entry)
+                        .read_npy::<ndarray::Array<i8, IxDyn>, _>(&path)
                         .map(|_| ())
                 } else {
-                    npio::read_npy_with::<ndarray::Array<u8, IxDyn>, _>(&path, &options_for(entry))
+                    options_for(entry)
+                        .read_npy::<ndarray::Array<u8, IxDyn>, _>(&path)
                         .map(|_| ())
                 };
                 let err = wrong.unwrap_err();
@@ -281,11 +285,9 @@ fn typed_reads_match_dynamic_reads() {
             ArrayData::Complex64(a) => typed!(Complex<f32>, a),
             ArrayData::Complex128(a) => typed!(Complex<f64>, a),
             _ => {
-                let err = npio::read_npy_with::<ndarray::Array<f64, IxDyn>, _>(
-                    &path,
-                    &options_for(entry),
-                )
-                .unwrap_err();
+                let err = options_for(entry)
+                    .read_npy::<ndarray::Array<f64, IxDyn>, _>(&path)
+                    .unwrap_err();
                 assert_eq!(variant(&err), "DTypeMismatch", "{name}");
             }
         }
@@ -305,7 +307,8 @@ fn every_malformed_fixture_gives_its_error() {
         assert_eq!(variant(&err), want, "{name}: {err}");
         // The same through a non-seekable stream (no length known).
         let bytes = std::fs::read(&path).unwrap();
-        let streamed = npio::NpyReader::new(&bytes[..]).and_then(|r| r.read::<npio::DynArray>());
+        let streamed = npio::NpyReader::new(std::io::Cursor::new(&bytes[..]))
+            .and_then(|r| r.read::<npio::DynArray>());
         assert_eq!(
             variant(&streamed.expect_err(name)),
             want,

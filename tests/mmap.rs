@@ -5,7 +5,7 @@ mod common;
 
 use common::{fixtures_dir, manifest, scratch, variant};
 use ndarray::{ArrayD, Ix1, IxDyn};
-use npio::{ArrayData, NpyMap, NpyMapMut, NpzMap, Order};
+use npio::{npy::ArrayData, npy::Order, NpyMap, NpyMapMut, NpzMap};
 
 #[test]
 fn every_fixture_maps_or_says_why_not() {
@@ -143,7 +143,7 @@ fn npz_members_map_when_stored_and_aligned() {
         .unwrap();
     w.add("big", &big).unwrap();
     w.add("c", &ndarray::arr1(&[1i16, -2])).unwrap();
-    w.set_compression(npio::Compression::deflated());
+    w.set_compression(npio::npz::Compression::deflated());
     w.add("deflated", &ndarray::arr1(&[1.0f32])).unwrap();
     w.finish().unwrap();
     let map = unsafe { NpzMap::open(&path) }.unwrap();

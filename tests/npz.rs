@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use common::{c_le_bytes, fixtures_dir, hex, manifest, variant};
 use ndarray::{arr1, arr2, Array1, Array2, ArrayD, ShapeBuilder};
-use npio::{Compression, DynArray, Endian, NpzReader, NpzWriter, WriteOptions};
+use npio::{dtype::Endian, npz::Compression, DynArray, NpzReader, NpzWriter, WriteOptions};
 
 #[test]
 fn numpy_archives_read_member_by_member() {
@@ -229,7 +229,9 @@ fn written_archives_round_trip_stored_and_deflated() {
 fn typed_members_with_options_and_incremental_rows() {
     let mut w = NpzWriter::new(Cursor::new(Vec::new()));
     let a = arr2(&[[1u16, 2], [3, 4]]);
-    w.add_with("be", &a, &WriteOptions::default().endian(Endian::Big))
+    WriteOptions::new()
+        .endian(Endian::Big)
+        .add_to(&mut w, "be", &a)
         .unwrap();
     let mut rows = w.start_array::<i64>("rows", &[5, 3]).unwrap();
     for k in 0..5i64 {
@@ -247,7 +249,9 @@ fn typed_members_with_options_and_incremental_rows() {
     assert_eq!(variant(&w.finish().unwrap_err()), "MemberUnfinished");
 
     let mut w = NpzWriter::new(Cursor::new(Vec::new()));
-    w.add_with("be", &a, &WriteOptions::default().endian(Endian::Big))
+    WriteOptions::new()
+        .endian(Endian::Big)
+        .add_to(&mut w, "be", &a)
         .unwrap();
     let mut rows = w.start_array::<i64>("rows", &[5, 3]).unwrap();
     rows.write_rows(&ArrayD::from_shape_fn(ndarray::IxDyn(&[5, 3]), |ix| {
@@ -431,7 +435,8 @@ fn whole_member_reads_check_sizes_and_crc() {
     );
     // A data limit below the member's size refuses it before inflating anything.
     let opts = npio::ReadOptions::default().max_data_size(1000);
-    let err = NpzReader::new_with(Cursor::new(&bytes[..]), &opts)
+    let err = opts
+        .npz_reader(Cursor::new(&bytes[..]))
         .unwrap()
         .read::<npio::DynArray>("walk")
         .unwrap_err();

@@ -5,7 +5,7 @@
 //! Set `NPIO_LARGE_NPZ_OUT=PATH` to keep the archive at PATH (CI then has NumPy check it).
 
 use ndarray::{Array1, Ix1};
-use npio::{Compression, NpzReader, NpzWriter};
+use npio::{npz::Compression, NpzReader, NpzWriter};
 
 const CHUNK: usize = 1 << 24;
 

@@ -3,9 +3,9 @@
 
 use half::f16;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-use npio::dtype::{Field, Record};
+use npio::dtype::RecordField;
 use npio::npy::RawArray;
-use npio::{ArrayData, DType, DynArray, Endian, Order, WriteOptions};
+use npio::{dtype::Endian, npy::ArrayData, npy::Order, DType, DynArray, WriteOptions};
 use num_complex::Complex;
 use proptest::prelude::*;
 
@@ -55,7 +55,7 @@ fn dtype_strategy() -> impl Strategy<Value = DType> {
                 for (i, (name, title, dtype, gap)) in fields.into_iter().enumerate() {
                     offset += gap;
                     let size = dtype.itemsize();
-                    out.push(Field {
+                    out.push(RecordField {
                         name: format!("{name}{i}"),
                         title: title.map(|t| format!("{t}{i}")),
                         dtype,
@@ -63,7 +63,9 @@ fn dtype_strategy() -> impl Strategy<Value = DType> {
                     });
                     offset += size;
                 }
-                Record::new(out, offset + tail).ok().map(DType::Record)
+                npio::dtype::RecordType::new(out, offset + tail)
+                    .ok()
+                    .map(DType::Record)
             },
         )
     })
@@ -79,9 +81,9 @@ fn raw_array() -> impl Strategy<Value = DynArray> {
     (dtype_strategy(), shape(), any::<bool>(), any::<u64>()).prop_map(
         |(dtype, shape, fortran, seed)| {
             let dtype = match dtype {
-                DType::Scalar(_) => {
-                    DType::Record(Record::packed(vec![("x".into(), dtype)]).unwrap())
-                }
+                DType::Scalar(_) => DType::Record(
+                    npio::dtype::RecordType::packed(vec![("x".into(), dtype)]).unwrap(),
+                ),
                 other => other,
             };
             let n: usize = shape.iter().product::<usize>() * dtype.itemsize();
@@ -120,7 +122,7 @@ where
     };
     let opts = WriteOptions::default().endian(e);
     let mut bytes = Vec::new();
-    npio::WriteNpy::write_npy_with(&array, &mut bytes, &opts).unwrap();
+    opts.write(&mut bytes, &array).unwrap();
     let back: ArrayD<T> = npio::from_bytes(&bytes).unwrap();
     // Compared as bytes: NaN != NaN, but every bit pattern must survive.
     let c_bytes = |a: &ArrayD<T>| npio::to_bytes(a).unwrap();
@@ -130,7 +132,7 @@ where
     if array.ndim() > 0 && array.shape()[0] > 1 {
         let view = array.slice_axis(ndarray::Axis(0), ndarray::Slice::new(0, None, -1));
         let mut b2 = Vec::new();
-        npio::WriteNpy::write_npy_with(&view, &mut b2, &opts).unwrap();
+        opts.write(&mut b2, &view).unwrap();
         let back2: ArrayD<T> = npio::from_bytes(&b2).unwrap();
         prop_assert_eq!(c_bytes(&back2), c_bytes(&view.to_owned()));
     }
@@ -159,25 +161,25 @@ proptest! {
         // Convert byte order and memory order, then back: the original bytes return.
         let order = if order { Order::Fortran } else { Order::C };
         let mut converted = Vec::new();
-        npio::WriteNpy::write_npy_with(&array, &mut converted, &WriteOptions::default().endian(e).order(order)).unwrap();
+        WriteOptions::default().endian(e).order(order).write(&mut converted, &array).unwrap();
         let mid = npio::from_bytes::<npio::DynArray>(&converted).unwrap();
         prop_assert_eq!(mid.dtype(), &array.dtype().with_endian(e));
         let le = WriteOptions::default().endian(Endian::Little).order(Order::C);
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        npio::WriteNpy::write_npy_with(&array, &mut a, &le).unwrap();
-        npio::WriteNpy::write_npy_with(&mid, &mut b, &le).unwrap();
+        le.write(&mut a, &array).unwrap();
+        le.write(&mut b, &mid).unwrap();
         prop_assert_eq!(&a, &b);
         // Back from the converted array: each field to its original byte order (copy_data),
         // then the original memory order: the original bytes return.
         let mut data = Vec::new();
-        npio::NpyReader::new(&b[..]).unwrap().copy_data(&mut data, array.dtype()).unwrap();
+        npio::NpyReader::new(std::io::Cursor::new(&b[..])).unwrap().copy_data(&mut data, array.dtype()).unwrap();
         let mut c_order = npio::npy::Header::new(array.dtype().clone(), array.shape().to_vec(), false)
             .to_bytes()
             .unwrap();
         c_order.extend_from_slice(&data);
         let original_order = if array.is_fortran_order() { Order::Fortran } else { Order::C };
         let mut restored = Vec::new();
-        npio::WriteNpy::write_npy_with(&npio::from_bytes::<npio::DynArray>(&c_order).unwrap(), &mut restored, &WriteOptions::default().order(original_order)).unwrap();
+        WriteOptions::default().order(original_order).write(&mut restored, &npio::from_bytes::<npio::DynArray>(&c_order).unwrap()).unwrap();
         prop_assert_eq!(restored, bytes);
     }
 
@@ -204,7 +206,7 @@ proptest! {
         let mut with_magic = b"\x93NUMPY\x01\x00".to_vec();
         with_magic.extend_from_slice(&bytes);
         let _ = npio::from_bytes::<npio::DynArray>(&with_magic);
-        let _ = npio::NpyReader::new(&with_magic[..]).and_then(|r| r.read::<npio::DynArray>());
+        let _ = npio::NpyReader::new(std::io::Cursor::new(&with_magic[..])).and_then(|r| r.read::<npio::DynArray>());
     }
 
     #[test]

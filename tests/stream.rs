@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use common::{fixtures_dir, manifest, variant};
 use ndarray::{concatenate, s, Array1, Array2, ArrayD, Axis, IxDyn};
-use npio::npy::NpyRowWriter;
+use npio::NpyRowWriter;
 use npio::{NpyReader, NpzReader};
 
 #[test]
@@ -92,7 +92,14 @@ fn row_chunks_of_npz_members_and_errors() {
     assert_eq!(sum, (0..200_000i64).map(|i| i % 977).sum::<i64>());
     // errors: truncated data, bad bools, Fortran order, wrong type
     let bytes = std::fs::read(fixtures_dir().join("malformed/truncated_data.npy")).unwrap();
-    let mut c = NpyReader::new(&bytes[..])
+    // A seekable source's length is known: the claim is refused before any row is read.
+    let err = NpyReader::new(std::io::Cursor::new(&bytes[..]))
+        .unwrap()
+        .row_chunks::<f64>(1)
+        .unwrap_err();
+    assert_eq!(variant(&err), "TruncatedData");
+    // A stream's is not: the rows that arrive are given, then the truncation.
+    let mut c = NpyReader::stream(&bytes[..])
         .unwrap()
         .row_chunks::<f64>(1)
         .unwrap();
@@ -103,7 +110,7 @@ fn row_chunks_of_npz_members_and_errors() {
     .collect();
     assert_eq!(results, vec!["Ok", "Ok", "TruncatedData"]);
     let bytes = std::fs::read(fixtures_dir().join("malformed/bool_value_2.npy")).unwrap();
-    let mut c = NpyReader::new(&bytes[..])
+    let mut c = NpyReader::new(std::io::Cursor::new(&bytes[..]))
         .unwrap()
         .row_chunks::<bool>(10)
         .unwrap();
@@ -114,7 +121,7 @@ fn row_chunks_of_npz_members_and_errors() {
     let f = std::fs::read(fixtures_dir().join("npy/shape_2d_f.npy")).unwrap();
     assert_eq!(
         variant(
-            &NpyReader::new(&f[..])
+            &NpyReader::new(std::io::Cursor::new(&f[..]))
                 .unwrap()
                 .row_chunks::<f64>(1)
                 .err()
@@ -124,7 +131,7 @@ fn row_chunks_of_npz_members_and_errors() {
     );
     assert_eq!(
         variant(
-            &NpyReader::new(&f[..])
+            &NpyReader::new(std::io::Cursor::new(&f[..]))
                 .unwrap()
                 .row_chunks::<f32>(1)
                 .err()
@@ -133,7 +140,7 @@ fn row_chunks_of_npz_members_and_errors() {
         "DTypeMismatch"
     );
     let trailing = std::fs::read(fixtures_dir().join("malformed/trailing_data.npy")).unwrap();
-    let mut c = NpyReader::new(&trailing[..])
+    let mut c = NpyReader::new(std::io::Cursor::new(&trailing[..]))
         .unwrap()
         .row_chunks::<f64>(10)
         .unwrap();
@@ -150,7 +157,7 @@ fn random_access_rows() {
     let whole: ArrayD<f64> = npio::read_npy(&path).unwrap();
     let mut r = NpyReader::new(std::fs::File::open(&path).unwrap()).unwrap();
     for range in [0..1, 2..5, 5..6, 3..3] {
-        let rows = r.read_rows::<f64>(range.clone()).unwrap();
+        let rows = r.read_rows::<ndarray::ArrayD<f64>>(range.clone()).unwrap();
         assert_eq!(
             rows,
             whole
@@ -158,15 +165,18 @@ fn random_access_rows() {
                 .to_owned()
         );
     }
-    assert_eq!(variant(&r.read_rows::<f64>(5..7).unwrap_err()), "RowRange");
     assert_eq!(
-        variant(&r.read_rows::<i32>(0..1).unwrap_err()),
+        variant(&r.read_rows::<ndarray::ArrayD<f64>>(5..7).unwrap_err()),
+        "RowRange"
+    );
+    assert_eq!(
+        variant(&r.read_rows::<ndarray::ArrayD<i32>>(0..1).unwrap_err()),
         "DTypeMismatch"
     );
     let be = fixtures_dir().join("npy/f8_be_2x3.npy");
     let mut r = NpyReader::new(std::fs::File::open(&be).unwrap()).unwrap();
     let whole: ArrayD<f64> = npio::read_npy(&be).unwrap();
-    let last = r.read_rows::<f64>(1..2).unwrap();
+    let last = r.read_rows::<ndarray::ArrayD<f64>>(1..2).unwrap();
     assert!(npio::to_bytes(&last).unwrap() == npio::to_bytes(&whole.slice(s![1..2, ..])).unwrap());
 }
 
@@ -178,10 +188,15 @@ fn np_save_bytes(name: &str) -> Vec<u8> {
 
 #[test]
 fn row_writer_matches_np_save() {
-    for (endian, tag) in [(npio::Endian::Little, "le"), (npio::Endian::Big, "be")] {
+    for (endian, tag) in [
+        (npio::dtype::Endian::Little, "le"),
+        (npio::dtype::Endian::Big, "be"),
+    ] {
         let full = Array2::from_shape_fn((1000, 3), |(i, j)| (i * 3 + j) as i32);
-        let mut w =
-            NpyRowWriter::<_, i32>::with_endian(Cursor::new(Vec::new()), &[3], endian).unwrap();
+        let mut w = npio::WriteOptions::new()
+            .endian(endian)
+            .row_writer::<_, i32>(Cursor::new(Vec::new()), &[3])
+            .unwrap();
         for k in (0..1000).step_by(300) {
             let end = (k + 300).min(1000);
             w.write_rows(&full.slice(s![k..end, ..])).unwrap();
@@ -217,13 +232,13 @@ fn appending_in_place_gives_np_save_bytes() {
         let before = npio::read_npy::<npio::DynArray, _>(&path).unwrap();
         // The fixture's first row twice (floats), or the whole array once more.
         match before.data() {
-            npio::ArrayData::Float64(a) => {
+            npio::npy::ArrayData::Float64(a) => {
                 let extra = a.slice_axis(Axis(0), ndarray::Slice::from(0..1)).to_owned();
-                npio::npy::append_npy(&path, &extra).unwrap();
-                npio::npy::append_npy(&path, &extra).unwrap();
+                npio::append_npy(&path, &extra).unwrap();
+                npio::append_npy(&path, &extra).unwrap();
             }
-            npio::ArrayData::DateTime64(a) => npio::npy::append_npy(&path, &a.view()).unwrap(),
-            npio::ArrayData::Bool(a) => npio::npy::append_npy(&path, &a.view()).unwrap(),
+            npio::npy::ArrayData::DateTime64(a) => npio::append_npy(&path, &a.view()).unwrap(),
+            npio::npy::ArrayData::Bool(a) => npio::append_npy(&path, &a.view()).unwrap(),
             other => panic!("{other:?}"),
         }
         let expected = np_save_bytes(&format!("appended_{name}"));
@@ -245,7 +260,7 @@ fn appending_in_place_gives_np_save_bytes() {
     ] {
         std::fs::copy(fixtures_dir().join(fixture), &path).unwrap();
         let before = std::fs::read(&path).unwrap();
-        let err = npio::npy::append_npy(&path, &Array1::<f64>::zeros(1)).unwrap_err();
+        let err = npio::append_npy(&path, &Array1::<f64>::zeros(1)).unwrap_err();
         assert_eq!(variant(&err), want, "{fixture}: {err}");
         assert_eq!(std::fs::read(&path).unwrap(), before, "{fixture} untouched");
     }
@@ -280,15 +295,16 @@ fn large_files_read_in_parallel_in_either_byte_order() {
     // that are byte-swapped as they land.
     let a = ndarray::Array2::from_shape_fn((5 << 17, 8), |(i, j)| (i * 8 + j) as f64 * 0.5);
     let tmp = tempfile::tempdir().unwrap();
-    for (endian, tag) in [(npio::Endian::Little, "le"), (npio::Endian::Big, "be")] {
+    for (endian, tag) in [
+        (npio::dtype::Endian::Little, "le"),
+        (npio::dtype::Endian::Big, "be"),
+    ] {
         let path = tmp.path().join(format!("parallel-{tag}.npy"));
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        npio::WriteNpy::write_npy_with(
-            &a,
-            &mut file,
-            &npio::WriteOptions::default().endian(endian),
-        )
-        .unwrap();
+        npio::WriteOptions::default()
+            .endian(endian)
+            .write(&mut file, &a)
+            .unwrap();
         drop(file);
         let back: ndarray::Array2<f64> = npio::read_npy(&path).unwrap();
         assert!(back == a, "{tag}");
@@ -320,7 +336,7 @@ fn empty_rows_come_in_one_block_however_many_are_claimed() {
         false,
     );
     let bytes = header.to_bytes().unwrap();
-    let mut chunks = NpyReader::new(&bytes[..])
+    let mut chunks = NpyReader::new(std::io::Cursor::new(&bytes[..]))
         .unwrap()
         .row_chunks::<f64>(3)
         .unwrap();
@@ -333,7 +349,7 @@ fn empty_rows_come_in_one_block_however_many_are_claimed() {
 #[test]
 fn row_writers_take_blocks_by_one_rule() {
     use ndarray::{arr1, arr2};
-    let mut npy = npio::npy::NpyRowWriter::<_, i32>::new(Cursor::new(Vec::new()), &[2]).unwrap();
+    let mut npy = npio::NpyRowWriter::<_, i32>::new(Cursor::new(Vec::new()), &[2]).unwrap();
     let mut npz = npio::NpzWriter::new(Cursor::new(Vec::new()));
     let mut member = npz.start_array::<i32>("a", &[3, 2]).unwrap();
     for block in [arr2(&[[1, 2], [3, 4]]).into_dyn(), arr1(&[5, 6]).into_dyn()] {

@@ -21,19 +21,21 @@ fn positions(len: usize, max: usize) -> Vec<usize> {
 
 fn read_all_ways(bytes: &[u8]) {
     let opts = npio::ReadOptions::default().max_header_size(1 << 20);
-    let _ = npio::NpyReader::new_with(Cursor::new(bytes), &opts)
+    let _ = opts
+        .npy_reader(Cursor::new(bytes))
         .and_then(|r| r.read::<npio::DynArray>());
-    let _ =
-        npio::NpyReader::new_with(bytes, &opts.clone()).and_then(|r| r.read::<npio::DynArray>());
-    let _ = npio::NpyReader::new_with(bytes, &opts.clone()).and_then(npio::NpyReader::verify);
-    let _ = npio::NpyReader::new_with(bytes, &opts).and_then(|r| {
+    let _ = opts
+        .npy_stream(bytes)
+        .and_then(|r| r.read::<npio::DynArray>());
+    let _ = opts.npy_stream(bytes).and_then(npio::NpyReader::verify);
+    let _ = opts.npy_stream(bytes).and_then(|r| {
         let mut sink = Vec::new();
         r.transcode(
             &mut sink,
-            &npio::WriteOptions::default().endian(npio::Endian::Big),
+            &npio::WriteOptions::default().endian(npio::dtype::Endian::Big),
         )
     });
-    let _ = npio::npy::view_npy::<u8, ndarray::IxDyn>(bytes);
+    let _ = npio::view_npy::<u8, ndarray::IxDyn>(bytes);
 }
 
 #[test]

@@ -37,7 +37,7 @@ fn child_appender() {
     let id: i64 = id.parse().unwrap();
     for k in 0..ROUNDS {
         let row = Array2::from_elem((1, 4), id * 1000 + k);
-        npio::npy::append_npy(path, &row).unwrap();
+        npio::append_npy(path, &row).unwrap();
     }
 }
 

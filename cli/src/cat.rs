@@ -7,7 +7,7 @@ use std::io::{BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use npio::npy::Header;
-use npio::{DType, Endian, NpyReader, NpzReader, ReadOptions};
+use npio::{dtype::Endian, DType, ReadOptions};
 
 use crate::output::{Guard, TempOutput};
 use crate::CliError;
@@ -46,8 +46,7 @@ impl Input {
                 Ok(info.header)
             }
             Some(member) => {
-                let mut npz =
-                    NpzReader::open_with(&self.path, options).map_err(|e| self.fail(e))?;
+                let mut npz = options.open_npz(&self.path).map_err(|e| self.fail(e))?;
                 let info = npz.member_info(member).map_err(|e| self.fail(e))?;
                 info.npy.map(|i| i.header).ok_or_else(|| {
                     CliError::data(format!("{}: the member is not an array", self.shown))
@@ -66,13 +65,13 @@ impl Input {
         match &self.member {
             None => {
                 let file = File::open(&self.path).map_err(|e| CliError::io(&self.path, e))?;
-                let reader = NpyReader::new_with(BufReader::with_capacity(1 << 20, file), options)
+                let reader = options
+                    .npy_reader(BufReader::with_capacity(1 << 20, file))
                     .map_err(|e| self.fail(e))?;
                 reader.copy_data(out, target).map_err(|e| self.fail(e))
             }
             Some(member) => {
-                let mut npz =
-                    NpzReader::open_with(&self.path, options).map_err(|e| self.fail(e))?;
+                let mut npz = options.open_npz(&self.path).map_err(|e| self.fail(e))?;
                 let reader = npz.member_reader(member).map_err(|e| self.fail(e))?;
                 reader.copy_data(out, target).map_err(|e| self.fail(e))
             }

@@ -111,7 +111,8 @@ fn describe(path: &Path, options: &npio::ReadOptions, sink: &mut dyn Sink) -> Re
             Ok(())
         }
         FileKind::Npz => {
-            let mut npz = npio::NpzReader::open_with(path, &options.clone())
+            let mut npz = options
+                .open_npz(path)
                 .map_err(|e| CliError::npio(path, e))?;
             let empty = npz.is_empty();
             let row = empty.then(|| {
@@ -144,7 +145,9 @@ fn describe_member(
     options: &npio::ReadOptions,
     sink: &mut dyn Sink,
 ) -> Result<(), CliError> {
-    let mut npz = npio::NpzReader::open_with(path, options).map_err(|e| CliError::npio(path, e))?;
+    let mut npz = options
+        .open_npz(path)
+        .map_err(|e| CliError::npio(path, e))?;
     let m = npz
         .member_info(member)
         .map_err(|e| CliError::npio(path, e))?;

@@ -293,23 +293,23 @@ impl ConvertArgs {
         let mut write = npio::WriteOptions::default();
         if let Some(e) = self.endian {
             write = write.endian(match e {
-                EndianArg::Little => npio::Endian::Little,
-                EndianArg::Big => npio::Endian::Big,
-                EndianArg::Native => npio::Endian::NATIVE,
+                EndianArg::Little => npio::dtype::Endian::Little,
+                EndianArg::Big => npio::dtype::Endian::Big,
+                EndianArg::Native => npio::dtype::Endian::NATIVE,
             });
         }
         if let Some(o) = self.order {
             write = write.order(match o {
-                OrderArg::C => npio::Order::C,
-                OrderArg::F => npio::Order::Fortran,
+                OrderArg::C => npio::npy::Order::C,
+                OrderArg::F => npio::npy::Order::Fortran,
             });
         }
         let deflate = match self.level {
-            Some(level) => npio::Compression::Deflated { level },
-            None => npio::Compression::Auto,
+            Some(level) => npio::npz::Compression::Deflated { level },
+            None => npio::npz::Compression::Auto,
         };
         let compression = if self.store {
-            Some(npio::Compression::Stored)
+            Some(npio::npz::Compression::Stored)
         } else if self.compress || self.level.is_some() {
             Some(deflate)
         } else {

@@ -13,8 +13,9 @@ use crate::CliError;
 /// Verifies one file; returns a summary of what was checked.
 fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliError> {
     if let Some((file, name)) = crate::sniff::member_spec(path) {
-        let mut npz =
-            npio::NpzReader::open_with(&file, options).map_err(|e| CliError::npio(&file, e))?;
+        let mut npz = options
+            .open_npz(&file)
+            .map_err(|e| CliError::npio(&file, e))?;
         let member = npz
             .member_info(&name)
             .map_err(|e| CliError::npio(&file, e))?;
@@ -24,9 +25,9 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
     match sniff(path)? {
         FileKind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;
-            let reader =
-                npio::NpyReader::new_with(BufReader::with_capacity(1 << 20, file), options)
-                    .map_err(|e| CliError::npio(path, e))?;
+            let reader = options
+                .npy_reader(BufReader::with_capacity(1 << 20, file))
+                .map_err(|e| CliError::npio(path, e))?;
             let report = reader
                 .verify()
                 .map_err(|e| noted(&e).pipe(CliError::npio(path, e)))?;
@@ -38,7 +39,8 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
             ))
         }
         FileKind::Npz => {
-            let mut npz = npio::NpzReader::open_with(path, &options.clone())
+            let mut npz = options
+                .open_npz(path)
                 .map_err(|e| CliError::npio(path, e))?;
             let members = npz.members().map_err(|e| CliError::npio(path, e))?;
             let results = crate::members::each_member(&mut npz, &members, |npz, i| {

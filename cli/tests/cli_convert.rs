@@ -44,7 +44,7 @@ fn convert_options_change_byte_order_and_memory_order() {
         be.dtype(),
         &read_dyn(Path::new(&src))
             .dtype()
-            .with_endian(npio::Endian::Big)
+            .with_endian(npio::dtype::Endian::Big)
     );
     assert_code(
         &npio(&["convert", "--endian", "little", "be.npy", "le.npy"], &dir),
@@ -65,7 +65,7 @@ fn convert_options_change_byte_order_and_memory_order() {
         read_dyn(&dir.join("native.npy")).dtype(),
         &read_dyn(Path::new(&src))
             .dtype()
-            .with_endian(npio::Endian::NATIVE)
+            .with_endian(npio::dtype::Endian::NATIVE)
     );
 
     let c = fixture("npy/shape_3d_c.npy");

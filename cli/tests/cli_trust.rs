@@ -420,7 +420,7 @@ fn record_bool_bytes_are_carried_through() {
     let dir = scratch("bools");
     let dt = npio::DType::parse("[('a', '<i2'), ('flag', '|b1')]").unwrap();
     let raw = npio::npy::RawArray::new(vec![2], false, vec![1, 0, 1, 2, 0, 7], 3).unwrap();
-    let array = npio::DynArray::new(dt, npio::ArrayData::Raw(raw)).unwrap();
+    let array = npio::DynArray::new(dt, npio::npy::ArrayData::Raw(raw)).unwrap();
     let bytes = npio::to_bytes(&array).unwrap();
     fs::write(dir.join("r.npy"), &bytes).unwrap();
     assert_code(&npio(&["verify", "r.npy"], &dir), 0);

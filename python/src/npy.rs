@@ -87,9 +87,7 @@ pub(crate) fn read_npy<'py>(
     match Source::from_py(source)? {
         Source::Path(path) => {
             let path = path.as_path();
-            let mut reader = py
-                .detach(|| NpyReader::open_with(path, &options))
-                .or_py(Some(path))?;
+            let mut reader = py.detach(|| options.open_npy(path)).or_py(Some(path))?;
             check_before_alloc(&mut reader, Some(path), None)?;
             let array = allocate(alloc, reader.header())?;
             fill(py, reader, &array, threads, Some(path), None)?;
@@ -97,10 +95,8 @@ pub(crate) fn read_npy<'py>(
         }
         Source::Bytes(bytes) => {
             let data = bytes.as_bytes();
-            // In-memory bytes have a known length: the claim is checked against it.
-            let mut reader = NpyReader::new_with(Cursor::new(data), &options)
-                .or_py(None)?
-                .with_len(data.len() as u64);
+            // A seekable source: its length is learned, and the claim checked against it.
+            let mut reader = options.npy_reader(Cursor::new(data)).or_py(None)?;
             check_before_alloc(&mut reader, None, None)?;
             let array = allocate(alloc, reader.header())?;
             fill(py, reader, &array, threads, None, None)?;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use npio::npy::HeaderInfo;
 use npio::npz::ArchiveFile;
 use npio::npz::MemberInfo;
-use npio::{Compression, NpzReader, NpzWriter};
+use npio::{npz::Compression, NpzReader, NpzWriter};
 use numpy::PyUntypedArray;
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -77,14 +77,12 @@ pub(crate) fn open_npz(
     let options = read_options(max_header_size);
     let (npz, path) = match Source::from_py(source)? {
         Source::Path(path) => {
-            let reader = py
-                .detach(|| NpzReader::open_with(&path, &options))
-                .or_py(Some(&path))?;
+            let reader = py.detach(|| options.open_npz(&path)).or_py(Some(&path))?;
             (Npz::File(reader), Some(path))
         }
         Source::Bytes(bytes) => {
             let shared = Shared(Arc::from(bytes.as_bytes()));
-            let reader = NpzReader::new_with(Cursor::new(shared), &options).or_py(None)?;
+            let reader = options.npz_reader(Cursor::new(shared)).or_py(None)?;
             (Npz::Memory(reader), None)
         }
     };

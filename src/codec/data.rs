@@ -17,7 +17,7 @@ use crate::header::{fortran_flag, Header};
 ///
 /// ```
 /// let a = npio::DynArray::from_array(ndarray::arr1(&[1i32]));
-/// assert!(matches!(a.data(), npio::ArrayData::Int32(_)));
+/// assert!(matches!(a.data(), npio::npy::ArrayData::Int32(_)));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -6,7 +6,7 @@
 //! element through I/O calls.
 //!
 //! ```
-//! use npio::{Element, Endian};
+//! use npio::{Element, dtype::Endian};
 //! assert_eq!(f64::dtype(Endian::Big).descr_repr(), "'>f8'");
 //! assert_eq!(<num_complex::Complex<f32>>::dtype(Endian::Little).descr_repr(), "'<c8'");
 //! assert_eq!(bool::dtype(Endian::Little).descr_repr(), "'|b1'");
@@ -51,7 +51,7 @@ pub trait Element: Clone + Send + Sync + 'static + sealed::Codec {
     ///
     /// ```
     /// use npio::Element;
-    /// assert_eq!(i32::dtype(npio::Endian::Little).descr_repr(), "'<i4'");
+    /// assert_eq!(i32::dtype(npio::dtype::Endian::Little).descr_repr(), "'<i4'");
     /// ```
     fn dtype(endian: Endian) -> DType;
 

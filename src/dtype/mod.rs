@@ -18,7 +18,7 @@ mod record;
 mod scalar;
 mod subarray;
 
-pub use record::{Field, Record};
+pub use record::{RecordField, RecordType};
 pub(crate) use scalar::SwapUnit;
 pub use scalar::{Endian, Scalar, ScalarKind, TimeUnit};
 pub use subarray::SubArray;
@@ -42,7 +42,7 @@ pub enum DType {
     /// A scalar type.
     Scalar(Scalar),
     /// A structured type.
-    Record(Record),
+    Record(RecordType),
     /// A fixed-shape sub-array of a base type (record fields with a shape; folded into the
     /// array shape when it appears at the top level, as NumPy does).
     SubArray(SubArray),
@@ -61,8 +61,8 @@ impl From<Scalar> for DType {
     }
 }
 
-impl From<Record> for DType {
-    fn from(r: Record) -> DType {
+impl From<RecordType> for DType {
+    fn from(r: RecordType) -> DType {
         DType::Record(r)
     }
 }
@@ -210,7 +210,7 @@ impl DType {
                                 })
                         );
                     if !is_padding {
-                        fields.push(Field {
+                        fields.push(RecordField {
                             name,
                             title,
                             dtype,
@@ -221,7 +221,7 @@ impl DType {
                         .checked_add(size)
                         .ok_or_else(|| invalid("item size overflows"))?;
                 }
-                Record::new(fields, offset).map(DType::Record)
+                RecordType::new(fields, offset).map(DType::Record)
             }
             other => Err(invalid(&format!(
                 "a descr must be a str, list or tuple, not {}",
@@ -310,7 +310,7 @@ impl DType {
     /// fields carry their own).
     ///
     /// ```
-    /// assert_eq!(npio::DType::parse(">i4").unwrap().scalar_endian(), npio::Endian::Big);
+    /// assert_eq!(npio::DType::parse(">i4").unwrap().scalar_endian(), npio::dtype::Endian::Big);
     /// ```
     pub fn scalar_endian(&self) -> Endian {
         self.as_scalar()
@@ -322,7 +322,7 @@ impl DType {
     /// ```
     /// assert!(npio::DType::parse("<i8").unwrap().as_record().is_none());
     /// ```
-    pub fn as_record(&self) -> Option<&Record> {
+    pub fn as_record(&self) -> Option<&RecordType> {
         match self {
             DType::Record(r) => Some(r),
             _ => None,
@@ -346,18 +346,18 @@ impl DType {
     /// `dtype.newbyteorder`, but to a fixed order).
     ///
     /// ```
-    /// use npio::{DType, Endian};
+    /// use npio::{DType, dtype::Endian};
     /// let dt = DType::parse("[('a', '<i4'), ('b', '|u1')]").unwrap();
     /// assert_eq!(dt.with_endian(Endian::Big).descr_repr(), "[('a', '>i4'), ('b', '|u1')]");
     /// ```
     pub fn with_endian(&self, endian: Endian) -> DType {
         match self {
             DType::Scalar(s) => DType::Scalar(s.with_endian(endian)),
-            DType::Record(r) => DType::Record(Record {
+            DType::Record(r) => DType::Record(RecordType {
                 fields: r
                     .fields
                     .iter()
-                    .map(|f| Field {
+                    .map(|f| RecordField {
                         dtype: f.dtype.with_endian(endian),
                         ..f.clone()
                     })
@@ -456,10 +456,10 @@ mod tests {
             let mut d = DType::parse("<i2").unwrap();
             loop {
                 let next = match wrap {
-                    0 => Record::packed(vec![("a".into(), d.clone())]).map(DType::Record),
+                    0 => RecordType::packed(vec![("a".into(), d.clone())]).map(DType::Record),
                     1 => DType::sub_array(d.clone(), vec![1]),
-                    _ => Record::new(
-                        vec![Field {
+                    _ => RecordType::new(
+                        vec![RecordField {
                             name: "a".into(),
                             title: Some("t".into()),
                             dtype: DType::sub_array(d.clone(), vec![1]).unwrap_or(d.clone()),

@@ -13,7 +13,7 @@ use crate::format::literal::Literal;
 /// assert_eq!((f.name.as_str(), f.title.as_deref(), f.offset), ("x", Some("Title"), 0));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Field {
+pub struct RecordField {
     /// The field name (any text, possibly empty).
     pub name: String,
     /// The optional title (NumPy's `(title, name)` form).
@@ -28,31 +28,31 @@ pub struct Field {
 /// include padding.
 ///
 /// ```
-/// use npio::{dtype::Record, DType};
-/// let rec = Record::packed(vec![("a".into(), DType::parse("|u1").unwrap()), ("b".into(), DType::parse("<i4").unwrap())]).unwrap();
+/// use npio::{dtype::RecordType, DType};
+/// let rec = RecordType::packed(vec![("a".into(), DType::parse("|u1").unwrap()), ("b".into(), DType::parse("<i4").unwrap())]).unwrap();
 /// assert_eq!(DType::Record(rec).descr_repr(), "[('a', '|u1'), ('b', '<i4')]");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Record {
-    pub(super) fields: Vec<Field>,
+pub struct RecordType {
+    pub(super) fields: Vec<RecordField>,
     pub(super) itemsize: usize,
     /// How deeply the descr literal nests (see [`DType::literal_depth`]).
     pub(super) depth: usize,
 }
 
-impl Record {
+impl RecordType {
     /// A record from fields with explicit offsets and item size.
     ///
     /// Fields must not overlap, must come in increasing offset order and fit in `itemsize`
     /// (NumPy cannot save other layouts); names and titles must be unique.
     ///
     /// ```
-    /// use npio::{dtype::{Field, Record}, DType};
-    /// let f = Field { name: "b".into(), title: None, dtype: DType::parse("<i4").unwrap(), offset: 4 };
-    /// let rec = Record::new(vec![f], 12).unwrap();
+    /// use npio::{dtype::{RecordField, RecordType}, DType};
+    /// let f = RecordField { name: "b".into(), title: None, dtype: DType::parse("<i4").unwrap(), offset: 4 };
+    /// let rec = RecordType::new(vec![f], 12).unwrap();
     /// assert_eq!(DType::Record(rec).descr_repr(), "[('', '|V4'), ('b', '<i4'), ('', '|V4')]");
     /// ```
-    pub fn new(fields: Vec<Field>, itemsize: usize) -> Result<Record> {
+    pub fn new(fields: Vec<RecordField>, itemsize: usize) -> Result<RecordType> {
         let mut end = 0usize;
         let mut seen = std::collections::HashSet::new();
         for f in &fields {
@@ -92,7 +92,7 @@ impl Record {
             .max()
             .unwrap_or(0);
         let depth = check_depth(2 + inner, "record")?;
-        Ok(Record {
+        Ok(RecordType {
             fields,
             itemsize,
             depth,
@@ -102,15 +102,15 @@ impl Record {
     /// A packed record (no padding) from names and dtypes, like `np.dtype([(name, type), ...])`.
     ///
     /// ```
-    /// let rec = npio::dtype::Record::packed(vec![("x".into(), npio::DType::parse("<f8").unwrap())]).unwrap();
+    /// let rec = npio::dtype::RecordType::packed(vec![("x".into(), npio::DType::parse("<f8").unwrap())]).unwrap();
     /// assert_eq!(rec.itemsize(), 8);
     /// ```
-    pub fn packed(fields: Vec<(String, DType)>) -> Result<Record> {
+    pub fn packed(fields: Vec<(String, DType)>) -> Result<RecordType> {
         let mut offset = 0usize;
         let mut out = Vec::with_capacity(fields.len());
         for (name, dtype) in fields {
             let size = dtype.itemsize();
-            out.push(Field {
+            out.push(RecordField {
                 name,
                 title: None,
                 dtype,
@@ -123,7 +123,7 @@ impl Record {
                     reason: "item size overflows".into(),
                 })?;
         }
-        Record::new(out, offset)
+        RecordType::new(out, offset)
     }
 
     /// The fields, in offset order.
@@ -132,7 +132,7 @@ impl Record {
     /// let dt = npio::DType::parse("[('a', '<i2'), ('b', '<i2')]").unwrap();
     /// assert_eq!(dt.as_record().unwrap().fields().len(), 2);
     /// ```
-    pub fn fields(&self) -> &[Field] {
+    pub fn fields(&self) -> &[RecordField] {
         &self.fields
     }
 
@@ -152,7 +152,7 @@ impl Record {
     /// let dt = npio::DType::parse("[('a', '<i2'), ('b', '<f4')]").unwrap();
     /// assert_eq!(dt.as_record().unwrap().field("b").unwrap().offset, 2);
     /// ```
-    pub fn field(&self, name: &str) -> Option<&Field> {
+    pub fn field(&self, name: &str) -> Option<&RecordField> {
         self.fields.iter().find(|f| f.name == name).or_else(|| {
             self.fields
                 .iter()

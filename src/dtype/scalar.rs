@@ -7,7 +7,7 @@ use crate::format::render::repr_string;
 /// Byte order of a scalar type.
 ///
 /// ```
-/// use npio::Endian;
+/// use npio::dtype::Endian;
 /// assert_eq!(Endian::Little.descr_char(), '<');
 /// assert!(Endian::NATIVE == Endian::Little || Endian::NATIVE == Endian::Big);
 /// ```
@@ -25,7 +25,7 @@ impl Endian {
     /// The byte order of the machine running this code.
     ///
     /// ```
-    /// # use npio::Endian;
+    /// # use npio::dtype::Endian;
     /// assert_eq!(Endian::NATIVE, if cfg!(target_endian = "little") { Endian::Little } else { Endian::Big });
     /// ```
     pub const NATIVE: Endian = if cfg!(target_endian = "little") {
@@ -37,7 +37,7 @@ impl Endian {
     /// The character NumPy uses for this byte order in a descr.
     ///
     /// ```
-    /// assert_eq!(npio::Endian::Big.descr_char(), '>');
+    /// assert_eq!(npio::dtype::Endian::Big.descr_char(), '>');
     /// ```
     pub fn descr_char(self) -> char {
         match self {
@@ -50,7 +50,7 @@ impl Endian {
     /// True when data in this byte order must be swapped to be read on this machine.
     ///
     /// ```
-    /// use npio::Endian;
+    /// use npio::dtype::Endian;
     /// assert!(!Endian::NotApplicable.needs_swap());
     /// assert!(!Endian::NATIVE.needs_swap());
     /// ```
@@ -176,7 +176,7 @@ pub enum ScalarKind {
 /// A scalar (non-structured) dtype: kind, byte order and item size.
 ///
 /// ```
-/// use npio::{dtype::{Scalar, ScalarKind}, Endian};
+/// use npio::{dtype::{Scalar, ScalarKind}, dtype::Endian};
 /// let s = Scalar::new(ScalarKind::Float, Endian::Big, 8).unwrap();
 /// assert_eq!(s.typestr(), ">f8");
 /// // single-byte types carry no byte order, as in NumPy
@@ -197,7 +197,7 @@ impl Scalar {
     /// `size` is the item size in bytes (for `Unicode`, four bytes per code point).
     ///
     /// ```
-    /// use npio::{dtype::{Scalar, ScalarKind}, Endian};
+    /// use npio::{dtype::{Scalar, ScalarKind}, dtype::Endian};
     /// assert!(Scalar::new(ScalarKind::Int, Endian::Little, 3).is_err());
     /// assert_eq!(Scalar::new(ScalarKind::Unicode, Endian::Little, 12).unwrap().typestr(), "<U3");
     /// ```
@@ -247,7 +247,7 @@ impl Scalar {
     /// The byte order (normalised: `NotApplicable` exactly where NumPy writes `|`).
     ///
     /// ```
-    /// assert_eq!(npio::DType::parse(">u2").unwrap().as_scalar().unwrap().endian(), npio::Endian::Big);
+    /// assert_eq!(npio::DType::parse(">u2").unwrap().as_scalar().unwrap().endian(), npio::dtype::Endian::Big);
     /// ```
     pub fn endian(&self) -> Endian {
         self.endian
@@ -265,7 +265,7 @@ impl Scalar {
     /// The same type in another byte order (no change for types without one).
     ///
     /// ```
-    /// use npio::{DType, Endian};
+    /// use npio::{DType, dtype::Endian};
     /// let s = *DType::parse("<f8").unwrap().as_scalar().unwrap();
     /// assert_eq!(s.with_endian(Endian::Big).typestr(), ">f8");
     /// ```

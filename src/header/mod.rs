@@ -29,14 +29,30 @@ pub const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
 /// `GROWTH_AXIS_MAX_DIGITS`).
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 
-/// Options for reading `.npy` data.
+/// Options for reading: limits and trailing data. Set them with the builder methods, then end
+/// in the operation; every reading route has one here, with the same checks as the plain
+/// function or constructor it stands for:
+///
+/// | Without options | With options |
+/// |---|---|
+/// | [`read_npy(path)`](crate::read_npy) | [`ReadOptions::read_npy`] |
+/// | [`from_bytes(bytes)`](crate::from_bytes) | [`ReadOptions::from_bytes`] |
+/// | [`view_npy(bytes)`](crate::view_npy) | [`ReadOptions::view_npy`] |
+/// | [`NpyReader::open(path)`](crate::NpyReader::open) | [`ReadOptions::open_npy`] |
+/// | [`NpyReader::new(reader)`](crate::NpyReader::new), [`ReadNpy::read_npy`](crate::ReadNpy::read_npy) | [`ReadOptions::npy_reader`] |
+/// | [`NpyReader::stream(reader)`](crate::NpyReader::stream) | [`ReadOptions::npy_stream`] |
+/// | `NpzReader::open(path)` | `ReadOptions::open_npz` (feature `npz`) |
+/// | `NpzReader::new(reader)` | `ReadOptions::npz_reader` (feature `npz`) |
+/// | `NpyMap::open(path)` | `ReadOptions::map_npy` (feature `mmap`) |
+/// | `NpzMap::open(path)` | `ReadOptions::map_npz` (features `npz`, `mmap`) |
 ///
 /// ```
-/// let opts = npio::ReadOptions::default().max_header_size(1 << 20).allow_trailing_data(true);
+/// let opts = npio::ReadOptions::new().max_header_size(1 << 20).allow_trailing_data(true);
 /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
-/// assert!(npio::NpyReader::new_with(&bytes[..], &opts).is_ok());
+/// let a: ndarray::Array1<u8> = opts.from_bytes(&bytes).unwrap();
+/// # assert_eq!(a.len(), 1);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReadOptions {
     max_header_size: usize,
@@ -55,6 +71,16 @@ impl Default for ReadOptions {
 }
 
 impl ReadOptions {
+    /// The default options: NumPy's header limit (10000 bytes), no data limit, no trailing
+    /// data (the same as `ReadOptions::default()`).
+    ///
+    /// ```
+    /// assert_eq!(npio::ReadOptions::new(), npio::ReadOptions::default());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// Sets the largest header length accepted, in bytes (default 10000, NumPy's default).
     /// Files with thousands of record fields legitimately need more.
     ///
@@ -75,8 +101,8 @@ impl ReadOptions {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::Array1::<f64>::zeros(1000)).unwrap();
-    /// let opts = npio::ReadOptions::default().max_data_size(4096);
-    /// let err = npio::NpyReader::new_with(&bytes[..], &opts).err().unwrap();
+    /// let opts = npio::ReadOptions::new().max_data_size(4096);
+    /// let err = opts.from_bytes::<npio::DynArray>(&bytes).unwrap_err();
     /// assert!(err.to_string().contains("8000 bytes"), "{err}");
     /// ```
     pub fn max_data_size(mut self, bytes: u64) -> Self {
@@ -97,9 +123,9 @@ impl ReadOptions {
     ///
     /// ```
     /// let bytes = [npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap(), vec![0]].concat();
-    /// let opts = npio::ReadOptions::default().allow_trailing_data(true);
-    /// let mut r = npio::NpyReader::new_with(&bytes[..], &opts).unwrap();
-    /// assert!(r.read::<npio::DynArray>().is_ok());
+    /// assert!(npio::from_bytes::<npio::DynArray>(&bytes).is_err());
+    /// let opts = npio::ReadOptions::new().allow_trailing_data(true);
+    /// assert!(opts.from_bytes::<npio::DynArray>(&bytes).is_ok());
     /// ```
     pub fn allow_trailing_data(mut self, allow: bool) -> Self {
         self.allow_trailing_data = allow;

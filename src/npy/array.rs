@@ -6,7 +6,7 @@
 //! with accessors that decode strings and extract record fields.
 //!
 //! ```
-//! use npio::{ArrayData, DynArray};
+//! use npio::{npy::ArrayData, DynArray};
 //! let a = DynArray::from_array(ndarray::arr1(&[1.0f64, 2.0]));
 //! let bytes = npio::to_bytes(&a).unwrap();
 //! let back = npio::from_bytes::<npio::DynArray>(&bytes).unwrap();
@@ -49,7 +49,7 @@ impl DynArray {
     /// order: it is the order the data is written back in); `Raw` needs a matching item size.
     ///
     /// ```
-    /// use npio::{ArrayData, DType, DynArray};
+    /// use npio::{npy::ArrayData, DType, DynArray};
     /// let values = ArrayData::Int64(ndarray::arr1(&[1i64, 2]).into_dyn());
     /// let dates = DynArray::new(DType::parse("<M8[D]").unwrap(), values.clone());
     /// assert!(dates.is_err()); // datetimes go in ArrayData::DateTime64
@@ -179,7 +179,7 @@ impl DynArray {
     ///
     /// ```
     /// # let a = npio::DynArray::from_array(ndarray::arr1(&[true]));
-    /// assert!(matches!(a.data(), npio::ArrayData::Bool(_)));
+    /// assert!(matches!(a.data(), npio::npy::ArrayData::Bool(_)));
     /// ```
     pub fn data(&self) -> &ArrayData {
         &self.data

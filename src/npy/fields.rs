@@ -93,7 +93,7 @@ impl DynArray {
     /// ```
     /// let dt = npio::DType::parse("[('a', '<i4'), ('b', '<f8')]").unwrap();
     /// let raw = npio::npy::RawArray::new(vec![0], false, vec![], 12).unwrap();
-    /// let a = npio::DynArray::new(dt, npio::ArrayData::Raw(raw)).unwrap();
+    /// let a = npio::DynArray::new(dt, npio::npy::ArrayData::Raw(raw)).unwrap();
     /// assert_eq!(a.field_names(), vec!["a", "b"]);
     /// ```
     pub fn field_names(&self) -> Vec<&str> {
@@ -111,7 +111,7 @@ impl DynArray {
     /// let dt = npio::DType::parse("[('a', '<i2'), ('b', '>u2', (2,))]").unwrap();
     /// let bytes = vec![1, 0, 0, 2, 0, 3, /* second record */ 4, 0, 0, 5, 0, 6];
     /// let raw = npio::npy::RawArray::new(vec![2], false, bytes, 6).unwrap();
-    /// let rec = npio::DynArray::new(dt, npio::ArrayData::Raw(raw)).unwrap();
+    /// let rec = npio::DynArray::new(dt, npio::npy::ArrayData::Raw(raw)).unwrap();
     /// let b: ndarray::Array2<u16> = rec.field("b").unwrap().into_array().unwrap();
     /// assert_eq!(b, ndarray::arr2(&[[2, 3], [5, 6]]));
     /// ```
@@ -156,7 +156,7 @@ impl DynArray {
     /// let dt = npio::DType::parse("[('x', '<f4'), ('y', '<i4')]").unwrap();
     /// let mut bytes = Vec::new();
     /// for (x, y) in [(1.5f32, 7i32), (2.5, 8)] { bytes.extend(x.to_le_bytes()); bytes.extend(y.to_le_bytes()); }
-    /// let rec = npio::DynArray::new(dt, npio::ArrayData::Raw(npio::npy::RawArray::new(vec![2], false, bytes, 8).unwrap())).unwrap();
+    /// let rec = npio::DynArray::new(dt, npio::npy::ArrayData::Raw(npio::npy::RawArray::new(vec![2], false, bytes, 8).unwrap())).unwrap();
     /// assert_eq!(rec.field_array::<i32>("y").unwrap(), ndarray::arr1(&[7, 8]).into_dyn());
     /// ```
     pub fn field_array<T: Element>(&self, name: &str) -> Result<ArrayD<T>> {

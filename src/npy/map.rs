@@ -35,12 +35,14 @@ use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 pub struct NpyMap {
     map: Mmap,
     info: HeaderInfo,
+    allow_trailing: bool,
     /// Named in errors.
     path: std::path::PathBuf,
 }
 
 impl NpyMap {
     /// Maps a `.npy` file and parses its header; costs the same whatever the file size.
+    /// With options: [`ReadOptions::map_npy`].
     ///
     /// # Safety
     ///
@@ -48,29 +50,7 @@ impl NpyMap {
     /// or any view of it is alive (see the [`npy`](crate::npy) module documentation).
     pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpyMap> {
         // SAFETY: forwarded to the caller.
-        unsafe { Self::open_with(path, &ReadOptions::default()) }
-    }
-
-    /// [`NpyMap::open`] with read options.
-    ///
-    /// # Safety
-    ///
-    /// As for [`NpyMap::open`].
-    pub unsafe fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<NpyMap> {
-        let path = path.as_ref();
-        crate::error::with_path(path, || {
-            let file = File::open(path)?;
-            // SAFETY: the caller guarantees the file is not changed while mapped (this
-            // function's contract, which is memmap2's).
-            let map = unsafe { Mmap::map(&file)? };
-            let info = read_header(&mut &map[..], options)?;
-            data_range(&info, map.len())?;
-            Ok(NpyMap {
-                map,
-                info,
-                path: path.to_path_buf(),
-            })
-        })
+        unsafe { ReadOptions::new().map_npy(path) }
     }
 
     /// The array description.
@@ -104,8 +84,8 @@ impl NpyMap {
     /// ```
     /// # let tmp = tempfile::tempdir().unwrap();
     /// # let path = tmp.path().join("npymap-v.npy");
-    /// let big = npio::WriteOptions::default().endian(npio::Endian::Big);
-    /// npio::write_npy_with(&path, &ndarray::arr1(&[1u16]), &big).unwrap();
+    /// let big = npio::WriteOptions::new().endian(npio::dtype::Endian::Big);
+    /// big.write_npy(&path, &ndarray::arr1(&[1u16])).unwrap();
     /// let map = unsafe { npio::NpyMap::open(&path) }.unwrap();
     /// let err = map.view::<u16, ndarray::Ix1>().unwrap_err(); // names the file
     /// assert!(err.to_string().starts_with(&path.display().to_string()));
@@ -113,7 +93,8 @@ impl NpyMap {
     /// ```
     pub fn view<T: Element, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
         let path = &self.path;
-        let range = data_range(&self.info, self.map.len()).map_err(|e| e.at_path(path))?;
+        let range = data_range(&self.info, self.map.len(), self.allow_trailing)
+            .map_err(|e| e.at_path(path))?;
         view_data(&self.info.header, &self.map[range], self.info.data_offset)
             .map_err(|e| e.at_path(path))
     }
@@ -140,7 +121,7 @@ impl NpyMap {
 /// # let path = tmp.path().join("npymapmut.npy");
 /// # let _ = std::fs::remove_file(&path);
 /// // SAFETY: nothing else touches the file while it is mapped.
-/// let mut map = unsafe { npio::NpyMapMut::create::<f32, _>(&path, &[2, 3], npio::Order::C) }.unwrap();
+/// let mut map = unsafe { npio::NpyMapMut::create::<f32, _>(&path, &[2, 3], npio::npy::Order::C) }.unwrap();
 /// map.view_mut::<f32, ndarray::Ix2>().unwrap().fill(1.5);
 /// map.flush().unwrap();
 /// drop(map);
@@ -151,6 +132,7 @@ impl NpyMap {
 pub struct NpyMapMut {
     map: MmapMut,
     info: HeaderInfo,
+    allow_trailing: bool,
     /// Named in errors.
     path: std::path::PathBuf,
 }
@@ -163,19 +145,8 @@ impl NpyMapMut {
     /// The file must not be modified or truncated by anything but this map while the map or a
     /// view of it is alive (see the [`npy`](crate::npy) module documentation).
     pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpyMapMut> {
-        let path = path.as_ref();
-        crate::error::with_path(path, || {
-            let file = OpenOptions::new().read(true).write(true).open(path)?;
-            // SAFETY: forwarded to the caller (memmap2's contract).
-            let map = unsafe { MmapMut::map_mut(&file)? };
-            let info = read_header(&mut &map[..], &ReadOptions::default())?;
-            data_range(&info, map.len())?;
-            Ok(NpyMapMut {
-                map,
-                info,
-                path: path.to_path_buf(),
-            })
-        })
+        // SAFETY: forwarded to the caller.
+        unsafe { ReadOptions::new().map_npy_mut(path) }
     }
 
     /// Creates a new `.npy` file for an array of `T` with `shape` (zero-filled, the header what
@@ -229,6 +200,7 @@ impl NpyMapMut {
             Ok(NpyMapMut {
                 map,
                 info,
+                allow_trailing: false,
                 path: path.to_path_buf(),
             })
         })
@@ -240,7 +212,7 @@ impl NpyMapMut {
     /// # let tmp = tempfile::tempdir().unwrap();
     /// # let path = tmp.path().join("npymapmut-h.npy");
     /// # let _ = std::fs::remove_file(&path);
-    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::Order::C) }.unwrap();
+    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::npy::Order::C) }.unwrap();
     /// assert_eq!(map.header().shape, vec![4]);
     /// ```
     pub fn header(&self) -> &Header {
@@ -253,12 +225,13 @@ impl NpyMapMut {
     /// # let tmp = tempfile::tempdir().unwrap();
     /// # let path = tmp.path().join("npymapmut-v.npy");
     /// # let _ = std::fs::remove_file(&path);
-    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::Order::C) }.unwrap();
+    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[4], npio::npy::Order::C) }.unwrap();
     /// assert_eq!(map.view::<u8, ndarray::Ix1>().unwrap().sum(), 0);
     /// ```
     pub fn view<T: Element, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
         let path = &self.path;
-        let range = data_range(&self.info, self.map.len()).map_err(|e| e.at_path(path))?;
+        let range = data_range(&self.info, self.map.len(), self.allow_trailing)
+            .map_err(|e| e.at_path(path))?;
         view_data(&self.info.header, &self.map[range], self.info.data_offset)
             .map_err(|e| e.at_path(path))
     }
@@ -269,13 +242,14 @@ impl NpyMapMut {
     /// # let tmp = tempfile::tempdir().unwrap();
     /// # let path = tmp.path().join("npymapmut-m.npy");
     /// # let _ = std::fs::remove_file(&path);
-    /// let mut map = unsafe { npio::NpyMapMut::create::<i64, _>(&path, &[3], npio::Order::C) }.unwrap();
+    /// let mut map = unsafe { npio::NpyMapMut::create::<i64, _>(&path, &[3], npio::npy::Order::C) }.unwrap();
     /// map.view_mut::<i64, ndarray::Ix1>().unwrap()[2] = -1;
     /// assert_eq!(map.view::<i64, ndarray::Ix1>().unwrap()[2], -1);
     /// ```
     pub fn view_mut<T: Element, D: Dimension>(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
         let path = &self.path;
-        let range = data_range(&self.info, self.map.len()).map_err(|e| e.at_path(path))?;
+        let range = data_range(&self.info, self.map.len(), self.allow_trailing)
+            .map_err(|e| e.at_path(path))?;
         view_data_mut(
             &self.info.header,
             &mut self.map[range],
@@ -290,10 +264,78 @@ impl NpyMapMut {
     /// # let tmp = tempfile::tempdir().unwrap();
     /// # let path = tmp.path().join("npymapmut-f.npy");
     /// # let _ = std::fs::remove_file(&path);
-    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[1], npio::Order::C) }.unwrap();
+    /// let map = unsafe { npio::NpyMapMut::create::<u8, _>(&path, &[1], npio::npy::Order::C) }.unwrap();
     /// map.flush().unwrap();
     /// ```
     pub fn flush(&self) -> Result<()> {
         Ok(self.map.flush()?)
+    }
+}
+
+/// The memory maps of `.npy` files with options.
+impl ReadOptions {
+    /// [`NpyMap::open`] with these options.
+    ///
+    /// # Safety
+    ///
+    /// As for [`NpyMap::open`].
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("map-with.npy");
+    /// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::new().max_header_size(64);
+    /// // SAFETY: nothing modifies the file while it is mapped.
+    /// assert!(unsafe { opts.map_npy(&path) }.is_err()); // the header is 118 bytes
+    /// ```
+    pub unsafe fn map_npy<P: AsRef<Path>>(&self, path: P) -> Result<NpyMap> {
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = File::open(path)?;
+            // SAFETY: the caller guarantees the file is not changed while mapped (this
+            // function's contract, which is memmap2's).
+            let map = unsafe { Mmap::map(&file)? };
+            let info = read_header(&mut &map[..], self)?;
+            let allow_trailing = self.get_allow_trailing_data();
+            data_range(&info, map.len(), allow_trailing)?;
+            Ok(NpyMap {
+                map,
+                info,
+                allow_trailing,
+                path: path.to_path_buf(),
+            })
+        })
+    }
+
+    /// [`NpyMapMut::open`] with these options.
+    ///
+    /// # Safety
+    ///
+    /// As for [`NpyMapMut::open`].
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("map-mut-with.npy");
+    /// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::new().max_header_size(64);
+    /// // SAFETY: nothing else touches the file while it is mapped.
+    /// assert!(unsafe { opts.map_npy_mut(&path) }.is_err());
+    /// ```
+    pub unsafe fn map_npy_mut<P: AsRef<Path>>(&self, path: P) -> Result<NpyMapMut> {
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = OpenOptions::new().read(true).write(true).open(path)?;
+            // SAFETY: forwarded to the caller (memmap2's contract).
+            let map = unsafe { MmapMut::map_mut(&file)? };
+            let info = read_header(&mut &map[..], self)?;
+            let allow_trailing = self.get_allow_trailing_data();
+            data_range(&info, map.len(), allow_trailing)?;
+            Ok(NpyMapMut {
+                map,
+                info,
+                allow_trailing,
+                path: path.to_path_buf(),
+            })
+        })
     }
 }

@@ -1,11 +1,13 @@
 //! `.npy` files: reading, writing, streaming rows, verifying, converting and viewing in place.
 //!
-//! The everyday entry points are at the crate root ([`crate::read_npy`], [`crate::write_npy`],
-//! [`crate::NpyReader`], ...); this module holds the rest of the `.npy` toolkit.
+//! The entry points are at the crate root ([`crate::read_npy`], [`crate::write_npy`],
+//! [`crate::NpyReader`], [`crate::NpyRowWriter`], [`crate::view_npy`], ...); this module holds
+//! what they take and return: headers, format versions, memory order, row chunks, verify
+//! reports, raw and dynamic array data.
 //!
 //! Zero-copy views are possible when the data is in native byte order and aligned for the
 //! element type (otherwise the error says why and points to the copying readers): over bytes
-//! you already have ([`view_npy`], [`view_npy_mut`]), over memory-mapped files
+//! you already have ([`crate::view_npy`], [`crate::view_npy_mut`]), over memory-mapped files
 //! (`NpyMap`, `NpyMapMut`, feature `mmap`), and over stored members of memory-mapped `.npz`
 //! archives (`NpzMap`, features `npz` and `mmap`; NumPy itself cannot). Opening a map costs the
 //! header parse only, whatever the file size.
@@ -19,33 +21,36 @@
 //! the caller promises the file stays unchanged while the map lives. The byte-slice views have
 //! no such condition and are safe.
 
-mod array;
+pub(crate) mod array;
 mod decode;
 mod display;
 mod fields;
 #[cfg(feature = "mmap")]
 #[allow(unsafe_code)] // memory maps: see the module documentation
-mod map;
-mod read;
-mod row_writer;
+pub(crate) mod map;
+pub(crate) mod read;
+pub(crate) mod row_writer;
 mod rows;
 mod transcode;
 pub(crate) mod view;
-mod write;
+pub(crate) mod write;
 
-pub use crate::codec::RawArray;
-pub use crate::format::{Version, MAGIC};
+pub use crate::codec::{ArrayData, RawArray};
+pub use crate::format::Version;
+/// The six bytes every `.npy` file starts with (for the npio crates; not part of the API).
+#[doc(hidden)]
+pub use crate::format::MAGIC;
 pub use crate::header::{read_header, Header, HeaderInfo, DEFAULT_MAX_HEADER_SIZE};
-pub use array::DynArray;
-#[cfg(feature = "mmap")]
-pub use map::{NpyMap, NpyMapMut};
-pub use read::{from_bytes, read_npy, read_npy_with, NpyReader, ReadNpy};
 #[cfg(feature = "npz")]
 pub(crate) use row_writer::block_rows;
-pub use row_writer::{append_npy, NpyRowWriter};
 pub use rows::RowChunks;
 #[cfg(feature = "npz")]
 pub(crate) use transcode::transcoded_len;
 pub use transcode::VerifyReport;
-pub use view::{view_npy, view_npy_mut, view_npy_with};
-pub use write::{to_bytes, write_npy, write_npy_with, Order, WriteNpy, WriteOptions};
+pub use write::Order;
+#[allow(unused_imports)] // the crate's own paths to what the root exports
+pub(crate) use {
+    array::DynArray,
+    read::{NpyReader, ReadNpy},
+    write::{WriteNpy, WriteOptions},
+};

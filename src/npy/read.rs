@@ -9,7 +9,7 @@
 //! ```
 //! use ndarray::array;
 //! let bytes = npio::to_bytes(&array![[1.0f64, 2.0], [3.0, 4.0]]).unwrap();
-//! let reader = npio::NpyReader::new(&bytes[..]).unwrap();
+//! let reader = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap();
 //! assert_eq!(reader.header().shape, vec![2, 2]);
 //! let a: ndarray::Array2<f64> = reader.read().unwrap();
 //! assert_eq!(a[[1, 0]], 3.0);
@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use ndarray::{Array, ArrayD, Dimension, IxDyn};
+use ndarray::{Array, Dimension};
 
 use super::array::DynArray;
 use super::decode::read_dyn_data;
@@ -36,35 +36,24 @@ use crate::header::{read_header, Header, HeaderInfo, ReadOptions};
 /// ```
 /// use npio::{DynArray, ReadNpy};
 /// let bytes = npio::to_bytes(&ndarray::arr1(&[1.5f32, 2.5])).unwrap();
-/// let typed = ndarray::Array1::<f32>::read_npy(&bytes[..]).unwrap();
-/// let dynamic = DynArray::read_npy(&bytes[..]).unwrap();
+/// let typed = ndarray::Array1::<f32>::read_npy(std::io::Cursor::new(&bytes)).unwrap();
+/// let dynamic = DynArray::read_npy(std::io::Cursor::new(&bytes)).unwrap();
 /// assert_eq!(dynamic.into_array::<f32, ndarray::Ix1>().unwrap(), typed);
 /// ```
 pub trait ReadNpy: Sized + sealed::FromNpy {
-    /// Reads a `.npy` stream (header and data) from any reader.
+    /// Reads a `.npy` stream (header and data) from a seekable reader, as
+    /// [`NpyReader::new`] then [`NpyReader::read`] do: the claim is checked against the
+    /// source's length. Streams that cannot seek: [`NpyReader::stream`]; options:
+    /// [`ReadOptions::npy_reader`].
     ///
     /// ```
     /// use npio::ReadNpy;
     /// let bytes = npio::to_bytes(&ndarray::arr2(&[[1i32, 2], [3, 4]])).unwrap();
-    /// let a = ndarray::Array2::<i32>::read_npy(&bytes[..]).unwrap();
+    /// let a = ndarray::Array2::<i32>::read_npy(std::io::Cursor::new(bytes)).unwrap();
     /// assert_eq!(a.sum(), 10);
     /// ```
-    fn read_npy<R: Read>(reader: R) -> Result<Self> {
+    fn read_npy<R: Read + Seek>(reader: R) -> Result<Self> {
         NpyReader::new(reader)?.read()
-    }
-
-    /// Reads a `.npy` stream with options (limits, trailing data).
-    ///
-    /// ```
-    /// use npio::{DynArray, ReadNpy, ReadOptions};
-    /// let mut stream = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
-    /// stream.push(0); // one byte too many
-    /// assert!(DynArray::read_npy(&stream[..]).is_err());
-    /// let opts = ReadOptions::default().allow_trailing_data(true);
-    /// assert!(DynArray::read_npy_with(&stream[..], &opts).is_ok());
-    /// ```
-    fn read_npy_with<R: Read>(reader: R, options: &ReadOptions) -> Result<Self> {
-        NpyReader::new_with(reader, options)?.read()
     }
 }
 
@@ -126,6 +115,7 @@ impl NpyReader<File> {
     /// Opens a `.npy` file: the header is parsed from a small buffered read, and the data is
     /// later read straight from the file (in parallel when it is large and the `parallel`
     /// feature is on), after checking the header's claim against the file's real length.
+    /// Errors name the file. With options: [`ReadOptions::open_npy`].
     ///
     /// ```
     /// # let tmp = tempfile::tempdir().unwrap();
@@ -135,37 +125,32 @@ impl NpyReader<File> {
     /// assert_eq!(reader.header().shape, vec![3]);
     /// ```
     pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
-        Self::open_with(path, &ReadOptions::default())
+        ReadOptions::new().open_npy(path)
     }
+}
 
-    /// Opens a `.npy` file with options.
+impl<R: Read + Seek> NpyReader<R> {
+    /// Parses the header of a seekable source (a file, a `Cursor` over bytes, a `BufReader`
+    /// of either) from its current position. The source's length is learned by seeking, so
+    /// the header's claim is checked against it before anything is allocated, and
+    /// [`NpyReader::read_rows`] can seek to rows. With options: [`ReadOptions::npy_reader`];
+    /// for pipes and other streams: [`NpyReader::stream`].
     ///
     /// ```
-    /// # let tmp = tempfile::tempdir().unwrap();
-    /// # let path = tmp.path().join("open-with.npy");
-    /// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
-    /// let opts = npio::ReadOptions::default().max_header_size(64);
-    /// assert!(npio::NpyReader::open_with(&path, &opts).is_err()); // the header is 118 bytes
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1i8])).unwrap();
+    /// let cut = &bytes[..bytes.len() - 1];
+    /// let err = npio::NpyReader::new(std::io::Cursor::new(cut)).unwrap().check_data_len().unwrap_err();
+    /// assert!(matches!(err, npio::Error::TruncatedData { expected: 1, found: 0, .. }));
     /// ```
-    pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<Self> {
-        let path = path.as_ref();
-        with_path(path, || open(path, options))
+    pub fn new(reader: R) -> Result<Self> {
+        ReadOptions::new().npy_reader(reader)
     }
 }
 
 impl<R: Read> NpyReader<R> {
-    /// Parses the header with default options. Works on non-seekable streams; the data buffer
-    /// then grows as data arrives.
-    ///
-    /// ```
-    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1i8])).unwrap();
-    /// assert!(npio::NpyReader::new(&bytes[..]).is_ok());
-    /// ```
-    pub fn new(reader: R) -> Result<Self> {
-        Self::new_with(reader, &ReadOptions::default())
-    }
-
-    /// Parses the header with the given options.
+    /// Parses the header of a stream that cannot seek (a pipe, a socket, a decompressor):
+    /// the data buffer then grows as data arrives, so a false claim allocates no more than
+    /// the stream delivers. With options: [`ReadOptions::npy_stream`].
     ///
     /// To read several arrays saved one after another into one stream, pass `&mut stream`
     /// and allow trailing data:
@@ -174,18 +159,23 @@ impl<R: Read> NpyReader<R> {
     /// let mut stream = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
     /// stream.extend(npio::to_bytes(&ndarray::arr1(&[2u8, 3])).unwrap());
     /// let mut src = &stream[..];
-    /// let opts = npio::ReadOptions::default().allow_trailing_data(true);
-    /// let a: ndarray::Array1<u8> = npio::NpyReader::new_with(&mut src, &opts).unwrap().read().unwrap();
-    /// let b: ndarray::Array1<u8> = npio::NpyReader::new_with(&mut src, &opts).unwrap().read().unwrap();
+    /// let opts = npio::ReadOptions::new().allow_trailing_data(true);
+    /// let a: ndarray::Array1<u8> = opts.npy_stream(&mut src).unwrap().read().unwrap();
+    /// let b: ndarray::Array1<u8> = opts.npy_stream(&mut src).unwrap().read().unwrap();
     /// assert_eq!((a.len(), b.len()), (1, 2));
     /// ```
-    pub fn new_with(mut reader: R, options: &ReadOptions) -> Result<Self> {
+    pub fn stream(reader: R) -> Result<Self> {
+        ReadOptions::new().npy_stream(reader)
+    }
+
+    /// Parses the header; nothing about the source's length is known yet.
+    fn parse(mut reader: R, options: &ReadOptions) -> Result<Self> {
         let info = read_header(&mut reader, options)?;
         Ok(NpyReader {
             reader,
             info,
             remaining: None,
-            options: options.clone(),
+            options: *options,
             data_start: None,
             bulk_fill: None,
         })
@@ -195,7 +185,7 @@ impl<R: Read> NpyReader<R> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[1i8])).unwrap();
-    /// assert_eq!(npio::NpyReader::new(&bytes[..]).unwrap().header().shape, vec![1]);
+    /// assert_eq!(npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().header().shape, vec![1]);
     /// ```
     pub fn header(&self) -> &Header {
         &self.info.header
@@ -205,7 +195,7 @@ impl<R: Read> NpyReader<R> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[1i8])).unwrap();
-    /// assert_eq!(npio::NpyReader::new(&bytes[..]).unwrap().info().data_offset, 128);
+    /// assert_eq!(npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().info().data_offset, 128);
     /// ```
     pub fn info(&self) -> &HeaderInfo {
         &self.info
@@ -221,7 +211,7 @@ impl<R: Read> NpyReader<R> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[7u8])).unwrap();
-    /// let mut rest = npio::NpyReader::new(&bytes[..]).unwrap().into_inner();
+    /// let rest = npio::NpyReader::stream(&bytes[..]).unwrap().into_inner();
     /// assert_eq!(rest, &[7u8][..]);
     /// ```
     pub fn into_inner(self) -> R {
@@ -241,10 +231,10 @@ impl<R: Read> NpyReader<R> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[1.5f32])).unwrap();
-    /// let err = npio::NpyReader::new(&bytes[..]).unwrap().read::<ndarray::Array1<f64>>().unwrap_err();
+    /// let err = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().read::<ndarray::Array1<f64>>().unwrap_err();
     /// assert_eq!(err.to_string(), "dtype mismatch: the file holds '<f4', but f64 was requested");
-    /// let any: npio::DynArray = npio::NpyReader::new(&bytes[..]).unwrap().read().unwrap();
-    /// assert!(matches!(any.data(), npio::ArrayData::Float32(_)));
+    /// let any: npio::DynArray = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().read().unwrap();
+    /// assert!(matches!(any.data(), npio::npy::ArrayData::Float32(_)));
     /// ```
     pub fn read<A: ReadNpy>(self) -> Result<A> {
         A::from_npy(self)
@@ -332,40 +322,31 @@ impl<R: Read> NpyReader<R> {
 }
 
 impl<R: Read> NpyReader<R> {
-    /// Tells the reader its source's total length in bytes (header included), when the source
-    /// cannot say it itself (a stream over bytes held elsewhere, a buffer another runtime
-    /// owns): the header's claim is then checked against it, by
-    /// [`NpyReader::check_data_len`] and before every read, as for files, byte slices and
-    /// archive members, so a false claim allocates nothing.
-    ///
-    /// ```
-    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u32, 2, 3])).unwrap();
-    /// let cut = &bytes[..bytes.len() - 4];
-    /// let mut r = npio::NpyReader::new(cut).unwrap().with_len(cut.len() as u64);
-    /// let err = r.check_data_len().unwrap_err();
-    /// assert!(matches!(err, npio::Error::TruncatedData { expected: 12, found: 8, .. }));
-    /// ```
-    pub fn with_len(mut self, total_len: u64) -> Self {
+    /// Tells the reader its source's total length in bytes (header included), for sources
+    /// that cannot say it themselves: the header's claim is then checked against it.
+    pub(crate) fn with_len(mut self, total_len: u64) -> Self {
         self.remaining = Some(total_len.saturating_sub(self.info.data_offset));
         self
     }
 }
 
 impl<R: Read + Seek> NpyReader<R> {
-    /// Reads rows `rows.start..rows.end` (along axis 0) of a C-order array by seeking to
-    /// them: random access without reading the rest. Can be called repeatedly.
+    /// Reads rows `rows.start..rows.end` (along axis 0) of a C-order array as `A` (a typed
+    /// array or a [`DynArray`], as [`NpyReader::read`]) by seeking to them: random access
+    /// without reading the rest. Can be called repeatedly.
     ///
     /// ```
     /// let a = ndarray::Array2::from_shape_fn((1000, 3), |(i, j)| (i * 3 + j) as u32);
     /// let bytes = npio::to_bytes(&a).unwrap();
     /// let mut r = npio::NpyReader::new(std::io::Cursor::new(bytes)).unwrap();
-    /// let rows = r.read_rows::<u32>(500..502).unwrap();
-    /// assert_eq!(rows, a.slice(ndarray::s![500..502, ..]).into_dyn());
-    /// assert!(r.read_rows::<u32>(999..1001).is_err());
+    /// let rows: ndarray::Array2<u32> = r.read_rows(500..502).unwrap();
+    /// assert_eq!(rows, a.slice(ndarray::s![500..502, ..]));
+    /// let any: npio::DynArray = r.read_rows(0..1).unwrap();
+    /// assert_eq!(any.shape(), &[1, 3]);
+    /// assert!(r.read_rows::<npio::DynArray>(999..1001).is_err());
     /// ```
-    pub fn read_rows<T: Element>(&mut self, rows: std::ops::Range<usize>) -> Result<ArrayD<T>> {
+    pub fn read_rows<A: ReadNpy>(&mut self, rows: std::ops::Range<usize>) -> Result<A> {
         let header = &self.info.header;
-        let plan = T::read_plan(&header.dtype)?;
         let (total_rows, row_shape) = header.rows()?;
         if rows.start > rows.end || rows.end > total_rows {
             return Err(Error::RowRange {
@@ -374,8 +355,8 @@ impl<R: Read + Seek> NpyReader<R> {
                 rows: total_rows,
             });
         }
-        let row_elems: usize = row_shape.iter().product();
-        let row_bytes = row_elems * header.dtype.itemsize();
+        // Bounded by the header's data length, which was checked for overflow.
+        let row_bytes = (row_shape.iter().product::<usize>() * header.dtype.itemsize()) as u64;
         let start = match self.data_start {
             Some(pos) => pos,
             None => {
@@ -384,19 +365,22 @@ impl<R: Read + Seek> NpyReader<R> {
                 pos
             }
         };
-        let skip = (rows.start * row_bytes) as u64;
+        let skip = rows.start as u64 * row_bytes;
+        let len = rows.len() as u64 * row_bytes;
         self.reader.seek(SeekFrom::Start(start + skip))?;
-        let count = (rows.end - rows.start) * row_elems;
-        let mut data = DataReader::new(
-            &mut self.reader,
-            self.info.data_offset + skip,
-            self.remaining.map(|r| r.saturating_sub(skip)),
-        );
-        let values = T::read_vec(&mut data, count, &plan)?;
-        let mut shape = vec![rows.end - rows.start];
-        shape.extend_from_slice(row_shape);
-        ArrayD::from_shape_vec(IxDyn(&shape), values)
-            .map_err(|source| Error::Shape { shape, source })
+        let mut info = self.info.clone();
+        info.header.shape[0] = rows.len();
+        info.data_offset += skip;
+        let part = NpyReader {
+            reader: (&mut self.reader).take(len),
+            info,
+            remaining: self.remaining.map(|r| r.saturating_sub(skip).min(len)),
+            // The rows after these are not trailing data.
+            options: self.options.allow_trailing_data(true),
+            data_start: None,
+            bulk_fill: None,
+        };
+        A::from_npy(part)
     }
 }
 
@@ -422,7 +406,7 @@ fn open(path: &Path, options: &ReadOptions) -> Result<NpyReader<File>> {
     let metadata = file.metadata()?;
     if !metadata.is_file() {
         // A pipe or device: read it as a stream of unknown length.
-        return NpyReader::new_with(file, options);
+        return NpyReader::parse(file, options);
     }
     let mut head = BufReader::with_capacity(8192, &mut file);
     let info = read_header(&mut head, options)?;
@@ -435,14 +419,14 @@ fn open(path: &Path, options: &ReadOptions) -> Result<NpyReader<File>> {
         reader: file,
         info,
         remaining: Some(end.saturating_sub(data_start)),
-        options: options.clone(),
+        options: *options,
         data_start: Some(data_start),
         bulk_fill: Some(crate::codec::fill::fill_file),
     })
 }
 
 /// Reads a `.npy` file as `A`: a typed `ndarray` array when the type is known, a [`DynArray`]
-/// when it is not.
+/// when it is not. With options: [`ReadOptions::read_npy`].
 ///
 /// ```
 /// # let tmp = tempfile::tempdir().unwrap();
@@ -455,25 +439,11 @@ fn open(path: &Path, options: &ReadOptions) -> Result<NpyReader<File>> {
 /// assert_eq!(d.dtype().typestr(), "<i4");
 /// ```
 pub fn read_npy<A: ReadNpy, P: AsRef<Path>>(path: P) -> Result<A> {
-    read_npy_with(path, &ReadOptions::default())
+    ReadOptions::new().read_npy(path)
 }
 
-/// Reads a `.npy` file as `A`, with options (e.g. a larger header limit).
-///
-/// ```
-/// # let tmp = tempfile::tempdir().unwrap();
-/// # let path = tmp.path().join("read-npy-with.npy");
-/// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
-/// let opts = npio::ReadOptions::default().max_header_size(1 << 20);
-/// let a: ndarray::Array1<u8> = npio::read_npy_with(&path, &opts).unwrap();
-/// # assert_eq!(a.len(), 1);
-/// ```
-pub fn read_npy_with<A: ReadNpy, P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<A> {
-    let path = path.as_ref();
-    with_path(path, || open(path, options)?.read())
-}
-
-/// Reads the bytes of a `.npy` file as `A` (typed array or [`DynArray`]).
+/// Reads the bytes of a `.npy` file as `A` (typed array or [`DynArray`]). With options:
+/// [`ReadOptions::from_bytes`].
 ///
 /// ```
 /// let bytes = npio::to_bytes(&ndarray::arr1(&[true, false])).unwrap();
@@ -483,5 +453,77 @@ pub fn read_npy_with<A: ReadNpy, P: AsRef<Path>>(path: P, options: &ReadOptions)
 /// assert_eq!(d.shape(), &[2]);
 /// ```
 pub fn from_bytes<A: ReadNpy>(bytes: &[u8]) -> Result<A> {
-    NpyReader::new(bytes)?.with_len(bytes.len() as u64).read()
+    ReadOptions::new().from_bytes(bytes)
+}
+
+/// The `.npy` reading operations with options.
+impl ReadOptions {
+    /// [`read_npy`] with these options.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("read-npy-with.npy");
+    /// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::new().max_header_size(1 << 20);
+    /// let a: ndarray::Array1<u8> = opts.read_npy(&path).unwrap();
+    /// # assert_eq!(a.len(), 1);
+    /// ```
+    pub fn read_npy<A: ReadNpy, P: AsRef<Path>>(&self, path: P) -> Result<A> {
+        let path = path.as_ref();
+        with_path(path, || open(path, self)?.read())
+    }
+
+    /// [`from_bytes`] with these options.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::Array1::<f64>::zeros(100)).unwrap();
+    /// let opts = npio::ReadOptions::new().max_data_size(100);
+    /// assert!(opts.from_bytes::<npio::DynArray>(&bytes).is_err());
+    /// ```
+    pub fn from_bytes<A: ReadNpy>(&self, bytes: &[u8]) -> Result<A> {
+        self.npy_stream(bytes)?.with_len(bytes.len() as u64).read()
+    }
+
+    /// [`NpyReader::open`] with these options.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("open-with.npy");
+    /// npio::write_npy(&path, &ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::new().max_header_size(64);
+    /// assert!(opts.open_npy(&path).is_err()); // the header is 118 bytes
+    /// ```
+    pub fn open_npy<P: AsRef<Path>>(&self, path: P) -> Result<NpyReader<File>> {
+        let path = path.as_ref();
+        with_path(path, || open(path, self))
+    }
+
+    /// [`NpyReader::new`] with these options.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::new().max_header_size(64);
+    /// assert!(opts.npy_reader(std::io::Cursor::new(bytes)).is_err());
+    /// ```
+    pub fn npy_reader<R: Read + Seek>(&self, mut reader: R) -> Result<NpyReader<R>> {
+        let start = reader.stream_position()?;
+        let end = reader.seek(SeekFrom::End(0))?;
+        reader.seek(SeekFrom::Start(start))?;
+        let mut npy = NpyReader::parse(reader, self)?;
+        let data_start = start + npy.info.data_offset;
+        npy.data_start = Some(data_start);
+        npy.remaining = Some(end.saturating_sub(data_start));
+        Ok(npy)
+    }
+
+    /// [`NpyReader::stream`] with these options.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::new().max_header_size(64);
+    /// assert!(opts.npy_stream(&bytes[..]).is_err());
+    /// ```
+    pub fn npy_stream<R: Read>(&self, reader: R) -> Result<NpyReader<R>> {
+        NpyReader::parse(reader, self)
+    }
 }

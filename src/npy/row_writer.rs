@@ -4,9 +4,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use ndarray::{ArrayBase, Data, Dimension};
 
+use super::write::{Order, WriteOptions};
 use crate::codec::Codec;
 use crate::codec::Element;
-use crate::dtype::Endian;
 use crate::error::{Error, Result};
 use crate::header::{read_header, Header, ReadOptions};
 
@@ -19,7 +19,7 @@ use crate::header::{read_header, Header, ReadOptions};
 ///
 /// ```
 /// use std::io::Cursor;
-/// let mut w = npio::npy::NpyRowWriter::<_, f64>::new(Cursor::new(Vec::new()), &[2]).unwrap();
+/// let mut w = npio::NpyRowWriter::<_, f64>::new(Cursor::new(Vec::new()), &[2]).unwrap();
 /// w.write_rows(&ndarray::arr2(&[[1.0, 2.0]])).unwrap();
 /// w.write_rows(&ndarray::arr2(&[[3.0, 4.0], [5.0, 6.0]])).unwrap();
 /// let bytes = w.finish().unwrap().into_inner();
@@ -31,6 +31,7 @@ pub struct NpyRowWriter<W: Write + Seek, T: Element> {
     writer: W,
     start: u64,
     header: Header,
+    options: WriteOptions,
     prefix_len: usize,
     plan: <T as Codec>::Plan,
 }
@@ -45,45 +46,21 @@ impl<W: Write + Seek, T: Element> std::fmt::Debug for NpyRowWriter<W, T> {
 }
 
 impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
-    /// Starts a new array with rows of `row_shape`, in native byte order.
+    /// Starts a new array with rows of `row_shape`, in native byte order. With options
+    /// (byte order, format version): [`WriteOptions::row_writer`].
     ///
     /// ```
-    /// let w = npio::npy::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
+    /// let w = npio::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
     /// assert_eq!(w.rows(), 0);
     /// ```
     pub fn new(writer: W, row_shape: &[usize]) -> Result<Self> {
-        Self::with_endian(writer, row_shape, Endian::NATIVE)
-    }
-
-    /// Starts a new array whose data is written in `endian` byte order.
-    ///
-    /// ```
-    /// let mut w = npio::npy::NpyRowWriter::<_, u16>::with_endian(std::io::Cursor::new(Vec::new()), &[], npio::Endian::Big).unwrap();
-    /// w.write_rows(&ndarray::arr1(&[1u16])).unwrap();
-    /// let bytes = w.finish().unwrap().into_inner();
-    /// assert_eq!(&bytes[128..], &[0, 1]);
-    /// ```
-    pub fn with_endian(mut writer: W, row_shape: &[usize], endian: Endian) -> Result<Self> {
-        let start = writer.stream_position()?;
-        let mut shape = vec![0];
-        shape.extend_from_slice(row_shape);
-        let header = Header::new(T::dtype(endian), shape, false);
-        let prefix = header.to_bytes()?;
-        let plan = T::write_plan(&header.dtype)?;
-        writer.write_all(&prefix)?;
-        Ok(NpyRowWriter {
-            writer,
-            start,
-            header,
-            prefix_len: prefix.len(),
-            plan,
-        })
+        WriteOptions::new().row_writer(writer, row_shape)
     }
 
     /// Rows written so far (including those already in an appended file).
     ///
     /// ```
-    /// let mut w = npio::npy::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[3]).unwrap();
+    /// let mut w = npio::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[3]).unwrap();
     /// w.write_rows(&ndarray::Array2::<u8>::zeros((2, 3))).unwrap();
     /// assert_eq!(w.rows(), 2);
     /// ```
@@ -95,7 +72,7 @@ impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
     /// match the row shape (or a single row, of exactly the row shape).
     ///
     /// ```
-    /// let mut w = npio::npy::NpyRowWriter::<_, i32>::new(std::io::Cursor::new(Vec::new()), &[2]).unwrap();
+    /// let mut w = npio::NpyRowWriter::<_, i32>::new(std::io::Cursor::new(Vec::new()), &[2]).unwrap();
     /// w.write_rows(&ndarray::arr1(&[1, 2])).unwrap(); // one row
     /// assert!(w.write_rows(&ndarray::arr1(&[1, 2, 3])).is_err());
     /// ```
@@ -116,12 +93,12 @@ impl<W: Write + Seek, T: Element> NpyRowWriter<W, T> {
     /// positioned after the data.
     ///
     /// ```
-    /// let w = npio::npy::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
+    /// let w = npio::NpyRowWriter::<_, u8>::new(std::io::Cursor::new(Vec::new()), &[]).unwrap();
     /// let bytes = w.finish().unwrap().into_inner();
     /// assert_eq!(bytes, npio::to_bytes(&ndarray::Array1::<u8>::zeros(0)).unwrap());
     /// ```
     pub fn finish(mut self) -> Result<W> {
-        let prefix = self.header.to_bytes()?;
+        let prefix = self.options.header_bytes(&self.header)?;
         if prefix.len() != self.prefix_len {
             return Err(Error::WrittenLength {
                 what: format!("the .npy header for {} rows", self.rows()),
@@ -149,7 +126,7 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
     /// # let path = tmp.path().join("append.npy");
     /// npio::write_npy(&path, &ndarray::arr2(&[[1i16, 2]])).unwrap();
     /// let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
-    /// let mut w = npio::npy::NpyRowWriter::<_, i16>::append(file).unwrap();
+    /// let mut w = npio::NpyRowWriter::<_, i16>::append(file).unwrap();
     /// w.write_rows(&ndarray::arr2(&[[3, 4], [5, 6]])).unwrap();
     /// w.finish().unwrap();
     /// let all: ndarray::Array2<i16> = npio::read_npy(&path).unwrap();
@@ -200,7 +177,50 @@ impl<F: Read + Write + Seek, T: Element> NpyRowWriter<F, T> {
             writer: file,
             start,
             header,
+            options: WriteOptions::new(),
             prefix_len,
+            plan,
+        })
+    }
+}
+
+/// The row writer with options.
+impl WriteOptions {
+    /// [`NpyRowWriter::new`] with these options: the byte order and format version apply; the
+    /// memory order is always C (rows are appended along axis 0), so `Order::Fortran` is
+    /// refused.
+    ///
+    /// ```
+    /// let big = npio::WriteOptions::new().endian(npio::dtype::Endian::Big);
+    /// let mut w = big.row_writer::<_, u16>(std::io::Cursor::new(Vec::new()), &[]).unwrap();
+    /// w.write_rows(&ndarray::arr1(&[1u16])).unwrap();
+    /// let bytes = w.finish().unwrap().into_inner();
+    /// assert_eq!(&bytes[128..], &[0, 1]);
+    /// ```
+    pub fn row_writer<W: Write + Seek, T: Element>(
+        &self,
+        mut writer: W,
+        row_shape: &[usize],
+    ) -> Result<NpyRowWriter<W, T>> {
+        let mut shape = vec![0];
+        shape.extend_from_slice(row_shape);
+        if self.get_order() == Some(Order::Fortran) {
+            return Err(Error::NotRowMajor {
+                shape,
+                fortran_order: true,
+            });
+        }
+        let start = writer.stream_position()?;
+        let header = Header::new(T::dtype(self.endian_or_native()), shape, false);
+        let prefix = self.header_bytes(&header)?;
+        let plan = T::write_plan(&header.dtype)?;
+        writer.write_all(&prefix)?;
+        Ok(NpyRowWriter {
+            writer,
+            start,
+            header,
+            options: *self,
+            prefix_len: prefix.len(),
             plan,
         })
     }
@@ -244,7 +264,7 @@ pub(crate) fn block_rows<'a, T>(
 /// # let tmp = tempfile::tempdir().unwrap();
 /// # let path = tmp.path().join("append-npy.npy");
 /// npio::write_npy(&path, &ndarray::arr1(&[1.0f32])).unwrap();
-/// npio::npy::append_npy(&path, &ndarray::arr1(&[2.0f32, 3.0])).unwrap();
+/// npio::append_npy(&path, &ndarray::arr1(&[2.0f32, 3.0])).unwrap();
 /// let a: ndarray::Array1<f32> = npio::read_npy(&path).unwrap();
 /// assert_eq!(a.to_vec(), vec![1.0, 2.0, 3.0]);
 /// ```

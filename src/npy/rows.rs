@@ -17,7 +17,7 @@ use crate::header::Header;
 /// ```
 /// let a = ndarray::Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as i32);
 /// let bytes = npio::to_bytes(&a).unwrap();
-/// let mut chunks = npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<i32>(4).unwrap();
+/// let mut chunks = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().row_chunks::<i32>(4).unwrap();
 /// let mut sums = Vec::new();
 /// while let Some(block) = chunks.next_chunk() {
 ///     sums.push(block.unwrap().sum());
@@ -48,7 +48,7 @@ impl<R: Read> NpyReader<R> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2, 3])).unwrap();
-    /// let chunks = npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<u8>(2).unwrap();
+    /// let chunks = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().row_chunks::<u8>(2).unwrap();
     /// assert_eq!(chunks.rows_total(), 3);
     /// ```
     pub fn row_chunks<T: Element>(self, rows_per_chunk: usize) -> Result<RowChunks<R, T>> {
@@ -107,7 +107,7 @@ impl<R: Read, T: Element> RowChunks<R, T> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::Array2::<f32>::zeros((4, 5))).unwrap();
-    /// let chunks = npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<f32>(1).unwrap();
+    /// let chunks = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().row_chunks::<f32>(1).unwrap();
     /// assert_eq!(chunks.header().shape, vec![4, 5]);
     /// ```
     pub fn header(&self) -> &Header {
@@ -118,7 +118,7 @@ impl<R: Read, T: Element> RowChunks<R, T> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::Array2::<f32>::zeros((4, 5))).unwrap();
-    /// assert_eq!(npio::NpyReader::new(&bytes[..]).unwrap().row_chunks::<f32>(3).unwrap().rows_total(), 4);
+    /// assert_eq!(npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().row_chunks::<f32>(3).unwrap().rows_total(), 4);
     /// ```
     pub fn rows_total(&self) -> usize {
         self.rows_total
@@ -129,7 +129,7 @@ impl<R: Read, T: Element> RowChunks<R, T> {
     ///
     /// ```
     /// let bytes = npio::to_bytes(&ndarray::arr1(&[5i64])).unwrap();
-    /// let mut c = npio::NpyReader::new(&bytes[..bytes.len() - 1]).unwrap().row_chunks::<i64>(1).unwrap();
+    /// let mut c = npio::NpyReader::stream(&bytes[..bytes.len() - 1]).unwrap().row_chunks::<i64>(1).unwrap();
     /// assert!(c.next_chunk().unwrap().is_err()); // truncated
     /// ```
     pub fn next_chunk(&mut self) -> Option<Result<ArrayViewD<'_, T>>> {

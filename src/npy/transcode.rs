@@ -2,13 +2,13 @@
 //! ([`NpyReader::transcode`]) and checking every byte of it ([`NpyReader::verify`]), whatever the array's size.
 //!
 //! ```
-//! use npio::{Endian, WriteOptions};
+//! use npio::{dtype::Endian, WriteOptions};
 //! let little = npio::to_bytes(&ndarray::arr1(&[1u32, 2])).unwrap();
 //! let mut big = Vec::new();
-//! let reader = npio::NpyReader::new(&little[..]).unwrap();
+//! let reader = npio::NpyReader::new(std::io::Cursor::new(&little[..])).unwrap();
 //! reader.transcode(&mut big, &WriteOptions::default().endian(Endian::Big)).unwrap();
 //! assert_eq!(&big[128..], &[0, 0, 0, 1, 0, 0, 0, 2]);
-//! let report = npio::NpyReader::new(&big[..]).unwrap().verify().unwrap();
+//! let report = npio::NpyReader::new(std::io::Cursor::new(&big[..])).unwrap().verify().unwrap();
 //! assert_eq!(report.data_bytes, 8);
 //! ```
 
@@ -30,7 +30,7 @@ pub(crate) const CHUNK_BYTES: usize = 4 << 20;
 ///
 /// ```
 /// let bytes = npio::to_bytes(&ndarray::arr1(&[true, false])).unwrap();
-/// let report = npio::NpyReader::new(&bytes[..]).unwrap().verify().unwrap();
+/// let report = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().verify().unwrap();
 /// assert_eq!((report.elements, report.data_bytes), (2, 2));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +99,7 @@ impl<R: Read> NpyReader<R> {
     /// ```
     /// let mut bytes = npio::to_bytes(&ndarray::arr1(&[true, true])).unwrap();
     /// *bytes.last_mut().unwrap() = 7;
-    /// let err = npio::NpyReader::new(&bytes[..]).unwrap().verify().unwrap_err();
+    /// let err = npio::NpyReader::new(std::io::Cursor::new(&bytes[..])).unwrap().verify().unwrap_err();
     /// assert!(matches!(err, npio::Error::InvalidBool { offset: 129, value: 7 }));
     /// ```
     pub fn verify(self) -> Result<VerifyReport> {
@@ -119,10 +119,10 @@ impl<R: Read> NpyReader<R> {
     /// with two or more axes longer than 1 needs the whole array in memory.
     ///
     /// ```
-    /// use npio::{Order, WriteOptions};
+    /// use npio::{npy::Order, WriteOptions};
     /// let c = npio::to_bytes(&ndarray::arr2(&[[1u8, 2], [3, 4]])).unwrap();
     /// let mut f = Vec::new();
-    /// npio::NpyReader::new(&c[..]).unwrap().transcode(&mut f, &WriteOptions::default().order(Order::Fortran)).unwrap();
+    /// npio::NpyReader::new(std::io::Cursor::new(&c[..])).unwrap().transcode(&mut f, &WriteOptions::default().order(Order::Fortran)).unwrap();
     /// assert_eq!(&f[128..], &[1, 3, 2, 4]);
     /// ```
     pub fn transcode<W: Write + ?Sized>(
@@ -158,7 +158,7 @@ impl<R: Read> NpyReader<R> {
     /// let a = npio::to_bytes(&ndarray::arr1(&[1u16, 2])).unwrap();
     /// let mut out = Vec::new();
     /// let be = npio::DType::parse(">u2").unwrap();
-    /// npio::NpyReader::new(&a[..]).unwrap().copy_data(&mut out, &be).unwrap();
+    /// npio::NpyReader::new(std::io::Cursor::new(&a[..])).unwrap().copy_data(&mut out, &be).unwrap();
     /// assert_eq!(out, vec![0, 1, 0, 2]);
     /// ```
     pub fn copy_data<W: Write + ?Sized>(self, writer: &mut W, target: &DType) -> Result<u64> {
@@ -196,8 +196,9 @@ impl<R: Read> NpyReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dtype::{DType, Endian};
     use crate::header::{read_header, ReadOptions};
-    use crate::{DType, Endian, Order};
+    use crate::npy::Order;
 
     #[test]
     fn transcode_matches_the_in_memory_writer() {
@@ -214,12 +215,12 @@ mod tests {
             bytes.extend(item);
         }
         let raw = crate::npy::RawArray::new(vec![n], false, bytes, dt.itemsize()).unwrap();
-        let array = crate::DynArray::new(dt, crate::ArrayData::Raw(raw)).unwrap();
+        let array = crate::DynArray::new(dt, crate::npy::ArrayData::Raw(raw)).unwrap();
         let file = crate::to_bytes(&array).unwrap();
         for endian in [Endian::Big, Endian::Little] {
             let opts = WriteOptions::default().endian(endian);
             let mut streamed = Vec::new();
-            let len = NpyReader::new(&file[..])
+            let len = NpyReader::new(std::io::Cursor::new(&file[..]))
                 .unwrap()
                 .transcode(&mut streamed, &opts)
                 .unwrap();
@@ -228,7 +229,10 @@ mod tests {
             assert_eq!(streamed, in_memory);
             assert_eq!(len, streamed.len() as u64);
         }
-        let report = NpyReader::new(&file[..]).unwrap().verify().unwrap();
+        let report = NpyReader::new(std::io::Cursor::new(&file[..]))
+            .unwrap()
+            .verify()
+            .unwrap();
         assert_eq!(report.elements, n as u64);
     }
 
@@ -238,11 +242,15 @@ mod tests {
         let dt = DType::parse("[('a', '<i2'), ('flag', '|b1', (2,))]").unwrap();
         let raw =
             crate::npy::RawArray::new(vec![2], false, vec![0, 0, 1, 0, 0, 0, 0, 2], 4).unwrap();
-        let file = crate::to_bytes(&crate::DynArray::new(dt, crate::ArrayData::Raw(raw)).unwrap())
+        let file =
+            crate::to_bytes(&crate::DynArray::new(dt, crate::npy::ArrayData::Raw(raw)).unwrap())
+                .unwrap();
+        NpyReader::new(std::io::Cursor::new(&file[..]))
+            .unwrap()
+            .verify()
             .unwrap();
-        NpyReader::new(&file[..]).unwrap().verify().unwrap();
         let mut rewritten = Vec::new();
-        NpyReader::new(&file[..])
+        NpyReader::new(std::io::Cursor::new(&file[..]))
             .unwrap()
             .transcode(&mut rewritten, &WriteOptions::default())
             .unwrap();
@@ -256,19 +264,23 @@ mod tests {
         let mut bad = bools.clone();
         *bad.last_mut().unwrap() = 2;
         assert!(matches!(
-            NpyReader::new(&bad[..]).unwrap().verify(),
+            NpyReader::new(std::io::Cursor::new(&bad[..]))
+                .unwrap()
+                .verify(),
             Err(Error::InvalidBool { value: 2, .. })
         ));
         let file = bools;
         let short = &file[..file.len() - 1];
         assert!(matches!(
-            NpyReader::new(short).unwrap().verify(),
+            NpyReader::stream(short).unwrap().verify(),
             Err(Error::TruncatedData { .. })
         ));
         let mut long = file.clone();
         long.push(0);
         assert!(matches!(
-            NpyReader::new(&long[..]).unwrap().verify(),
+            NpyReader::new(std::io::Cursor::new(&long[..]))
+                .unwrap()
+                .verify(),
             Err(Error::TrailingData { .. })
         ));
     }
@@ -280,12 +292,15 @@ mod tests {
         let header = Header::new(crate::DType::parse("|V4000000000").unwrap(), vec![1], false);
         let mut file = header.to_bytes().unwrap();
         file.extend([0u8; 10]);
-        let err = NpyReader::new(&file[..]).unwrap().verify().unwrap_err();
+        let err = NpyReader::new(std::io::Cursor::new(&file[..]))
+            .unwrap()
+            .verify()
+            .unwrap_err();
         assert!(
             matches!(err, Error::TruncatedData { found: 10, .. }),
             "{err}"
         );
-        let err = NpyReader::new(&file[..])
+        let err = NpyReader::new(std::io::Cursor::new(&file[..]))
             .unwrap()
             .transcode(&mut Vec::new(), &WriteOptions::default())
             .unwrap_err();
@@ -307,7 +322,7 @@ mod tests {
         let opts = WriteOptions::default()
             .order(Order::Fortran)
             .endian(Endian::Big);
-        NpyReader::new(&file[..])
+        NpyReader::new(std::io::Cursor::new(&file[..]))
             .unwrap()
             .transcode(&mut out, &opts)
             .unwrap();

@@ -9,7 +9,7 @@
 //! let mut aligned = vec![0u64; bytes.len().div_ceil(8)];
 //! let buf = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut aligned)[..bytes.len()];
 //! buf.copy_from_slice(&bytes);
-//! let view: ndarray::ArrayView2<f64> = npio::npy::view_npy(buf).unwrap();
+//! let view: ndarray::ArrayView2<f64> = npio::view_npy(buf).unwrap();
 //! assert_eq!(view[[1, 0]], 3.0);
 //! ```
 
@@ -52,7 +52,11 @@ fn view_shape(header: &Header) -> ndarray::StrideShape<IxDyn> {
 }
 
 /// The data bytes of a `.npy` image: exactly `data_len` bytes after the header.
-pub(crate) fn data_range(info: &HeaderInfo, total: usize) -> Result<std::ops::Range<usize>> {
+pub(crate) fn data_range(
+    info: &HeaderInfo,
+    total: usize,
+    allow_trailing: bool,
+) -> Result<std::ops::Range<usize>> {
     let start = info.data_offset as usize;
     let len = info.header.data_len()?;
     let available = total.saturating_sub(start);
@@ -63,7 +67,7 @@ pub(crate) fn data_range(info: &HeaderInfo, total: usize) -> Result<std::ops::Ra
             found: available as u64,
         });
     }
-    if available > len {
+    if available > len && !allow_trailing {
         return Err(Error::TrailingData {
             offset: (start + len) as u64,
         });
@@ -87,6 +91,7 @@ fn cast_error<T: Element>(header: &Header, offset: u64, error: CastError) -> Err
 }
 
 /// Views the data of a whole `.npy` image (header and data) in place, without copying.
+/// With options: [`ReadOptions::view_npy`].
 ///
 /// Works when the dtype matches `T` in native byte order and the data is aligned for `T`
 /// (files written by NumPy >= 1.14 and by npio put the data at a 64-byte offset, so an aligned
@@ -94,32 +99,64 @@ fn cast_error<T: Element>(header: &Header, offset: u64, error: CastError) -> Err
 ///
 /// ```
 /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2, 3])).unwrap();
-/// let v: ndarray::ArrayView1<u8> = npio::npy::view_npy(&bytes).unwrap();
+/// let v: ndarray::ArrayView1<u8> = npio::view_npy(&bytes).unwrap();
 /// assert_eq!(v.sum(), 6);
-/// let big = npio::from_bytes::<npio::DynArray>(&bytes).unwrap();
-/// # let _ = big;
 /// ```
 pub fn view_npy<'a, T: Element, D: Dimension>(npy: &'a [u8]) -> Result<ArrayView<'a, T, D>> {
-    view_npy_with(npy, &ReadOptions::default())
+    ReadOptions::new().view_npy(npy)
 }
 
-/// [`view_npy`] with read options (header size limit; trailing data).
+/// Views the data of a whole `.npy` image mutably, in place: edits change the bytes. With
+/// options: [`ReadOptions::view_npy_mut`].
 ///
 /// ```
-/// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
-/// let opts = npio::ReadOptions::default().max_header_size(64);
-/// assert!(npio::npy::view_npy_with::<u8, ndarray::Ix1>(&bytes, &opts).is_err());
+/// let mut bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
+/// npio::view_npy_mut::<u8, ndarray::Ix1>(&mut bytes).unwrap()[0] = 9;
+/// assert_eq!(npio::from_bytes::<ndarray::Array<u8, ndarray::Ix1>>(&bytes).unwrap()[0], 9);
 /// ```
-pub fn view_npy_with<'a, T: Element, D: Dimension>(
-    npy: &'a [u8],
-    options: &ReadOptions,
-) -> Result<ArrayView<'a, T, D>> {
-    let info = read_header(&mut &npy[..], options)?;
-    view_data(
-        &info.header,
-        &npy[data_range(&info, npy.len())?],
-        info.data_offset,
-    )
+pub fn view_npy_mut<'a, T: Element, D: Dimension>(
+    npy: &'a mut [u8],
+) -> Result<ArrayViewMut<'a, T, D>> {
+    ReadOptions::new().view_npy_mut(npy)
+}
+
+/// The in-place views with options.
+impl ReadOptions {
+    /// [`view_npy`] with these options.
+    ///
+    /// ```
+    /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+    /// let opts = npio::ReadOptions::new().max_header_size(64);
+    /// assert!(opts.view_npy::<u8, ndarray::Ix1>(&bytes).is_err());
+    /// ```
+    pub fn view_npy<'a, T: Element, D: Dimension>(
+        &self,
+        npy: &'a [u8],
+    ) -> Result<ArrayView<'a, T, D>> {
+        let info = read_header(&mut &npy[..], self)?;
+        view_data(
+            &info.header,
+            &npy[data_range(&info, npy.len(), self.get_allow_trailing_data())?],
+            info.data_offset,
+        )
+    }
+
+    /// [`view_npy_mut`] with these options.
+    ///
+    /// ```
+    /// let mut bytes = npio::to_bytes(&ndarray::arr1(&[1u8])).unwrap();
+    /// bytes.push(0);
+    /// let opts = npio::ReadOptions::new().allow_trailing_data(true);
+    /// opts.view_npy_mut::<u8, ndarray::Ix1>(&mut bytes).unwrap()[0] = 5;
+    /// ```
+    pub fn view_npy_mut<'a, T: Element, D: Dimension>(
+        &self,
+        npy: &'a mut [u8],
+    ) -> Result<ArrayViewMut<'a, T, D>> {
+        let info = read_header(&mut &npy[..], self)?;
+        let range = data_range(&info, npy.len(), self.get_allow_trailing_data())?;
+        view_data_mut(&info.header, &mut npy[range], info.data_offset)
+    }
 }
 
 /// Views the data bytes of an array with `header` (no header in `data`).
@@ -136,21 +173,6 @@ pub(crate) fn view_data<'a, T: Element, D: Dimension>(
     })?;
     view.into_dimensionality::<D>()
         .map_err(|_| dimension_error::<D>(header))
-}
-
-/// Views the data of a whole `.npy` image mutably, in place: edits change the bytes.
-///
-/// ```
-/// let mut bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
-/// npio::npy::view_npy_mut::<u8, ndarray::Ix1>(&mut bytes).unwrap()[0] = 9;
-/// assert_eq!(npio::from_bytes::<ndarray::Array<u8, ndarray::Ix1>>(&bytes).unwrap()[0], 9);
-/// ```
-pub fn view_npy_mut<'a, T: Element, D: Dimension>(
-    npy: &'a mut [u8],
-) -> Result<ArrayViewMut<'a, T, D>> {
-    let info = read_header(&mut &npy[..], &ReadOptions::default())?;
-    let range = data_range(&info, npy.len())?;
-    view_data_mut(&info.header, &mut npy[range], info.data_offset)
 }
 
 pub(crate) fn view_data_mut<'a, T: Element, D: Dimension>(

@@ -6,10 +6,11 @@
 //! small reused buffer, never one I/O call per element.
 //!
 //! ```
-//! use npio::{DynArray, Endian, Order, WriteNpy, WriteOptions};
+//! use npio::dtype::Endian;
+//! use npio::npy::Order;
+//! use npio::{DynArray, WriteOptions};
 //! let a = ndarray::arr2(&[[1u16, 2], [3, 4]]);
-//! let mut out = Vec::new();
-//! a.write_npy_with(&mut out, &WriteOptions::default().endian(Endian::Big).order(Order::Fortran)).unwrap();
+//! let out = WriteOptions::new().endian(Endian::Big).order(Order::Fortran).to_bytes(&a).unwrap();
 //! let back: DynArray = npio::from_bytes(&out).unwrap();
 //! assert_eq!(back.dtype().descr_repr(), "'>u2'");
 //! assert!(back.is_fortran_order());
@@ -33,7 +34,7 @@ use crate::header::{fortran_flag, Header};
 /// Memory order of the written data.
 ///
 /// ```
-/// assert_ne!(npio::Order::C, npio::Order::Fortran);
+/// assert_ne!(npio::npy::Order::C, npio::npy::Order::Fortran);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
@@ -43,13 +44,25 @@ pub enum Order {
     Fortran,
 }
 
-/// Options for writing `.npy` data. The default writes what `np.save` writes.
+/// Options for writing: byte order, memory order, format version. The default writes what
+/// `np.save` writes. Set them with the builder methods, then end in the operation; every
+/// writing route has one here:
+///
+/// | Without options | With options |
+/// |---|---|
+/// | [`write_npy(path, &a)`](crate::write_npy) | [`WriteOptions::write_npy`] |
+/// | [`to_bytes(&a)`](crate::to_bytes) | [`WriteOptions::to_bytes`] |
+/// | [`a.write_npy(writer)`](crate::WriteNpy::write_npy) | [`WriteOptions::write`] |
+/// | [`NpyRowWriter::new(writer, row_shape)`](crate::NpyRowWriter::new) | [`WriteOptions::row_writer`] |
+/// | `NpzWriter::add(name, &a)` | `WriteOptions::add_to` (feature `npz`) |
 ///
 /// ```
-/// let opts = npio::WriteOptions::default().endian(npio::Endian::Big).version(npio::npy::Version::V2_0);
-/// # let _ = opts;
+/// use npio::{dtype::Endian, npy::Version};
+/// let opts = npio::WriteOptions::new().endian(Endian::Big).version(Version::V2_0);
+/// let bytes = opts.to_bytes(&ndarray::arr1(&[1u16])).unwrap();
+/// assert_eq!((&bytes[6..8], &bytes[128..]), (&[2u8, 0][..], &[0u8, 1][..]));
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WriteOptions {
     endian: Option<Endian>,
@@ -58,15 +71,21 @@ pub struct WriteOptions {
 }
 
 impl WriteOptions {
+    /// The default options: what `np.save` writes (the same as `WriteOptions::default()`).
+    ///
+    /// ```
+    /// assert_eq!(npio::WriteOptions::new(), npio::WriteOptions::default());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// Writes the data in this byte order (default: native for typed arrays, the dtype's own
     /// for dynamic arrays).
     ///
     /// ```
-    /// let bytes = {
-    ///     let mut v = Vec::new();
-    ///     npio::WriteNpy::write_npy_with(&ndarray::arr1(&[1u32]), &mut v, &npio::WriteOptions::default().endian(npio::Endian::Big)).unwrap();
-    ///     v
-    /// };
+    /// let big = npio::WriteOptions::new().endian(npio::dtype::Endian::Big);
+    /// let bytes = big.to_bytes(&ndarray::arr1(&[1u32])).unwrap();
     /// assert_eq!(&bytes[128..], &[0, 0, 0, 1]);
     /// ```
     pub fn endian(mut self, endian: Endian) -> Self {
@@ -78,8 +97,8 @@ impl WriteOptions {
     /// that are Fortran-contiguous and not C-contiguous).
     ///
     /// ```
-    /// let mut v = Vec::new();
-    /// npio::WriteNpy::write_npy_with(&ndarray::arr2(&[[1u8, 2], [3, 4]]), &mut v, &npio::WriteOptions::default().order(npio::Order::Fortran)).unwrap();
+    /// let fortran = npio::WriteOptions::new().order(npio::npy::Order::Fortran);
+    /// let v = fortran.to_bytes(&ndarray::arr2(&[[1u8, 2], [3, 4]])).unwrap();
     /// assert_eq!(&v[128..], &[1, 3, 2, 4]);
     /// ```
     pub fn order(mut self, order: Order) -> Self {
@@ -90,13 +109,23 @@ impl WriteOptions {
     /// Forces a format version (default: NumPy's choice, the oldest that can hold the header).
     ///
     /// ```
-    /// let mut v = Vec::new();
-    /// npio::WriteNpy::write_npy_with(&ndarray::arr1(&[1u8]), &mut v, &npio::WriteOptions::default().version(npio::npy::Version::V2_0)).unwrap();
+    /// let v2 = npio::WriteOptions::new().version(npio::npy::Version::V2_0);
+    /// let v = v2.to_bytes(&ndarray::arr1(&[1u8])).unwrap();
     /// assert_eq!(&v[6..8], &[2, 0]);
     /// ```
     pub fn version(mut self, version: Version) -> Self {
         self.version = Some(version);
         self
+    }
+
+    /// The memory order asked for, if any.
+    pub(crate) fn get_order(&self) -> Option<Order> {
+        self.order
+    }
+
+    /// The byte order asked for, native when none was.
+    pub(crate) fn endian_or_native(&self) -> Endian {
+        self.endian.unwrap_or(Endian::NATIVE)
     }
 
     pub(crate) fn header_bytes(&self, header: &Header) -> Result<Vec<u8>> {
@@ -222,20 +251,16 @@ fn write_raw<W: Write + ?Sized>(
 /// What can be written as a `.npy` array: any `ndarray` array of an [`Element`] type (owned,
 /// view or shared, any dimension, any memory layout) and a [`DynArray`].
 ///
-/// The methods write to any [`Write`] (pass `&mut writer` to keep using it); the free
-/// functions [`crate::write_npy`] and [`crate::to_bytes`] write to a path or to bytes. Users of
-/// `ndarray-npy` know this as `WriteNpyExt`.
+/// The method writes to any [`Write`] (pass `&mut writer` to keep using it); the free
+/// functions [`crate::write_npy`] and [`crate::to_bytes`] write to a path or to bytes; with
+/// options, [`WriteOptions::write`]. Users of `ndarray-npy` know this as `WriteNpyExt`.
 ///
 /// ```
-/// use npio::{WriteNpy, WriteOptions, Endian};
+/// use npio::WriteNpy;
 /// let a = ndarray::arr2(&[[1.0f32, 2.0], [3.0, 4.0]]);
 /// let mut out = Vec::new();
 /// a.write_npy(&mut out).unwrap();
 /// assert_eq!(out, npio::to_bytes(&a).unwrap());
-///
-/// let mut big = Vec::new();
-/// a.view().write_npy_with(&mut big, &WriteOptions::default().endian(Endian::Big)).unwrap();
-/// assert_eq!(&big[128..132], &1.0f32.to_be_bytes());
 /// ```
 pub trait WriteNpy: sealed::ToNpy {
     /// Writes the array as a `.npy` stream, exactly what `np.save` writes.
@@ -246,20 +271,8 @@ pub trait WriteNpy: sealed::ToNpy {
     /// ndarray::arr1(&[0.0f64, 1.0, 2.0]).write_npy(&mut out).unwrap();
     /// assert_eq!(out.len(), 128 + 24);
     /// ```
-    fn write_npy<W: Write>(&self, writer: W) -> Result<()> {
-        self.write_npy_with(writer, &WriteOptions::default())
-    }
-
-    /// Writes the array as a `.npy` stream with options (byte order, memory order, version).
-    ///
-    /// ```
-    /// use npio::{WriteNpy, WriteOptions, Order};
-    /// let mut out = Vec::new();
-    /// ndarray::arr2(&[[1u8, 2], [3, 4]]).write_npy_with(&mut out, &WriteOptions::default().order(Order::Fortran)).unwrap();
-    /// assert_eq!(&out[128..], &[1, 3, 2, 4]);
-    /// ```
-    fn write_npy_with<W: Write>(&self, mut writer: W, options: &WriteOptions) -> Result<()> {
-        self.write_to(&mut writer, options)
+    fn write_npy<W: Write>(&self, mut writer: W) -> Result<()> {
+        self.write_to(&mut writer, &WriteOptions::default())
     }
 }
 
@@ -328,7 +341,7 @@ where
 impl WriteNpy for DynArray {}
 
 /// Creates (or truncates) a `.npy` file holding `array`, as `np.save` would write it: a typed
-/// `ndarray` array or a [`DynArray`].
+/// `ndarray` array or a [`DynArray`]. With options: [`WriteOptions::write_npy`].
 ///
 /// Like `np.save`, this leaves the data to the operating system's cache and does not wait for
 /// the disk (no `fsync`); write with [`WriteNpy::write_npy`] to a `File` and call
@@ -341,41 +354,67 @@ impl WriteNpy for DynArray {}
 /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + 16);
 /// ```
 pub fn write_npy<A: WriteNpy + ?Sized, P: AsRef<Path>>(path: P, array: &A) -> Result<()> {
-    write_npy_with(path, array, &WriteOptions::default())
+    WriteOptions::new().write_npy(path, array)
 }
 
-/// Creates (or truncates) a `.npy` file holding `array`, written with options.
-///
-/// ```
-/// # let tmp = tempfile::tempdir().unwrap();
-/// # let path = tmp.path().join("write-npy-with.npy");
-/// let opts = npio::WriteOptions::default().endian(npio::Endian::Big);
-/// npio::write_npy_with(&path, &ndarray::arr1(&[1u16]), &opts).unwrap();
-/// assert_eq!(&std::fs::read(&path).unwrap()[128..], &[0, 1]);
-/// ```
-pub fn write_npy_with<A: WriteNpy + ?Sized, P: AsRef<Path>>(
-    path: P,
-    array: &A,
-    options: &WriteOptions,
-) -> Result<()> {
-    let path = path.as_ref();
-    with_path(path, || {
-        let mut out = BufWriter::new(File::create(path)?);
-        array.write_to(&mut out, options)?;
-        out.flush()?;
-        Ok(())
-    })
-}
-
-/// The bytes of a `.npy` file holding `array` (typed or [`DynArray`]).
+/// The bytes of a `.npy` file holding `array` (typed or [`DynArray`]). With options:
+/// [`WriteOptions::to_bytes`].
 ///
 /// ```
 /// let bytes = npio::to_bytes(&ndarray::arr1(&[1u8, 2])).unwrap();
 /// assert_eq!(bytes.len(), 130);
 /// ```
 pub fn to_bytes<A: WriteNpy + ?Sized>(array: &A) -> Result<Vec<u8>> {
-    let mut out =
-        Vec::with_capacity(usize::try_from(array.npy_len(&WriteOptions::default())?).unwrap_or(0));
-    array.write_to(&mut out, &WriteOptions::default())?;
-    Ok(out)
+    WriteOptions::new().to_bytes(array)
+}
+
+/// The `.npy` writing operations with options.
+impl WriteOptions {
+    /// [`write_npy`] with these options.
+    ///
+    /// ```
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("write-npy-with.npy");
+    /// let opts = npio::WriteOptions::new().endian(npio::dtype::Endian::Big);
+    /// opts.write_npy(&path, &ndarray::arr1(&[1u16])).unwrap();
+    /// assert_eq!(&std::fs::read(&path).unwrap()[128..], &[0, 1]);
+    /// ```
+    pub fn write_npy<A: WriteNpy + ?Sized, P: AsRef<Path>>(
+        &self,
+        path: P,
+        array: &A,
+    ) -> Result<()> {
+        let path = path.as_ref();
+        with_path(path, || {
+            let mut out = BufWriter::new(File::create(path)?);
+            array.write_to(&mut out, self)?;
+            out.flush()?;
+            Ok(())
+        })
+    }
+
+    /// [`to_bytes`] with these options.
+    ///
+    /// ```
+    /// let opts = npio::WriteOptions::new().order(npio::npy::Order::Fortran);
+    /// let bytes = opts.to_bytes(&ndarray::arr2(&[[1u8, 2], [3, 4]])).unwrap();
+    /// assert_eq!(&bytes[128..], &[1, 3, 2, 4]);
+    /// ```
+    pub fn to_bytes<A: WriteNpy + ?Sized>(&self, array: &A) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(usize::try_from(array.npy_len(self)?).unwrap_or(0));
+        array.write_to(&mut out, self)?;
+        Ok(out)
+    }
+
+    /// [`WriteNpy::write_npy`] with these options: writes to any [`Write`].
+    ///
+    /// ```
+    /// let a = ndarray::arr1(&[1.0f32]);
+    /// let mut big = Vec::new();
+    /// npio::WriteOptions::new().endian(npio::dtype::Endian::Big).write(&mut big, &a).unwrap();
+    /// assert_eq!(&big[128..132], &1.0f32.to_be_bytes());
+    /// ```
+    pub fn write<A: WriteNpy + ?Sized, W: Write>(&self, mut writer: W, array: &A) -> Result<()> {
+        array.write_to(&mut writer, self)
+    }
 }

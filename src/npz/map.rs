@@ -6,7 +6,7 @@ use std::path::Path;
 use memmap2::Mmap;
 use ndarray::{ArrayView, Dimension};
 
-use super::{MemberInfo, NpzReader};
+use super::MemberInfo;
 use crate::codec::Element;
 use crate::error::{Error, Result};
 use crate::header::ReadOptions;
@@ -16,7 +16,7 @@ use crate::npy::view::{not_viewable, view_data};
 ///
 /// Members npio writes stored are 64-byte aligned, so they can be viewed; NumPy's `savez`
 /// does not align them, and compressed members cannot be viewed at all: both give a clear
-/// [`Error::NotViewable`] (read them with [`NpzReader`] instead).
+/// [`Error::NotViewable`] (read them with [`NpzReader`](crate::NpzReader) instead).
 ///
 /// The first view of each member checks its bytes against the CRC-32 the archive records
 /// (one pass over them, as every other read makes), so a damaged member is refused here as
@@ -44,7 +44,8 @@ pub struct NpzMap {
 }
 
 impl NpzMap {
-    /// Maps an archive and reads its directory and member headers (not their data).
+    /// Maps an archive and reads its directory and member headers (not their data). With
+    /// options: [`ReadOptions::map_npz`].
     ///
     /// # Safety
     ///
@@ -52,32 +53,10 @@ impl NpzMap {
     /// or any view of it is alive (see the [`npy`](crate::npy) module documentation).
     pub unsafe fn open<P: AsRef<Path>>(path: P) -> Result<NpzMap> {
         // SAFETY: forwarded to the caller.
-        unsafe { Self::open_with(path, &ReadOptions::default()) }
+        unsafe { ReadOptions::new().map_npz(path) }
     }
 
-    /// [`NpzMap::open`] with read options.
-    ///
-    /// # Safety
-    ///
-    /// As for [`NpzMap::open`].
-    pub unsafe fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<NpzMap> {
-        let path = path.as_ref();
-        crate::error::with_path(path, || {
-            let file = File::open(path)?;
-            // SAFETY: the caller guarantees the file is not changed while mapped.
-            let map = unsafe { Mmap::map(&file)? };
-            let members =
-                NpzReader::new_with(std::io::Cursor::new(&map[..]), options)?.members()?;
-            let checked = members.iter().map(|_| std::sync::OnceLock::new()).collect();
-            Ok(NpzMap {
-                map,
-                members,
-                checked,
-            })
-        })
-    }
-
-    /// Member names as NumPy lists them (owned, as [`NpzReader::names`] gives them).
+    /// Member names as NumPy lists them (owned, as [`NpzReader::names`](crate::NpzReader::names) gives them).
     ///
     /// ```
     /// # let tmp = tempfile::tempdir().unwrap();
@@ -177,5 +156,35 @@ impl NpzMap {
         }
         let _ = self.checked[index].set(());
         Ok(())
+    }
+}
+
+/// The memory map of an archive with options.
+impl ReadOptions {
+    /// [`NpzMap::open`] with these options (applied to every member).
+    ///
+    /// # Safety
+    ///
+    /// As for [`NpzMap::open`].
+    ///
+    /// ```
+    /// let opts = npio::ReadOptions::new().max_header_size(1 << 20);
+    /// // SAFETY: nothing modifies the file while it is mapped.
+    /// assert!(unsafe { opts.map_npz("no/such/file.npz") }.is_err());
+    /// ```
+    pub unsafe fn map_npz<P: AsRef<Path>>(&self, path: P) -> Result<NpzMap> {
+        let path = path.as_ref();
+        crate::error::with_path(path, || {
+            let file = File::open(path)?;
+            // SAFETY: the caller guarantees the file is not changed while mapped.
+            let map = unsafe { Mmap::map(&file)? };
+            let members = self.npz_reader(std::io::Cursor::new(&map[..]))?.members()?;
+            let checked = members.iter().map(|_| std::sync::OnceLock::new()).collect();
+            Ok(NpzMap {
+                map,
+                members,
+                checked,
+            })
+        })
     }
 }

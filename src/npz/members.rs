@@ -89,7 +89,7 @@ pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
 impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
     /// Appends a block of rows: an array whose first axis counts rows and whose other axes
     /// match the member's shape, or one row (an array of the row shape), the rule of every
-    /// row writer ([`crate::npy::NpyRowWriter::write_rows`] too).
+    /// row writer ([`crate::NpyRowWriter::write_rows`] too).
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));

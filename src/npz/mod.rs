@@ -65,8 +65,8 @@ pub(crate) const ZIP64_THRESHOLD: u64 = u32::MAX as u64;
 /// How members are compressed.
 ///
 /// ```
-/// assert_eq!(npio::Compression::default(), npio::Compression::Stored);
-/// assert_eq!(npio::Compression::deflated(), npio::Compression::Deflated { level: 6 });
+/// assert_eq!(npio::npz::Compression::default(), npio::npz::Compression::Stored);
+/// assert_eq!(npio::npz::Compression::deflated(), npio::npz::Compression::Deflated { level: 6 });
 /// ```
 ///
 /// Deflated members up to 1 GiB that are added whole (`add_array`,
@@ -96,22 +96,22 @@ impl Compression {
     /// Deflate at NumPy's level, 6.
     ///
     /// ```
-    /// assert!(matches!(npio::Compression::deflated(), npio::Compression::Deflated { .. }));
+    /// assert!(matches!(npio::npz::Compression::deflated(), npio::npz::Compression::Deflated { .. }));
     /// ```
     pub fn deflated() -> Compression {
         Compression::Deflated { level: 6 }
     }
 
     /// What this asks for, with the level checked.
-    pub(crate) fn plan(self) -> Result<Plan> {
+    pub(crate) fn plan(self) -> Result<Method> {
         match self {
-            Compression::Stored => Ok(Plan::Store),
-            Compression::Deflated { level } if level <= 9 => Ok(Plan::Level(level)),
+            Compression::Stored => Ok(Method::Store),
+            Compression::Deflated { level } if level <= 9 => Ok(Method::Level(level)),
             Compression::Deflated { level } => Err(Error::InvalidArgument {
                 argument: "deflate level",
                 reason: format!("{level} is out of range 0..=9"),
             }),
-            Compression::Auto => Ok(Plan::Choose),
+            Compression::Auto => Ok(Method::Choose),
         }
     }
 
@@ -121,14 +121,14 @@ impl Compression {
             .unix_permissions(0o644)
             .large_file(npy_len >= ZIP64_THRESHOLD);
         let level = match self.plan()? {
-            Plan::Store => {
+            Method::Store => {
                 return Ok(base
                     .compression_method(CompressionMethod::Stored)
                     .with_alignment(STORED_ALIGNMENT))
             }
-            Plan::Level(level) => level,
+            Method::Level(level) => level,
             // Streamed members cannot be sampled ahead: NumPy's level.
-            Plan::Choose => 6,
+            Method::Choose => 6,
         };
         Ok(base
             .compression_method(CompressionMethod::Deflated)
@@ -136,8 +136,8 @@ impl Compression {
     }
 }
 
-/// A [`Compression`] with its level checked.
-pub(crate) enum Plan {
+/// How a [`Compression`] compresses a member, its level checked.
+pub(crate) enum Method {
     Store,
     Level(u32),
     /// Choose the encoder per member ([`Compression::Auto`]).

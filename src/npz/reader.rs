@@ -30,7 +30,7 @@ use crate::npy::{DynArray, NpyReader, ReadNpy};
 /// assert_eq!(a.dtype().descr_repr(), "'<f4'");
 /// ```
 ///
-/// Opening an archive checks its structure once (see [`NpzReader::new_with`]); member
+/// Opening an archive checks its structure once (see [`NpzReader::new`]); member
 /// names are looked up in an index built then. Member names are untrusted input: to extract
 /// members into a folder, map each name with [`crate::npz::member_path`]. Cloning a reader
 /// over a cheaply cloned source ([`ArchiveFile`], `Cursor<&[u8]>`) gives an independent
@@ -54,45 +54,20 @@ impl<R> std::fmt::Debug for NpzReader<R> {
 }
 
 impl NpzReader<ArchiveFile> {
-    /// Opens an archive file. Errors name the path.
+    /// Opens an archive file. Errors name the path. With options: [`ReadOptions::open_npz`].
     ///
     /// ```
     /// let err = npio::NpzReader::open("no/such/file.npz").err().unwrap();
     /// assert!(err.to_string().starts_with("no/such/file.npz: "));
     /// ```
     pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
-        Self::open_with(path, &ReadOptions::default())
-    }
-
-    /// Opens an archive file with read options (applied to every member).
-    ///
-    /// ```
-    /// let opts = npio::ReadOptions::default().max_header_size(1 << 20);
-    /// assert!(npio::NpzReader::open_with("no/such/file.npz", &opts).is_err());
-    /// ```
-    pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<Self> {
-        let path = path.as_ref();
-        let mut reader = ArchiveFile::open(path)
-            .map_err(Error::from)
-            .and_then(|file| Self::new_with(file, options))
-            .map_err(|e| e.at_path(path))?;
-        reader.path = Some(std::sync::Arc::from(path));
-        Ok(reader)
+        ReadOptions::new().open_npz(path)
     }
 }
 
 impl<R: Read + Seek> NpzReader<R> {
-    /// Reads the archive directory from any seekable source.
-    ///
-    /// ```
-    /// let err = npio::NpzReader::new(std::io::Cursor::new(b"not a zip".to_vec())).err().unwrap();
-    /// assert!(matches!(err, npio::Error::Archive { .. }));
-    /// ```
-    pub fn new(reader: R) -> Result<Self> {
-        Self::new_with(reader, &ReadOptions::default())
-    }
-
-    /// Reads the archive directory, with read options applied to every member.
+    /// Reads the archive directory from any seekable source. With options:
+    /// [`ReadOptions::npz_reader`].
     ///
     /// The archive's structure is checked before any member is read: data before the
     /// archive, local headers that disagree with the directory, entries that share bytes
@@ -100,22 +75,11 @@ impl<R: Read + Seek> NpzReader<R> {
     /// after decoding are all refused with [`Error::Archive`].
     ///
     /// ```
-    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// # w.add("a", &ndarray::arr1(&[1u8])).unwrap();
-    /// # let bytes = w.finish().unwrap().into_inner();
-    /// let opts = npio::ReadOptions::default().max_header_size(100);
-    /// let mut npz = npio::NpzReader::new_with(std::io::Cursor::new(bytes), &opts).unwrap();
-    /// let err = npz.read::<npio::DynArray>("a").unwrap_err();
-    /// assert!(err.to_string().contains("max_header_size"));
+    /// let err = npio::NpzReader::new(std::io::Cursor::new(b"not a zip".to_vec())).err().unwrap();
+    /// assert!(matches!(err, npio::Error::Archive { .. }));
     /// ```
-    pub fn new_with(reader: R, options: &ReadOptions) -> Result<Self> {
-        let (archive, names) = open_archive(reader)?;
-        Ok(NpzReader {
-            archive,
-            path: None,
-            names: std::sync::Arc::new(names),
-            options: options.clone(),
-        })
+    pub fn new(reader: R) -> Result<Self> {
+        ReadOptions::new().npz_reader(reader)
     }
 
     /// The member names as NumPy lists them (`.npy` stripped), in archive order.
@@ -188,7 +152,7 @@ impl<R: Read + Seek> NpzReader<R> {
         index: usize,
         f: impl FnOnce(&mut ZipFile<'_, R>, &ReadOptions) -> Result<T>,
     ) -> Result<T> {
-        let options = self.options.clone();
+        let options = self.options;
         let result = (|| {
             let mut file = self.archive.by_index(index)?;
             f(&mut file, &options)
@@ -510,5 +474,45 @@ impl<R: Read> Read for MemberData<'_, R> {
 /// Parses a member's `.npy` header with the member's real length known, so a header claiming
 /// more data than the member holds fails before anything is allocated or inflated.
 fn open_npy<F: Read>(file: F, bound: u64, options: &ReadOptions) -> Result<NpyReader<F>> {
-    Ok(NpyReader::new_with(file, options)?.with_len(bound))
+    Ok(options.npy_stream(file)?.with_len(bound))
+}
+
+/// The `.npz` readers with options.
+impl ReadOptions {
+    /// [`NpzReader::open`] with these options (applied to every member).
+    ///
+    /// ```
+    /// let opts = npio::ReadOptions::new().max_header_size(1 << 20);
+    /// assert!(opts.open_npz("no/such/file.npz").is_err());
+    /// ```
+    pub fn open_npz<P: AsRef<Path>>(&self, path: P) -> Result<NpzReader<ArchiveFile>> {
+        let path = path.as_ref();
+        let mut reader = ArchiveFile::open(path)
+            .map_err(Error::from)
+            .and_then(|file| self.npz_reader(file))
+            .map_err(|e| e.at_path(path))?;
+        reader.path = Some(std::sync::Arc::from(path));
+        Ok(reader)
+    }
+
+    /// [`NpzReader::new`] with these options (applied to every member).
+    ///
+    /// ```
+    /// # let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// # w.add("a", &ndarray::arr1(&[1u8])).unwrap();
+    /// # let bytes = w.finish().unwrap().into_inner();
+    /// let opts = npio::ReadOptions::new().max_header_size(100);
+    /// let mut npz = opts.npz_reader(std::io::Cursor::new(bytes)).unwrap();
+    /// let err = npz.read::<npio::DynArray>("a").unwrap_err();
+    /// assert!(err.to_string().contains("header"), "{err}");
+    /// ```
+    pub fn npz_reader<R: Read + Seek>(&self, reader: R) -> Result<NpzReader<R>> {
+        let (archive, names) = open_archive(reader)?;
+        Ok(NpzReader {
+            archive,
+            path: None,
+            names: std::sync::Arc::new(names),
+            options: *self,
+        })
+    }
 }

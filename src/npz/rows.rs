@@ -35,7 +35,7 @@ impl SpillFile {
 pub struct NpzRowsWriter<'a, W: Write + Seek, T: Element> {
     pub(super) npz: &'a mut NpzWriter<W>,
     pub(super) name: String,
-    pub(super) rows: crate::npy::NpyRowWriter<BufWriter<File>, T>,
+    pub(super) rows: crate::npy::row_writer::NpyRowWriter<BufWriter<File>, T>,
     pub(super) spill: SpillFile,
 }
 
@@ -50,7 +50,7 @@ impl<W: Write + Seek, T: Element> std::fmt::Debug for NpzRowsWriter<'_, W, T> {
 }
 
 impl<W: Write + Seek, T: Element> NpzRowsWriter<'_, W, T> {
-    /// Appends a block of rows (see [`crate::npy::NpyRowWriter::write_rows`]).
+    /// Appends a block of rows (see [`crate::npy::row_writer::NpyRowWriter::write_rows`]).
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));

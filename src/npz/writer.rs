@@ -15,7 +15,7 @@ use super::deflate;
 use super::members::{NpzArrayWriter, NpzMemberWriter};
 use super::rows::{NpzRowsWriter, SpillFile};
 use super::sink::Sink;
-use super::{Compression, Plan, PARALLEL_DEFLATE_MAX};
+use super::{Compression, Method, PARALLEL_DEFLATE_MAX};
 use crate::codec::Element;
 use crate::dtype::Endian;
 use crate::error::{Error, Result};
@@ -25,11 +25,11 @@ use crate::par::Queue;
 
 /// Writes `.npz` archives.
 ///
-/// Methods that take an array (`add`, `add_with`, `start_array`, `start_rows`) take NumPy's
+/// Methods that take an array (`add`, [`WriteOptions::add_to`], `start_array`, `start_rows`) take NumPy's
 /// name and store the member as `NAME.npy`; methods that take bytes or a stream (`add_raw`,
 /// `add_transcoded`, `start_member`) take the stored name exactly. Stored members have their data 64-byte aligned.
 ///
-/// Deflated members added whole (`add`, `add_with`, `add_raw`, `add_transcoded`, up to
+/// Deflated members added whole (`add`, `WriteOptions::add_to`, `add_raw`, `add_transcoded`, up to
 /// 1 GiB) are compressed in the background (with the `parallel` feature,
 /// as rayon tasks on the current pool) while the caller prepares the next member; an error writing such a member (an I/O error of the
 /// output, in practice) is reported by the next call or by [`NpzWriter::finish`], and names
@@ -191,7 +191,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     ///
     /// ```
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// w.set_compression(npio::Compression::deflated());
+    /// w.set_compression(npio::npz::Compression::deflated());
     /// ```
     pub fn set_compression(&mut self, compression: Compression) {
         self.compression = compression;
@@ -201,7 +201,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     ///
     /// ```
     /// let w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
-    /// assert_eq!(w.compression(), npio::Compression::Auto);
+    /// assert_eq!(w.compression(), npio::npz::Compression::Auto);
     /// ```
     pub fn compression(&self) -> Compression {
         self.compression
@@ -241,7 +241,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// next member, then copied into the archive as they are.
     fn add_whole(&mut self, stored_name: &str, bytes: Cow<'_, [u8]>) -> Result<()> {
         let plan = self.compression.plan()?;
-        if matches!(plan, Plan::Store) || bytes.len() as u64 > PARALLEL_DEFLATE_MAX {
+        if matches!(plan, Method::Store) || bytes.len() as u64 > PARALLEL_DEFLATE_MAX {
             self.open_member(stored_name.to_string(), bytes.len() as u64)?;
             return self
                 .zip()?
@@ -250,7 +250,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         }
         self.claim_name(stored_name)?;
         let level = match plan {
-            Plan::Level(level) => Some(level),
+            Method::Level(level) => Some(level),
             _ => None,
         };
         let len = bytes.len() as u64;
@@ -320,18 +320,11 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// # w.finish().unwrap();
     /// ```
     pub fn add<A: WriteNpy + ?Sized>(&mut self, name: &str, array: &A) -> Result<()> {
-        self.add_with(name, array, &WriteOptions::default())
+        self.add_written(name, array, &WriteOptions::default())
     }
 
-    /// Adds an array with write options (byte order, memory order, version).
-    ///
-    /// ```
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// let opts = npio::WriteOptions::default().endian(npio::Endian::Big);
-    /// w.add_with("a", &ndarray::arr1(&[1u32]), &opts).unwrap();
-    /// # w.finish().unwrap();
-    /// ```
-    pub fn add_with<A: WriteNpy + ?Sized>(
+    /// Adds an array written with `options`: [`WriteOptions::add_to`].
+    fn add_written<A: WriteNpy + ?Sized>(
         &mut self,
         name: &str,
         array: &A,
@@ -356,11 +349,11 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// in bounded memory. Returns the member's size.
     ///
     /// ```
-    /// use npio::{Endian, NpyReader, WriteOptions};
+    /// use npio::{dtype::Endian, NpyReader, WriteOptions};
     /// let npy = npio::to_bytes(&ndarray::arr1(&[1u16, 2])).unwrap();
     /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
     /// let big = WriteOptions::default().endian(Endian::Big);
-    /// w.add_transcoded("a.npy", NpyReader::new(&npy[..]).unwrap(), &big).unwrap();
+    /// w.add_transcoded("a.npy", NpyReader::new(std::io::Cursor::new(&npy[..])).unwrap(), &big).unwrap();
     /// let bytes = w.finish().unwrap().into_inner();
     /// let a: npio::DynArray = npio::NpzReader::new(std::io::Cursor::new(bytes)).unwrap().read("a").unwrap();
     /// assert_eq!(a.dtype().typestr(), ">u2");
@@ -499,7 +492,8 @@ impl<W: Write + Seek> NpzWriter<W> {
         }
         let spill = SpillFile::create()?;
         let file = spill.file.try_clone()?;
-        let rows = crate::npy::NpyRowWriter::new(std::io::BufWriter::new(file), row_shape)?;
+        let rows =
+            crate::npy::row_writer::NpyRowWriter::new(std::io::BufWriter::new(file), row_shape)?;
         let stored = format!("{name}.npy");
         if self.names.contains(&stored) {
             return Err(Error::DuplicateMember { name: stored });
@@ -554,5 +548,26 @@ impl<W: Write + Seek> Drop for NpzWriter<W> {
         let _ = self.flush_pending();
         // The zip writer writes its directory when it is dropped, right after this; its
         // output cannot fail loudly any more (see `Sink`).
+    }
+}
+
+/// Archive members with options.
+impl WriteOptions {
+    /// [`NpzWriter::add`] with these options (byte order, memory order, version) for this
+    /// member.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let big = npio::WriteOptions::new().endian(npio::dtype::Endian::Big);
+    /// big.add_to(&mut w, "a", &ndarray::arr1(&[1u32])).unwrap();
+    /// # w.finish().unwrap();
+    /// ```
+    pub fn add_to<W: Write + Seek, A: WriteNpy + ?Sized>(
+        &self,
+        npz: &mut NpzWriter<W>,
+        name: &str,
+        array: &A,
+    ) -> Result<()> {
+        npz.add_written(name, array, self)
     }
 }

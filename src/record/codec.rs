@@ -1,4 +1,4 @@
-//! Records (and datetimes) as elements: running a [`Plan`] over whole buffers.
+//! Records (and datetimes) as elements: running a [`FieldMap`] over whole buffers.
 //!
 //! Reading: when the file's items are the Rust values' bytes exactly, the data is read straight
 //! into the result (as for numbers, in parallel for large files) and only bool bytes are
@@ -13,7 +13,7 @@ use std::mem::{size_of, MaybeUninit};
 
 use ndarray::{ArrayD, ArrayView1, IxDyn, ShapeBuilder};
 
-use super::plan::{plan, Plan};
+use super::plan::{plan, FieldMap};
 use super::time::{Datetime64, Timedelta64, Unit};
 use super::{Field, Record};
 use crate::codec::fill::advise_huge_pages;
@@ -71,7 +71,7 @@ enum Direction {
 /// of `to_stride` bytes, not overlapping; the plan's copies must lie inside one item on each
 /// side (`plan` checks this when it is built).
 unsafe fn run_copies(
-    plan: &Plan,
+    plan: &FieldMap,
     dir: Direction,
     from: *const u8,
     from_stride: usize,
@@ -159,7 +159,7 @@ fn first_bad_bool(
 /// Appends the values of the whole items in `src` to `out`; `Err(index)` names the byte of a
 /// bad bool in `src` (nothing is appended then).
 fn decode_append<T: Field>(
-    plan: &Plan,
+    plan: &FieldMap,
     src: &[u8],
     out: &mut Vec<T>,
 ) -> std::result::Result<(), usize> {
@@ -197,7 +197,7 @@ fn decode_append<T: Field>(
 }
 
 /// Writes the file bytes of `values` into `out` (whole items, zeroed where no copy writes).
-fn encode_into<T: Field>(plan: &Plan, values: &[T], out: &mut [u8]) {
+fn encode_into<T: Field>(plan: &FieldMap, values: &[T], out: &mut [u8]) {
     let n = values.len().min(out.len() / plan.file_itemsize.max(1));
     // SAFETY: the copies read values inside `values` (initialised: a plan never covers
     // padding) and write inside `out`'s first `n` items; plan checked both bounds.
@@ -215,14 +215,14 @@ fn encode_into<T: Field>(plan: &Plan, values: &[T], out: &mut [u8]) {
 }
 
 /// Values encoded per block.
-fn block_values(plan: &Plan) -> usize {
+fn block_values(plan: &FieldMap) -> usize {
     (BLOCK_BYTES / plan.file_itemsize.max(1)).max(1)
 }
 
 /// Writes blocks of values through a reused zeroed buffer of whole items.
 fn write_blocks<'v, T: Field + 'v, W: Write + ?Sized>(
     writer: &mut W,
-    plan: &Plan,
+    plan: &FieldMap,
     blocks: impl Iterator<Item = &'v [T]>,
 ) -> std::io::Result<()> {
     let isz = plan.file_itemsize;
@@ -238,7 +238,7 @@ fn write_blocks<'v, T: Field + 'v, W: Write + ?Sized>(
 /// Writes values in iteration order, gathered a block at a time.
 fn write_values<'v, T: Field + 'v, W: Write + ?Sized>(
     writer: &mut W,
-    plan: &Plan,
+    plan: &FieldMap,
     mut values: impl Iterator<Item = &'v T>,
 ) -> std::io::Result<()> {
     let per_block = block_values(plan);
@@ -254,7 +254,7 @@ fn write_values<'v, T: Field + 'v, W: Write + ?Sized>(
 }
 
 /// The bytes of values whose file layout is their memory layout, without padding.
-fn value_bytes<'v, T: Field>(plan: &Plan, values: &'v [T]) -> Option<&'v [u8]> {
+fn value_bytes<'v, T: Field>(plan: &FieldMap, values: &'v [T]) -> Option<&'v [u8]> {
     if !plan.is_identity() || plan.padded {
         return None;
     }
@@ -301,7 +301,7 @@ fn zeroed_values<T: Field>(count: usize) -> Result<Vec<T>> {
 fn read_values<T: Field, R: Read>(
     source: &mut DataReader<'_, R>,
     count: usize,
-    plan: &Plan,
+    plan: &FieldMap,
 ) -> Result<Vec<T>> {
     let isz = plan.file_itemsize;
     let total = count.checked_mul(isz).ok_or(Error::SizeOverflow {
@@ -399,7 +399,7 @@ fn bool_ranges<T: Field>() -> Vec<std::ops::Range<usize>> {
     }
 }
 
-fn zero_copy(plan: &Plan, name: &str, mutable: bool) -> std::result::Result<(), String> {
+fn zero_copy(plan: &FieldMap, name: &str, mutable: bool) -> std::result::Result<(), String> {
     if let Some(reason) = &plan.differs {
         return Err(reason.clone());
     }
@@ -413,7 +413,7 @@ fn zero_copy(plan: &Plan, name: &str, mutable: bool) -> std::result::Result<(), 
 }
 
 /// Encodes an array (in the memory order NumPy would save it) with `plan`.
-fn encode_array<T: Field>(array: &ArrayD<T>, plan: &Plan) -> (Vec<u8>, bool) {
+fn encode_array<T: Field>(array: &ArrayD<T>, plan: &FieldMap) -> (Vec<u8>, bool) {
     let fortran = numpy_fortran_order(array);
     let view = if fortran { array.t() } else { array.view() };
     let values: Vec<T> = view.iter().copied().collect();
@@ -423,7 +423,7 @@ fn encode_array<T: Field>(array: &ArrayD<T>, plan: &Plan) -> (Vec<u8>, bool) {
 }
 
 /// Decodes a dynamic array's raw items of `dtype` into values of `T`.
-fn decode_raw<T: Element + Field>(raw: &RawArray, plan: &Plan) -> Result<ArrayD<T>> {
+fn decode_raw<T: Element + Field>(raw: &RawArray, plan: &FieldMap) -> Result<ArrayD<T>> {
     let mut values = Vec::new();
     decode_append(plan, &raw.bytes, &mut values).map_err(|bad| Error::InvalidBool {
         offset: bad as u64,
@@ -439,24 +439,24 @@ fn decode_raw<T: Element + Field>(raw: &RawArray, plan: &Plan) -> Result<ArrayD<
 /// The `Codec` methods every field type shares: everything but the dynamic-array hooks.
 macro_rules! field_codec {
     ($name:expr) => {
-        type Plan = Plan;
+        type Plan = FieldMap;
 
-        fn read_plan(dtype: &DType) -> Result<Plan> {
+        fn read_plan(dtype: &DType) -> Result<FieldMap> {
             plan($name, &Self::layout(), dtype, false)
         }
 
-        fn write_plan(dtype: &DType) -> Result<Plan> {
+        fn write_plan(dtype: &DType) -> Result<FieldMap> {
             plan($name, &Self::layout(), dtype, true)
         }
 
-        fn zero_copy(plan: &Plan, mutable: bool) -> std::result::Result<(), String> {
+        fn zero_copy(plan: &FieldMap, mutable: bool) -> std::result::Result<(), String> {
             zero_copy(plan, $name, mutable)
         }
 
         fn read_vec<R: Read>(
             source: &mut DataReader<'_, R>,
             count: usize,
-            plan: &Plan,
+            plan: &FieldMap,
         ) -> Result<Vec<Self>> {
             read_values(source, count, plan)
         }
@@ -464,7 +464,7 @@ macro_rules! field_codec {
         fn write_slice<W: Write + ?Sized>(
             writer: &mut W,
             data: &[Self],
-            plan: &Plan,
+            plan: &FieldMap,
         ) -> std::io::Result<()> {
             match value_bytes(plan, data) {
                 Some(bytes) => writer.write_all(bytes),
@@ -475,7 +475,7 @@ macro_rules! field_codec {
         fn write_rows<'a, W: Write + ?Sized, I: Iterator<Item = ArrayView1<'a, Self>>>(
             writer: &mut W,
             rows: I,
-            plan: &Plan,
+            plan: &FieldMap,
         ) -> std::io::Result<()> {
             let rows: Vec<_> = rows.collect();
             write_values(writer, plan, rows.iter().flat_map(|row| row.iter()))
@@ -492,7 +492,7 @@ macro_rules! field_codec {
         fn decode_into(
             bytes: &[u8],
             out: &mut Vec<Self>,
-            plan: &Plan,
+            plan: &FieldMap,
         ) -> std::result::Result<(), usize> {
             out.clear();
             decode_append(plan, bytes, out)

@@ -213,7 +213,7 @@ impl RecordLayout {
             max_align = max_align.max(align);
             offset = offset.next_multiple_of(align);
             let size = dtype.itemsize();
-            fields.push(dtype::Field {
+            fields.push(dtype::RecordField {
                 name: f.name.to_string(),
                 title: None,
                 dtype,
@@ -222,7 +222,7 @@ impl RecordLayout {
             offset += size;
         }
         let itemsize = offset.next_multiple_of(max_align);
-        Ok(DType::Record(dtype::Record::new(fields, itemsize)?))
+        Ok(DType::Record(dtype::RecordType::new(fields, itemsize)?))
     }
 
     /// NumPy's alignment of this record as a field of an aligned record: the largest field
@@ -298,8 +298,8 @@ impl Layout {
     ///
     /// ```
     /// use npio::record::Field;
-    /// assert_eq!(<[f32; 2]>::layout().dtype(npio::Endian::Big).unwrap().descr_repr(), "('>f4', (2,))");
-    /// assert_eq!(<[u8; 5]>::layout().dtype(npio::Endian::Big).unwrap().descr_repr(), "'|S5'");
+    /// assert_eq!(<[f32; 2]>::layout().dtype(npio::dtype::Endian::Big).unwrap().descr_repr(), "('>f4', (2,))");
+    /// assert_eq!(<[u8; 5]>::layout().dtype(npio::dtype::Endian::Big).unwrap().descr_repr(), "'|S5'");
     /// ```
     pub fn dtype(&self, endian: Endian) -> Result<DType> {
         let (dims, base) = self.split();

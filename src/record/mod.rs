@@ -47,7 +47,7 @@
 //!
 //! When the file's record has exactly the struct's memory layout (same offsets and size,
 //! native byte order; `#[repr(C)]` with the matching layout option makes that likely), memory
-//! maps and [`view_npy`](crate::npy::view_npy) give views of the struct without copying;
+//! maps and [`view_npy`](crate::view_npy) give views of the struct without copying;
 //! otherwise their error says which field differs.
 
 mod codec;
@@ -64,7 +64,8 @@ use num_complex::Complex;
 use crate::dtype::ScalarKind;
 
 /// The deepest nesting [`Field::DEPTH`] may reach: records inside records this deep still
-/// make a descr NumPy and npio can parse.
+/// make a descr NumPy and npio can parse (for the derive's generated code).
+#[doc(hidden)]
 pub const MAX_DEPTH: usize = crate::dtype::MAX_DESCR_DEPTH;
 
 /// A type that can be one field of a NumPy record: it knows its memory layout.
@@ -92,7 +93,8 @@ pub const MAX_DEPTH: usize = crate::dtype::MAX_DESCR_DEPTH;
 )]
 pub unsafe trait Field: Copy + Send + Sync + 'static {
     /// How deeply the descr of this field nests (scalars 0; each record level adds 2);
-    /// the derive checks at compile time that it stays within [`MAX_DEPTH`].
+    /// the derive checks at compile time that it stays within the depth NumPy's descr parser
+    /// accepts.
     const DEPTH: usize;
 
     /// The type's memory layout and NumPy type.
@@ -119,7 +121,7 @@ pub unsafe trait Field: Copy + Send + Sync + 'static {
 /// #[derive(Clone, Copy, npio::Record)]
 /// struct Point { x: f64, y: f64 }
 /// use npio::Element;
-/// assert_eq!(Point::dtype(npio::Endian::Little).descr_repr(), "[('x', '<f8'), ('y', '<f8')]");
+/// assert_eq!(Point::dtype(npio::dtype::Endian::Little).descr_repr(), "[('x', '<f8'), ('y', '<f8')]");
 /// # }
 /// ```
 #[allow(unsafe_code)] // an unsafe trait, as Field

@@ -26,7 +26,7 @@ pub(crate) struct Op {
 /// How items of one file dtype map onto a Rust type (public only to name it in the sealed
 /// codec trait; not reachable outside the crate).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub struct FieldMap {
     pub(crate) ops: Vec<Op>,
     /// Size of one item in the file.
     pub(crate) file_itemsize: usize,
@@ -38,7 +38,7 @@ pub struct Plan {
     pub(crate) padded: bool,
 }
 
-impl Plan {
+impl FieldMap {
     /// True when file items are the Rust values' bytes exactly.
     pub(crate) fn is_identity(&self) -> bool {
         self.differs.is_none()
@@ -55,7 +55,7 @@ impl Plan {
 
 /// Builds the plan between items of `dtype` and values of `layout` (named `name` in
 /// messages). `strict` (writing into an existing file): every file field must be matched too.
-pub(crate) fn plan(name: &str, layout: &Layout, dtype: &DType, strict: bool) -> Result<Plan> {
+pub(crate) fn plan(name: &str, layout: &Layout, dtype: &DType, strict: bool) -> Result<FieldMap> {
     let mut m = Matcher {
         ops: Vec::new(),
         differs: None,
@@ -97,7 +97,7 @@ pub(crate) fn plan(name: &str, layout: &Layout, dtype: &DType, strict: bool) -> 
         ));
     }
     let covered: usize = m.ops.iter().map(|op| op.len).sum();
-    Ok(Plan {
+    Ok(FieldMap {
         ops: m.ops,
         file_itemsize,
         rust_size,

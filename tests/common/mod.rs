@@ -88,10 +88,10 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn c_le_bytes(array: &npio::DynArray) -> Vec<u8> {
     let mut out = Vec::new();
     let opts = npio::WriteOptions::default()
-        .endian(npio::Endian::Little)
-        .order(npio::Order::C)
+        .endian(npio::dtype::Endian::Little)
+        .order(npio::npy::Order::C)
         .version(npio::npy::Version::V3_0);
-    npio::WriteNpy::write_npy_with(array, &mut out, &opts).expect("write");
+    opts.write(&mut out, array).expect("write");
     let info = npio::npy::read_header(
         &mut &out[..],
         &npio::ReadOptions::default().max_header_size(1 << 30),

@@ -12,7 +12,7 @@ mod pairs;
 use std::io::IsTerminal;
 use std::path::Path;
 
-use npio::{Compression, ReadOptions, WriteOptions};
+use npio::{npz::Compression, ReadOptions, WriteOptions};
 
 pub use batch::run_batch;
 pub use inputs::{expand_folders, Kind};

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use npio::{Compression, NpyReader, NpzReader, NpzWriter};
+use npio::{npz::Compression, NpyReader, NpzReader, NpzWriter};
 
 use super::inputs::folder_inputs;
 use super::{member_error, Settings, Stats};
@@ -18,18 +18,19 @@ type Archive = NpzReader<Counting<npio::npz::ArchiveFile>>;
 
 fn open_npy(path: &Path, settings: &Settings) -> Result<NpyReader<Input>, CliError> {
     let file = File::open(path).map_err(|e| CliError::io(path, e))?;
-    NpyReader::new_with(
-        Counting(BufReader::with_capacity(1 << 20, file)),
-        &settings.read,
-    )
-    .map_err(|e| CliError::npio(path, e))
+    settings
+        .read
+        .npy_reader(Counting(BufReader::with_capacity(1 << 20, file)))
+        .map_err(|e| CliError::npio(path, e))
 }
 
 /// Opens an archive with at least one member.
 fn open_npz(path: &Path, settings: &Settings) -> Result<Archive, CliError> {
     let file = npio::npz::ArchiveFile::open(path).map_err(|e| CliError::io(path, e))?;
-    let npz =
-        NpzReader::new_with(Counting(file), &settings.read).map_err(|e| CliError::npio(path, e))?;
+    let npz = settings
+        .read
+        .npz_reader(Counting(file))
+        .map_err(|e| CliError::npio(path, e))?;
     if npz.is_empty() {
         return Err(CliError::data(format!(
             "{}: nothing to convert: the archive has no members",
@@ -89,7 +90,9 @@ pub fn member_to_npy(
     output: &Path,
     settings: &Settings,
 ) -> Result<Stats, CliError> {
-    let mut npz = npio::NpzReader::open_with(archive, &settings.read)
+    let mut npz = settings
+        .read
+        .open_npz(archive)
         .map_err(|e| CliError::npio(archive, e))?;
     let reader = npz
         .member_reader(member)
