@@ -3,73 +3,85 @@
 
 use std::borrow::Cow;
 
-use half::f16;
 use ndarray::{ArrayBase, ArrayD, ArrayView, Data, Dimension, IxDyn, ShapeBuilder};
-use num_complex::Complex;
 
+use super::table::element_table;
+use crate::dtype::{DType, ScalarKind};
 use crate::error::{Error, Result};
 use crate::header::{fortran_flag, Header};
 
-/// The values of a [`DynArray`](crate::DynArray).
-///
-/// Typed variants hold native-byte-order values; the [`DynArray`](crate::DynArray)'s dtype remembers the byte
-/// order (and datetime unit) the data is written back with.
-///
-/// ```
-/// let a = npio::DynArray::from_array(ndarray::arr1(&[1i32]));
-/// assert!(matches!(a.data(), npio::npy::ArrayData::Int32(_)));
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-#[allow(missing_docs)]
-pub enum ArrayData {
-    Bool(ArrayD<bool>),
-    Int8(ArrayD<i8>),
-    Int16(ArrayD<i16>),
-    Int32(ArrayD<i32>),
-    Int64(ArrayD<i64>),
-    UInt8(ArrayD<u8>),
-    UInt16(ArrayD<u16>),
-    UInt32(ArrayD<u32>),
-    UInt64(ArrayD<u64>),
-    Float16(ArrayD<f16>),
-    Float32(ArrayD<f32>),
-    Float64(ArrayD<f64>),
-    Complex64(ArrayD<Complex<f32>>),
-    Complex128(ArrayD<Complex<f64>>),
-    /// datetime64 values (the unit is in the dtype).
-    DateTime64(ArrayD<i64>),
-    /// timedelta64 values (the unit is in the dtype).
-    TimeDelta64(ArrayD<i64>),
-    /// Element bytes exactly as stored, in the dtype's own byte order: `S`, `U`, `V`, records,
-    /// long doubles.
-    Raw(RawArray),
-}
+macro_rules! array_data {
+    (() $(
+        [$impl:ident] $ty:ty, $name:literal => $v:ident($kind:ident, $size:literal, swap $swap:literal)
+        $( + $av:ident($akind:pat) $adoc:literal )*;
+    )*) => {
+        /// The values of a [`DynArray`](crate::DynArray): one variant per NumPy type with a
+        /// Rust type (the table in `codec/table.rs`), and exact bytes for the rest.
+        ///
+        /// Typed variants hold native-byte-order values; the [`DynArray`](crate::DynArray)'s
+        /// dtype remembers the byte order (and datetime unit) the data is written back with.
+        ///
+        /// ```
+        /// let a = npio::DynArray::from_array(ndarray::arr1(&[1i32]));
+        /// assert!(matches!(a.data(), npio::npy::ArrayData::Int32(_)));
+        /// ```
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum ArrayData {
+            $(
+                #[doc = concat!("`", $name, "` values.")]
+                $v(ArrayD<$ty>),
+                $( #[doc = $adoc] $av(ArrayD<$ty>), )*
+            )*
+            /// Element bytes exactly as stored, in the dtype's own byte order: `S`, `U`, `V`,
+            /// records, long doubles.
+            Raw(RawArray),
+        }
 
+        impl ArrayData {
+            /// Whether these values can be the data of an array of `dtype` (typed values: its
+            /// kind and size, in either byte order; raw bytes: its item size).
+            pub(crate) fn fits(&self, dtype: &DType) -> bool {
+                let scalar = dtype.as_scalar().map(|s| (s.kind(), s.size()));
+                match self {
+                    $(
+                        ArrayData::$v(_) => matches!(scalar, Some((ScalarKind::$kind, $size))),
+                        $( ArrayData::$av(_) => matches!(scalar, Some(($akind, $size))), )*
+                    )*
+                    ArrayData::Raw(r) => {
+                        r.itemsize == dtype.itemsize() && !matches!(dtype, DType::SubArray(..))
+                    }
+                }
+            }
+        }
+    };
+}
+element_table!(array_data);
+
+/// The match over every variant of [`ArrayData`]: `$body` once per typed variant (with `$a`
+/// the typed array), `$raw` for raw bytes.
 macro_rules! for_each_typed {
     ($data:expr, $a:ident => $body:expr, raw $r:ident => $raw:expr) => {
+        crate::codec::element_table!(crate::codec::for_each_typed_match; $data, $a => $body, raw $r => $raw)
+    };
+}
+
+macro_rules! for_each_typed_match {
+    (($data:expr, $a:ident => $body:expr, raw $r:ident => $raw:expr) $(
+        [$impl:ident] $ty:ty, $name:literal => $v:ident($kind:ident, $size:literal, swap $swap:literal)
+        $( + $av:ident($akind:pat) $adoc:literal )*;
+    )*) => {
         match $data {
-            ArrayData::Bool($a) => $body,
-            ArrayData::Int8($a) => $body,
-            ArrayData::Int16($a) => $body,
-            ArrayData::Int32($a) => $body,
-            ArrayData::Int64($a) => $body,
-            ArrayData::UInt8($a) => $body,
-            ArrayData::UInt16($a) => $body,
-            ArrayData::UInt32($a) => $body,
-            ArrayData::UInt64($a) => $body,
-            ArrayData::Float16($a) => $body,
-            ArrayData::Float32($a) => $body,
-            ArrayData::Float64($a) => $body,
-            ArrayData::Complex64($a) => $body,
-            ArrayData::Complex128($a) => $body,
-            ArrayData::DateTime64($a) => $body,
-            ArrayData::TimeDelta64($a) => $body,
-            ArrayData::Raw($r) => $raw,
+            $(
+                $crate::codec::ArrayData::$v($a) => $body,
+                $( $crate::codec::ArrayData::$av($a) => $body, )*
+            )*
+            $crate::codec::ArrayData::Raw($r) => $raw,
         }
     };
 }
 pub(crate) use for_each_typed;
+pub(crate) use for_each_typed_match;
 
 /// Whether a typed array would be saved in Fortran order by NumPy's rule: F-contiguous and
 /// not C-contiguous.

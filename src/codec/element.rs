@@ -15,13 +15,12 @@
 use std::io::{Read, Write};
 
 use bytemuck::{NoUninit, Pod};
-use half::f16;
 use ndarray::{ArrayD, ArrayView1};
-use num_complex::Complex;
 
 use super::data::ArrayData;
 use super::source::DataReader;
 use super::swap::swap_in_place;
+use super::table::element_table;
 use crate::dtype::{DType, Endian, Scalar, ScalarKind};
 use crate::error::{Error, Result};
 
@@ -269,23 +268,29 @@ fn write_rows_buffered<
     flush(&mut buf)
 }
 
-macro_rules! numeric_element {
-    ($t:ty, $name:literal, $kind:expr, $width:expr, $variant:ident $(| $also:ident)*; also_accepts: $also_accepts:expr) => {
+/// The `Element` implementations of the table's rows (`codec/table.rs`); `bool`'s is below.
+macro_rules! elements {
+    (() $(
+        [$impl:ident] $ty:ty, $name:literal => $v:ident($kind:ident, $size:literal, swap $swap:literal)
+        $( + $av:ident($akind:pat) $adoc:literal )*;
+    )*) => {$(
+        element!([$impl] $ty, $name, $kind, $size, $swap, $v $(| $av)*; $(($akind, $size))|*);
+    )*};
+}
+
+macro_rules! element {
+    ([bool] $($rest:tt)*) => {};
+    ([numeric] $t:ty, $name:literal, $kind:ident, $size:literal, $width:literal, $variant:ident $(| $also:ident)*; $($others:pat)?) => {
         impl Element for $t {
             const NAME: &'static str = $name;
 
             fn dtype(endian: Endian) -> DType {
-                DType::Scalar(Scalar::new($kind, endian, std::mem::size_of::<$t>()).expect("valid numeric type"))
+                DType::Scalar(Scalar::new(ScalarKind::$kind, endian, $size).expect("valid numeric type"))
             }
 
             fn accepts(dtype: &DType) -> bool {
-                match dtype {
-                    DType::Scalar(s) => {
-                        (s.kind() == $kind && s.size() == std::mem::size_of::<$t>())
-                            || ($also_accepts)(s.kind())
-                    }
-                    _ => false,
-                }
+                let scalar = dtype.as_scalar().map(|s| (s.kind(), s.size()));
+                matches!(scalar, Some((ScalarKind::$kind, $size))) $(|| matches!(scalar, Some($others)))?
             }
         }
 
@@ -363,20 +368,7 @@ macro_rules! numeric_element {
     };
 }
 
-numeric_element!(i8, "i8", ScalarKind::Int, 1, Int8; also_accepts: |_| false);
-numeric_element!(i16, "i16", ScalarKind::Int, 2, Int16; also_accepts: |_| false);
-numeric_element!(i32, "i32", ScalarKind::Int, 4, Int32; also_accepts: |_| false);
-numeric_element!(i64, "i64", ScalarKind::Int, 8, Int64 | DateTime64 | TimeDelta64;
-    also_accepts: |k| matches!(k, ScalarKind::DateTime { .. } | ScalarKind::TimeDelta { .. }));
-numeric_element!(u8, "u8", ScalarKind::UInt, 1, UInt8; also_accepts: |_| false);
-numeric_element!(u16, "u16", ScalarKind::UInt, 2, UInt16; also_accepts: |_| false);
-numeric_element!(u32, "u32", ScalarKind::UInt, 4, UInt32; also_accepts: |_| false);
-numeric_element!(u64, "u64", ScalarKind::UInt, 8, UInt64; also_accepts: |_| false);
-numeric_element!(f16, "f16", ScalarKind::Float, 2, Float16; also_accepts: |_| false);
-numeric_element!(f32, "f32", ScalarKind::Float, 4, Float32; also_accepts: |_| false);
-numeric_element!(f64, "f64", ScalarKind::Float, 8, Float64; also_accepts: |_| false);
-numeric_element!(Complex<f32>, "Complex<f32>", ScalarKind::Complex, 4, Complex64; also_accepts: |_| false);
-numeric_element!(Complex<f64>, "Complex<f64>", ScalarKind::Complex, 8, Complex128; also_accepts: |_| false);
+element_table!(elements);
 
 impl Element for bool {
     const NAME: &'static str = "bool";
@@ -486,7 +478,7 @@ mod tests {
         let mut a = [0x0102u16, 0x0304];
         swap_in_place(&mut a, 2);
         assert_eq!(a, [0x0201, 0x0403]);
-        let mut c = [Complex::new(1.0f32, 2.0)];
+        let mut c = [num_complex::Complex::new(1.0f32, 2.0)];
         swap_in_place(&mut c, 4);
         assert_eq!(c[0].re.to_bits(), 1.0f32.to_bits().swap_bytes());
         assert_eq!(c[0].im.to_bits(), 2.0f32.to_bits().swap_bytes());

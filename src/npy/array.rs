@@ -16,9 +16,7 @@
 //! }
 //! ```
 
-use half::f16;
 use ndarray::{Array, ArrayBase, ArrayD, Data, Dimension};
-use num_complex::Complex;
 
 use crate::codec::{for_each_typed, numpy_fortran_order, ArrayData, Element, RawArray};
 use crate::dtype::{DType, Endian, Scalar, ScalarKind};
@@ -56,28 +54,7 @@ impl DynArray {
     /// assert!(DynArray::new(DType::parse(">i8").unwrap(), values).is_ok());
     /// ```
     pub fn new(dtype: DType, data: ArrayData) -> Result<DynArray> {
-        let scalar = dtype.as_scalar().map(|s| s.kind());
-        let ok = match &data {
-            ArrayData::Bool(_) => bool::accepts(&dtype),
-            ArrayData::Int8(_) => i8::accepts(&dtype),
-            ArrayData::Int16(_) => i16::accepts(&dtype),
-            ArrayData::Int32(_) => i32::accepts(&dtype),
-            ArrayData::Int64(_) => scalar == Some(ScalarKind::Int) && i64::accepts(&dtype),
-            ArrayData::UInt8(_) => u8::accepts(&dtype),
-            ArrayData::UInt16(_) => u16::accepts(&dtype),
-            ArrayData::UInt32(_) => u32::accepts(&dtype),
-            ArrayData::UInt64(_) => u64::accepts(&dtype),
-            ArrayData::Float16(_) => f16::accepts(&dtype),
-            ArrayData::Float32(_) => f32::accepts(&dtype),
-            ArrayData::Float64(_) => f64::accepts(&dtype),
-            ArrayData::Complex64(_) => Complex::<f32>::accepts(&dtype),
-            ArrayData::Complex128(_) => Complex::<f64>::accepts(&dtype),
-            ArrayData::DateTime64(_) => matches!(scalar, Some(ScalarKind::DateTime { .. })),
-            ArrayData::TimeDelta64(_) => matches!(scalar, Some(ScalarKind::TimeDelta { .. })),
-            ArrayData::Raw(r) => {
-                r.itemsize == dtype.itemsize() && !matches!(dtype, DType::SubArray(..))
-            }
-        };
+        let ok = data.fits(&dtype);
         if !ok {
             return Err(Error::ValuesMismatch { dtype });
         }

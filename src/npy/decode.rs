@@ -5,8 +5,8 @@ use std::io::Read;
 use ndarray::ArrayD;
 
 use super::array::DynArray;
-use crate::codec::{shape_vec, ArrayData, DataReader, Element, RawArray};
-use crate::dtype::{DType, ScalarKind};
+use crate::codec::{element_table, shape_vec, ArrayData, DataReader, Element, RawArray};
+use crate::dtype::ScalarKind;
 use crate::error::Result;
 use crate::header::Header;
 
@@ -19,57 +19,41 @@ fn read_typed<T: Element, R: Read>(
     shape_vec(header, T::read_vec(data, count, &plan)?)
 }
 
+macro_rules! decode_typed {
+    (($data:ident, $header:ident, $count:ident, $R:ident, $raw:expr) $(
+        [$impl:ident] $ty:ty, $name:literal => $v:ident($kind:ident, $size:literal, swap $swap:literal)
+        $( + $av:ident($akind:pat) $adoc:literal )*;
+    )*) => {
+        match $header.dtype.as_scalar().map(|s| (s.kind(), s.size())) {
+            $(
+                Some((ScalarKind::$kind, $size)) => ArrayData::$v(read_typed::<$ty, $R>($data, $header, $count)?),
+                $( Some(($akind, $size)) => ArrayData::$av(read_typed::<$ty, $R>($data, $header, $count)?), )*
+            )*
+            // No Rust type (strings, void, records, long doubles): the bytes as they are.
+            _ => $raw,
+        }
+    };
+}
+
+/// Decodes the data of any dtype: a typed array for the types of the element table
+/// (`codec/table.rs`), exact bytes for the rest.
 pub(crate) fn read_dyn_data<R: Read>(
     data: &mut DataReader<'_, R>,
     header: &Header,
     count: usize,
 ) -> Result<ArrayData> {
-    use half::f16;
-    use num_complex::Complex;
-    let scalar = match &header.dtype {
-        DType::Scalar(s) => Some((s.kind(), s.size())),
-        _ => None,
-    };
-    Ok(match scalar {
-        Some((ScalarKind::Bool, _)) => ArrayData::Bool(read_typed(data, header, count)?),
-        Some((ScalarKind::Int, 1)) => ArrayData::Int8(read_typed(data, header, count)?),
-        Some((ScalarKind::Int, 2)) => ArrayData::Int16(read_typed(data, header, count)?),
-        Some((ScalarKind::Int, 4)) => ArrayData::Int32(read_typed(data, header, count)?),
-        Some((ScalarKind::Int, 8)) => ArrayData::Int64(read_typed(data, header, count)?),
-        Some((ScalarKind::UInt, 1)) => ArrayData::UInt8(read_typed(data, header, count)?),
-        Some((ScalarKind::UInt, 2)) => ArrayData::UInt16(read_typed(data, header, count)?),
-        Some((ScalarKind::UInt, 4)) => ArrayData::UInt32(read_typed(data, header, count)?),
-        Some((ScalarKind::UInt, 8)) => ArrayData::UInt64(read_typed(data, header, count)?),
-        Some((ScalarKind::Float, 2)) => {
-            ArrayData::Float16(read_typed::<f16, R>(data, header, count)?)
-        }
-        Some((ScalarKind::Float, 4)) => ArrayData::Float32(read_typed(data, header, count)?),
-        Some((ScalarKind::Float, 8)) => ArrayData::Float64(read_typed(data, header, count)?),
-        Some((ScalarKind::Complex, 8)) => {
-            ArrayData::Complex64(read_typed::<Complex<f32>, R>(data, header, count)?)
-        }
-        Some((ScalarKind::Complex, 16)) => {
-            ArrayData::Complex128(read_typed::<Complex<f64>, R>(data, header, count)?)
-        }
-        Some((ScalarKind::DateTime { .. }, _)) => {
-            ArrayData::DateTime64(read_typed(data, header, count)?)
-        }
-        Some((ScalarKind::TimeDelta { .. }, _)) => {
-            ArrayData::TimeDelta64(read_typed(data, header, count)?)
-        }
-        _ => {
-            let nbytes = header.data_len()?;
-            // Record and void bytes are carried as they are: NumPy writes and loads records whose
-            // bool fields hold any byte, so only a typed bool result checks them.
-            let bytes = data.read_pod_vec::<u8>(nbytes)?;
-            ArrayData::Raw(RawArray::new(
-                header.shape.clone(),
-                header.fortran_order,
-                bytes,
-                header.dtype.itemsize(),
-            )?)
-        }
-    })
+    Ok(element_table!(decode_typed; data, header, count, R, {
+        let nbytes = header.data_len()?;
+        // Record and void bytes are carried as they are: NumPy writes and loads records whose
+        // bool fields hold any byte, so only a typed bool result checks them.
+        let bytes = data.read_pod_vec::<u8>(nbytes)?;
+        ArrayData::Raw(RawArray::new(
+            header.shape.clone(),
+            header.fortran_order,
+            bytes,
+            header.dtype.itemsize(),
+        )?)
+    }))
 }
 
 /// Decodes array data held in memory (in the header's memory order) into a [`DynArray`],

@@ -58,9 +58,6 @@ pub(crate) mod time;
 pub use crate::error::FieldProblem;
 pub use layout::{FieldLayout, Layout, RecordLayout};
 
-use half::f16;
-use num_complex::Complex;
-
 use crate::dtype::ScalarKind;
 
 /// The deepest nesting [`Field::DEPTH`] may reach: records inside records this deep still
@@ -138,28 +135,26 @@ pub unsafe trait Record: Field {
     const NAME: &'static str;
 }
 
-macro_rules! scalar_field {
-    ($($t:ty => $kind:expr),* $(,)?) => {$(
+/// `Field` for every scalar of the element table (`codec/table.rs`).
+macro_rules! scalar_fields {
+    (() $(
+        [$impl:ident] $ty:ty, $name:literal => $v:ident($kind:ident, $size:literal, swap $swap:literal)
+        $( + $av:ident($akind:pat) $adoc:literal )*;
+    )*) => {$(
         // SAFETY: a scalar of exactly its size; every bit pattern is valid except for bool,
         // whose kind says so; zero is a valid value.
         #[allow(unsafe_code)]
-        unsafe impl Field for $t {
+        unsafe impl Field for $ty {
             const DEPTH: usize = 0;
 
             fn layout() -> Layout {
-                Layout::Scalar { kind: $kind, size: std::mem::size_of::<$t>() }
+                Layout::Scalar { kind: ScalarKind::$kind, size: std::mem::size_of::<$ty>() }
             }
         }
     )*};
 }
 
-scalar_field! {
-    bool => ScalarKind::Bool,
-    i8 => ScalarKind::Int, i16 => ScalarKind::Int, i32 => ScalarKind::Int, i64 => ScalarKind::Int,
-    u8 => ScalarKind::UInt, u16 => ScalarKind::UInt, u32 => ScalarKind::UInt, u64 => ScalarKind::UInt,
-    f16 => ScalarKind::Float, f32 => ScalarKind::Float, f64 => ScalarKind::Float,
-    Complex<f32> => ScalarKind::Complex, Complex<f64> => ScalarKind::Complex,
-}
+crate::codec::element_table!(scalar_fields);
 
 // SAFETY: `N` values of `T`, `size_of::<T>()` apart with no gaps (Rust's array layout); valid
 // when each element is.
