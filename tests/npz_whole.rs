@@ -120,3 +120,51 @@ fn a_deflated_member_failing_its_crc_is_refused() {
     let err = read_whole(zip.finish(), "a").unwrap_err();
     assert!(err.to_string().contains("CRC"), "{err}");
 }
+
+#[test]
+fn progress_counts_every_member_byte_once() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    // 3 MiB of a random walk: deflated in parallel blocks, counted block by block.
+    let mut x = 0.0f64;
+    let big = ndarray::Array1::from_shape_fn(3 << 17, |i| {
+        x += ((i * 7919) % 13) as f64 - 6.0;
+        x
+    });
+    let small = ndarray::arr1(&[1u8, 2, 3]);
+    for compressed in [false, true] {
+        let done = Arc::new(AtomicU64::new(0));
+        let mut w = if compressed {
+            NpzWriter::new_compressed(Cursor::new(Vec::new()))
+        } else {
+            NpzWriter::new(Cursor::new(Vec::new()))
+        };
+        w.set_progress(done.clone());
+        w.add("big", &big).unwrap();
+        w.add("small", &small).unwrap();
+        w.add_raw("notes.txt", &b"hello"[..]).unwrap();
+        let mut rows = w.start_array::<i32>("rows", &[4, 2]).unwrap();
+        rows.write_rows(&ndarray::Array2::<i32>::zeros((4, 2)))
+            .unwrap();
+        rows.finish().unwrap();
+        let mut grow = w.start_rows::<u8>("grow", &[3]).unwrap();
+        grow.write_rows(&ndarray::Array2::<u8>::ones((5, 3)))
+            .unwrap();
+        grow.finish().unwrap();
+        w.finish().unwrap();
+        let expected = npio::to_bytes(&big).unwrap().len()
+            + npio::to_bytes(&small).unwrap().len()
+            + 5
+            + npio::to_bytes(&ndarray::Array2::<i32>::zeros((4, 2)))
+                .unwrap()
+                .len()
+            + npio::to_bytes(&ndarray::Array2::<u8>::ones((5, 3)))
+                .unwrap()
+                .len();
+        assert_eq!(
+            done.load(Ordering::Relaxed),
+            expected as u64,
+            "compressed: {compressed}"
+        );
+    }
+}

@@ -147,6 +147,7 @@ pub fn run(
     out: Option<&Path>,
     force: bool,
     options: ReadOptions,
+    cancel: &crate::output::Cancel,
 ) -> Result<bool, CliError> {
     let inputs: Vec<Input> = inputs.iter().map(|s| Input::parse(s)).collect();
     let headers = inputs
@@ -156,7 +157,7 @@ pub fn run(
     let header = joined_header(&inputs, &headers)?;
     match out {
         Some(path) => {
-            let mut guard = Guard::new(force);
+            let mut guard = Guard::new(force, cancel);
             for input in &inputs {
                 guard.add_input(&input.path);
             }

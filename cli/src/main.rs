@@ -289,7 +289,7 @@ struct ConvertArgs {
 }
 
 impl ConvertArgs {
-    fn settings(&self) -> convert::Settings {
+    fn settings(&self, cancel: &output::Cancel) -> convert::Settings {
         let mut write = npio::WriteOptions::default();
         if let Some(e) = self.endian {
             write = write.endian(match e {
@@ -320,9 +320,11 @@ impl ConvertArgs {
             compression,
             deflate,
             read: self.limits.read_options(),
-            guard: output::Guard::new(self.force),
+            guard: output::Guard::new(self.force, cancel),
             quiet: self.quiet,
             unpack: self.unpack,
+            read_meter: Default::default(),
+            write_meter: Default::default(),
         }
     }
 }
@@ -331,7 +333,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Ctrl-C, SIGTERM, SIGHUP: stop writing and remove temporary files (within a second, or
     // at once on a second signal).
-    output::install_signal_handler();
+    let cancel = output::Cancel::default();
+    output::install_signal_handler(&cancel);
     let result = match cli.command {
         Command::Completions { shell } => manual::completions(shell),
         Command::Man => manual::man(),
@@ -344,9 +347,10 @@ fn main() -> ExitCode {
             args.out.as_deref(),
             args.force,
             args.limits.read_options(),
+            &cancel,
         ),
         Command::Convert(args) => {
-            let settings = args.settings();
+            let settings = args.settings(&cancel);
             match &args.out_dir {
                 Some(dir) => convert::run_batch(&args.paths, dir, settings, args.jobs),
                 None => match args.paths.as_slice() {
@@ -360,7 +364,7 @@ fn main() -> ExitCode {
             }
         }
     };
-    if output::CANCELLED.load(std::sync::atomic::Ordering::SeqCst) {
+    if cancel.is_set() {
         eprintln!("npio: interrupted");
         return ExitCode::from(130);
     }

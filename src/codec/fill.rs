@@ -60,9 +60,13 @@ pub(crate) fn advise_huge_pages(buf: &mut [u8]) {
         // mutably, so no other code uses this memory now. MADV_HUGEPAGE only tells the kernel
         // how to back the pages; it never changes their contents (zero pages stay zero,
         // written pages keep their data). Failure (e.g. THP disabled) is harmless and ignored.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-        }
+        let _ = unsafe {
+            rustix::mm::madvise(
+                start as *mut std::ffi::c_void,
+                end - start,
+                rustix::mm::Advice::LinuxHugepage,
+            )
+        };
     }
 }
 
@@ -105,13 +109,13 @@ impl PageRange {
             // cannot race with the writer of the buffer. Errors (EINVAL on older kernels,
             // ENOMEM for a range no longer mapped) are harmless: pages then fault in when
             // first written, as they would without this call.
-            unsafe {
-                libc::madvise(
-                    self.start as *mut libc::c_void,
+            let _ = unsafe {
+                rustix::mm::madvise(
+                    self.start as *mut std::ffi::c_void,
                     self.end - self.start,
-                    libc::MADV_POPULATE_WRITE,
-                );
-            }
+                    rustix::mm::Advice::LinuxPopulateWrite,
+                )
+            };
         }
     }
 

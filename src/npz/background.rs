@@ -11,6 +11,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use super::deflate::{self, BlockResult, Encoder};
+use super::progress::Progress;
 use super::single::one_deflated_member_zip;
 use crate::error::{Error, Result};
 use crate::par::{Queue, Urgency};
@@ -21,7 +22,12 @@ pub(super) type Deflated = Result<Vec<u8>>;
 /// Starts deflating `bytes` on `queue` at `level`, or with the encoder npio chooses when
 /// `None`; the result arrives on the returned channel (which reports a task that panicked
 /// by closing without a value).
-pub(super) fn start(queue: &Queue, bytes: Vec<u8>, level: Option<u32>) -> Receiver<Deflated> {
+pub(super) fn start(
+    queue: &Queue,
+    bytes: Vec<u8>,
+    level: Option<u32>,
+    progress: Progress,
+) -> Receiver<Deflated> {
     let (send, receive) = sync_channel(1);
     let blocks_queue = queue.clone();
     queue.push(Urgency::First, move || {
@@ -29,10 +35,12 @@ pub(super) fn start(queue: &Queue, bytes: Vec<u8>, level: Option<u32>) -> Receiv
         let crc = crc32fast::hash(&bytes);
         match encoder {
             Encoder::Zlib(level) if deflate::block_count(bytes.len()) > 1 => {
-                fan_out(&blocks_queue, bytes, crc, level, send);
+                fan_out(&blocks_queue, bytes, crc, level, send, progress);
             }
             _ => {
-                let _ = send.send(zipped(deflate::compress(&bytes, encoder), crc, &bytes));
+                let raw = deflate::compress(&bytes, encoder);
+                progress.advance(bytes.len() as u64);
+                let _ = send.send(zipped(raw, crc, &bytes));
             }
         }
     });
@@ -41,11 +49,12 @@ pub(super) fn start(queue: &Queue, bytes: Vec<u8>, level: Option<u32>) -> Receiv
 
 /// Deflates a member smaller than [`deflate::SMALL_MEMBER`] here and now (no sampling, no
 /// task to hand over to), delivered as [`start`] would deliver it.
-pub(super) fn now(bytes: &[u8], level: Option<u32>) -> Receiver<Deflated> {
+pub(super) fn now(bytes: &[u8], level: Option<u32>, progress: &Progress) -> Receiver<Deflated> {
     let raw = match level {
         Some(level) => deflate::compress(bytes, Encoder::Zlib(level)),
         None => deflate::compress_small(bytes),
     };
+    progress.advance(bytes.len() as u64);
     ready(zipped(raw, crc32fast::hash(bytes), bytes))
 }
 
@@ -66,11 +75,12 @@ struct Blocks {
     bytes: Vec<u8>,
     crc: u32,
     level: u32,
-    state: Mutex<Progress>,
+    progress: Progress,
+    state: Mutex<BlocksDone>,
 }
 
 /// What the blocks of a [`Blocks`] member have done so far.
-struct Progress {
+struct BlocksDone {
     results: Vec<Option<BlockResult>>,
     /// Blocks still compressing.
     left: usize,
@@ -78,13 +88,21 @@ struct Progress {
     send: Option<SyncSender<Deflated>>,
 }
 
-fn fan_out(queue: &Queue, bytes: Vec<u8>, crc: u32, level: u32, send: SyncSender<Deflated>) {
+fn fan_out(
+    queue: &Queue,
+    bytes: Vec<u8>,
+    crc: u32,
+    level: u32,
+    send: SyncSender<Deflated>,
+    progress: Progress,
+) {
     let count = deflate::block_count(bytes.len());
     let member = Arc::new(Blocks {
         bytes,
         crc,
         level,
-        state: Mutex::new(Progress {
+        progress,
+        state: Mutex::new(BlocksDone {
             results: (0..count).map(|_| None).collect(),
             left: count,
             send: Some(send),
@@ -94,6 +112,9 @@ fn fan_out(queue: &Queue, bytes: Vec<u8>, crc: u32, level: u32, send: SyncSender
         let member = Arc::clone(&member);
         queue.push(Urgency::Filler, move || {
             let result = deflate::block(&member.bytes, i, member.level);
+            member
+                .progress
+                .advance(deflate::block_len(member.bytes.len(), i) as u64);
             let mut state = member.state.lock().unwrap_or_else(|e| e.into_inner());
             state.results[i] = Some(result);
             state.left -= 1;
@@ -140,7 +161,7 @@ mod tests {
         ];
         let started: Vec<_> = cases
             .iter()
-            .map(|(bytes, level)| start(&queue, bytes.clone(), *level))
+            .map(|(bytes, level)| start(&queue, bytes.clone(), *level, Progress::default()))
             .collect();
         for ((bytes, _), receiver) in cases.iter().zip(started) {
             let zip = recv(&receiver).unwrap().unwrap();
@@ -166,7 +187,9 @@ mod tests {
         let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
         let sizes = pool.install(|| {
             let queue = Queue::default();
-            let started: Vec<_> = (0..3).map(|_| start(&queue, data.clone(), None)).collect();
+            let started: Vec<_> = (0..3)
+                .map(|_| start(&queue, data.clone(), None, Progress::default()))
+                .collect();
             // The caller is the pool's only thread: waiting runs the queued tasks.
             started
                 .iter()

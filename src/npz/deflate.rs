@@ -164,6 +164,12 @@ pub(crate) fn block_count(len: usize) -> usize {
     len.div_ceil(BLOCK_BYTES).max(1)
 }
 
+/// The length of block `i` of `len` bytes.
+pub(crate) fn block_len(len: usize, i: usize) -> usize {
+    let start = i * BLOCK_BYTES;
+    (start + BLOCK_BYTES).min(len).saturating_sub(start)
+}
+
 /// Block `i` of `data` compressed at `level`: one fragment of the member's stream.
 pub(crate) fn block(data: &[u8], i: usize, level: u32) -> BlockResult {
     let start = i * BLOCK_BYTES;

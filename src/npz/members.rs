@@ -36,7 +36,7 @@ impl<W: Write + Seek> Write for NpzMemberWriter<'_, W> {
                 format!("more bytes than announced for member {:?}", self.stored),
             ));
         }
-        let n = self.npz.zip().map_err(io::Error::other)?.write(buf)?;
+        let n = self.npz.data().map_err(io::Error::other)?.write(buf)?;
         self.remaining -= n as u64;
         Ok(n)
     }
@@ -110,10 +110,10 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
             });
         }
         let stored = self.stored.clone();
-        let zip = self.npz.zip().map_err(|e| e.in_member(&stored))?;
+        let mut zip = self.npz.data().map_err(|e| e.in_member(&stored))?;
         let result = match view.as_slice() {
-            Some(slice) => T::write_slice(zip, slice, &self.plan),
-            None => T::write_rows(zip, view.rows().into_iter(), &self.plan),
+            Some(slice) => T::write_slice(&mut zip, slice, &self.plan),
+            None => T::write_rows(&mut zip, view.rows().into_iter(), &self.plan),
         };
         result.map_err(|e| Error::from(e).in_member(&stored))?;
         self.remaining -= block.len();

@@ -28,6 +28,7 @@ mod deflate;
 mod map;
 mod members;
 mod names;
+mod progress;
 mod reader;
 mod rows;
 mod single;

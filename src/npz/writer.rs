@@ -13,6 +13,7 @@ use zip::{ZipArchive, ZipWriter};
 use super::background::{self, Deflated};
 use super::deflate;
 use super::members::{NpzArrayWriter, NpzMemberWriter};
+use super::progress::{Counted, Progress};
 use super::rows::{NpzRowsWriter, SpillFile};
 use super::sink::Sink;
 use super::{Compression, Method, PARALLEL_DEFLATE_MAX};
@@ -80,6 +81,8 @@ pub struct NpzWriter<W: Write + Seek> {
     pending: VecDeque<PendingMember>,
     /// Where they compress.
     queue: Queue,
+    /// Member bytes done, for [`NpzWriter::set_progress`].
+    pub(super) progress: Progress,
 }
 
 impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
@@ -172,6 +175,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             member_open: false,
             pending: VecDeque::new(),
             queue: Queue::default(),
+            progress: Progress::default(),
         }
     }
 
@@ -184,6 +188,16 @@ impl<W: Write + Seek> NpzWriter<W> {
             )));
         }
         self.zip.as_mut().ok_or(Error::ArchiveFinished)
+    }
+
+    /// The open member's data output: the zip writer, counting progress.
+    pub(super) fn data(&mut self) -> Result<Counted<'_, ZipWriter<Sink<W>>>> {
+        self.zip()?;
+        let inner = self.zip.as_mut().ok_or(Error::ArchiveFinished)?;
+        Ok(Counted {
+            inner,
+            progress: &self.progress,
+        })
     }
 
     /// Changes the compression of the members added from now on (members of one archive may
@@ -244,7 +258,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         if matches!(plan, Method::Store) || bytes.len() as u64 > PARALLEL_DEFLATE_MAX {
             self.open_member(stored_name.to_string(), bytes.len() as u64)?;
             return self
-                .zip()?
+                .data()?
                 .write_all(&bytes)
                 .map_err(|e| Error::from(e).in_member(stored_name));
         }
@@ -255,10 +269,11 @@ impl<W: Write + Seek> NpzWriter<W> {
         };
         let len = bytes.len() as u64;
         let zip = if bytes.len() < deflate::SMALL_MEMBER {
-            background::now(&bytes, level)
+            background::now(&bytes, level, &self.progress)
         } else {
             // The background task owns what it compresses.
-            background::start(&self.queue, bytes.into_owned(), level)
+            let progress = self.progress.clone();
+            background::start(&self.queue, bytes.into_owned(), level, progress)
         };
         self.pending.push_back(PendingMember {
             stored: stored_name.to_string(),
@@ -339,7 +354,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         }
         self.open_member(stored.clone(), len)?;
         array
-            .write_to(self.zip()?, options)
+            .write_to(&mut self.data()?, options)
             .map_err(|e| e.in_member(&stored))
     }
 
@@ -451,7 +466,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         )?;
         self.unfinished = Some(stored.clone());
         self.member_open = true;
-        self.zip()?
+        self.data()?
             .write_all(&prefix)
             .map_err(|e| Error::from(e).in_member(&stored))?;
         Ok(NpzArrayWriter {

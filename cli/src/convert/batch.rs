@@ -118,7 +118,8 @@ pub fn run_batch(
     };
     let started = Instant::now();
     // One thread asked for: no committer thread beside the worker.
-    let committer = crate::output::defer_commits(threads > 1);
+    let committer = crate::output::defer_commits(threads > 1, settings.guard.cancel());
+    settings.guard.commit_through(&committer);
     let results: Vec<Result<Stats, CliError>> = pool.install(|| {
         tasks
             .par_iter()

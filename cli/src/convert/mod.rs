@@ -18,7 +18,7 @@ pub use batch::run_batch;
 pub use inputs::{expand_folders, Kind};
 
 use crate::output::Guard;
-use crate::show::{count, human_bytes};
+use crate::show::count;
 use crate::CliError;
 
 /// Everything the options decide.
@@ -37,6 +37,11 @@ pub struct Settings {
     pub quiet: bool,
     /// Batch mode: write each archive as a folder of `.npy` files.
     pub unpack: bool,
+    /// Bytes read from the inputs (the progress of conversions to `.npy`).
+    pub read_meter: crate::progress::Meter,
+    /// Member bytes compressed or stored into archives (the progress of conversions to
+    /// `.npz`, whose slow part is compressing).
+    pub write_meter: crate::progress::Meter,
 }
 
 impl Settings {
@@ -73,7 +78,7 @@ impl Stats {
             "{}, {}, {}",
             count(self.arrays, "array", "arrays"),
             count(self.others, "other member", "other members"),
-            human_bytes(self.bytes)
+            indicatif::HumanBytes(self.bytes)
         )
     }
 }
@@ -140,6 +145,17 @@ fn input_bytes(input: &Path) -> u64 {
     }
 }
 
+/// The `.npy` bytes an archive written from `input` will hold (what the writer's progress
+/// counts): the `.npy` files' sizes, or an archive's members' uncompressed sizes.
+fn member_bytes(input: &Path) -> u64 {
+    if matches!(crate::sniff::sniff(input), Ok(crate::sniff::FileKind::Npz)) {
+        return npio::NpzReader::open(input)
+            .and_then(|mut npz| npz.members())
+            .map_or(0, |members| members.iter().map(|m| m.size).sum());
+    }
+    input_bytes(input)
+}
+
 /// `npio convert INPUT OUTPUT`.
 pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result<bool, CliError> {
     if settings.unpack {
@@ -163,8 +179,12 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
     let from = inputs::register_input(&mut settings.guard, input)?;
     let visible = !settings.quiet && std::io::stderr().is_terminal();
     // The total is only worth a second walk of an input folder when the bar is shown.
-    let total = if visible { input_bytes(input) } else { 0 };
-    let bar = crate::progress::ByteBar::start(total, visible);
+    let (total, meter) = match (visible, to) {
+        (false, _) => (0, &settings.read_meter),
+        (true, Kind::Npz) => (member_bytes(input), &settings.write_meter),
+        (true, _) => (input_bytes(input), &settings.read_meter),
+    };
+    let bar = crate::progress::ByteBar::start(total, visible, meter);
     let result = convert(input, from, output, to, &settings);
     bar.finish();
     let stats = result?;

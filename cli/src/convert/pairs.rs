@@ -20,7 +20,10 @@ fn open_npy(path: &Path, settings: &Settings) -> Result<NpyReader<Input>, CliErr
     let file = File::open(path).map_err(|e| CliError::io(path, e))?;
     settings
         .read
-        .npy_reader(Counting(BufReader::with_capacity(1 << 20, file)))
+        .npy_reader(Counting::new(
+            BufReader::with_capacity(1 << 20, file),
+            &settings.read_meter,
+        ))
         .map_err(|e| CliError::npio(path, e))
 }
 
@@ -29,7 +32,7 @@ fn open_npz(path: &Path, settings: &Settings) -> Result<Archive, CliError> {
     let file = npio::npz::ArchiveFile::open(path).map_err(|e| CliError::io(path, e))?;
     let npz = settings
         .read
-        .npz_reader(Counting(file))
+        .npz_reader(Counting::new(file, &settings.read_meter))
         .map_err(|e| CliError::npio(path, e))?;
     if npz.is_empty() {
         return Err(CliError::data(format!(
@@ -43,6 +46,7 @@ fn open_npz(path: &Path, settings: &Settings) -> Result<Archive, CliError> {
 fn new_archive(file: OutputFile, settings: &Settings) -> NpzWriter<OutputFile> {
     let mut npz = NpzWriter::new(file);
     npz.set_compression(settings.compression.unwrap_or(Compression::Stored));
+    npz.set_progress(settings.write_meter.counter());
     npz
 }
 
@@ -299,6 +303,7 @@ pub fn npz_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<St
     let members = src.members().map_err(|e| CliError::npio(input, e))?;
     let (tmp, file) = TempOutput::create(output, &settings.guard)?;
     let mut dst = NpzWriter::new(file);
+    dst.set_progress(settings.write_meter.counter());
     let mut stats = Stats::default();
     for m in &members {
         let keep = if m.compressed {

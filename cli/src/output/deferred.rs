@@ -7,11 +7,11 @@
 //! [`ROUND_OUTPUTS`] outputs wait, or the first has waited [`ROUND_WAIT`]: a sync costs
 //! about as much with one output as with dozens.
 
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{place, Pending, CANCELLED};
+use super::{place, Cancel, Pending};
 use crate::CliError;
 
 /// Outputs that start a round at once.
@@ -26,71 +26,101 @@ struct Queue {
     /// When the first of `waiting` arrived.
     since: Option<Instant>,
     finished: bool,
-    /// The committer sleeps on [`CHANGED`] (it is woken only when needed: waking is a
-    /// system call).
+    /// The committer sleeps on [`Shared::changed`] (it is woken only when needed: waking is
+    /// a system call).
     asleep: bool,
 }
 
-/// `None` outside batch mode.
-static QUEUE: Mutex<Option<Queue>> = Mutex::new(None);
-
-/// Signalled when an output is queued or the workers are done.
-static CHANGED: Condvar = Condvar::new();
-
-fn lock() -> MutexGuard<'static, Option<Queue>> {
-    QUEUE.lock().unwrap_or_else(|p| p.into_inner())
+/// What the workers and the committer share.
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Signalled when an output is queued or the workers are done.
+    changed: Condvar,
+    cancel: Cancel,
 }
 
-/// Queues `pending` for the committer in batch mode, else gives it back.
-pub(super) fn defer(pending: Pending) -> Result<(), Pending> {
-    match lock().as_mut() {
-        Some(queue) => {
-            queue.since.get_or_insert_with(Instant::now);
-            queue.waiting.push(pending);
-            // The first output sets the committer's timer; enough outputs start the round.
-            let len = queue.waiting.len();
-            if queue.asleep && (len == 1 || len >= ROUND_OUTPUTS) {
-                queue.asleep = false;
-                CHANGED.notify_one();
-            }
-            Ok(())
-        }
-        None => Err(pending),
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// A worker's way to the committer (held by the outputs of a batch, through their guard).
+#[derive(Clone)]
+pub struct Handle(Arc<Shared>);
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Handle")
+    }
+}
+
+/// Queues `pending` for the committer in batch mode (a handle, and the committer not
+/// finished), else gives it back to be placed now.
+pub(super) fn defer(handle: Option<&Handle>, pending: Pending) -> Result<(), Pending> {
+    let Some(Handle(shared)) = handle else {
+        return Err(pending);
+    };
+    let mut queue = shared.lock();
+    if queue.finished {
+        return Err(pending);
+    }
+    queue.since.get_or_insert_with(Instant::now);
+    queue.waiting.push(pending);
+    // The first output sets the committer's timer; enough outputs start the round.
+    let len = queue.waiting.len();
+    if queue.asleep && (len == 1 || len >= ROUND_OUTPUTS) {
+        queue.asleep = false;
+        shared.changed.notify_one();
+    }
+    Ok(())
 }
 
 /// The committer of a batch, from [`defer_commits`] to [`Committer::finish`].
 pub struct Committer {
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<Vec<CliError>>>,
     finished: bool,
 }
 
-/// Enters batch mode: from now on committed outputs are synced and put in place in rounds by
-/// a committer thread (see the module documentation) until [`Committer::finish`]; without
-/// `background` (one thread asked for), all in one round when `finish` is called.
-pub fn defer_commits(background: bool) -> Committer {
-    *lock() = Some(Queue {
-        waiting: Vec::new(),
-        since: None,
-        finished: false,
-        asleep: false,
+/// Starts a batch's committer: outputs whose guard holds its handle
+/// ([`super::Guard::commit_through`]) are synced and put in place in rounds by a committer
+/// thread (see the module documentation) until [`Committer::finish`]; without `background`
+/// (one thread asked for), all in one round when `finish` is called.
+pub fn defer_commits(background: bool, cancel: &Cancel) -> Committer {
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(Queue {
+            waiting: Vec::new(),
+            since: None,
+            finished: false,
+            asleep: false,
+        }),
+        changed: Condvar::new(),
+        cancel: cancel.clone(),
     });
     // Without a thread, `finish` commits everything in one round.
     let thread = background
         .then(|| {
+            let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name("npio-commit".into())
-                .spawn(commit_rounds)
+                .spawn(move || commit_rounds(&shared))
                 .ok()
         })
         .flatten();
     Committer {
+        shared,
         thread,
         finished: false,
     }
 }
 
 impl Committer {
+    /// The handle outputs defer through.
+    pub fn handle(&self) -> Handle {
+        Handle(Arc::clone(&self.shared))
+    }
+
     /// Waits for the last round once the workers are done, and leaves batch mode. Returns
     /// one error per output that could not be put in place.
     pub fn finish(mut self) -> Vec<CliError> {
@@ -102,17 +132,15 @@ impl Committer {
             return Vec::new();
         }
         self.finished = true;
-        if let Some(queue) = lock().as_mut() {
-            queue.finished = true;
-        }
-        CHANGED.notify_all();
+        self.shared.lock().finished = true;
+        self.shared.changed.notify_all();
         match self.thread.take() {
             Some(thread) => thread.join().unwrap_or_else(|_| {
                 vec![CliError::data(
                     "the thread putting outputs in place stopped unexpectedly",
                 )]
             }),
-            None => commit_rounds(),
+            None => commit_rounds(&self.shared),
         }
     }
 }
@@ -127,46 +155,41 @@ impl Drop for Committer {
 }
 
 /// The committer's loop: a round for whatever is waiting, until the workers are done and
-/// nothing waits; then batch mode ends.
-fn commit_rounds() -> Vec<CliError> {
+/// nothing waits.
+fn commit_rounds(shared: &Shared) -> Vec<CliError> {
     let mut errors = Vec::new();
     loop {
         let round = {
-            let mut queue = lock();
+            let mut q = shared.lock();
             loop {
-                let Some(q) = queue.as_mut() else {
-                    return errors;
-                };
                 let due = q.since.map(|since| since + ROUND_WAIT);
                 let now = Instant::now();
                 if q.finished || q.waiting.len() >= ROUND_OUTPUTS || due.is_some_and(|d| d <= now) {
                     if q.waiting.is_empty() {
-                        *queue = None;
                         return errors;
                     }
                     q.since = None;
                     break std::mem::take(&mut q.waiting);
                 }
                 q.asleep = true;
-                queue = match due {
-                    Some(due) => CHANGED
-                        .wait_timeout(queue, due - now)
+                q = match due {
+                    Some(due) => shared
+                        .changed
+                        .wait_timeout(q, due - now)
                         .map_or_else(|p| p.into_inner().0, |(g, _)| g),
-                    None => CHANGED.wait(queue).unwrap_or_else(|p| p.into_inner()),
+                    None => shared.changed.wait(q).unwrap_or_else(|p| p.into_inner()),
                 };
-                if let Some(q) = queue.as_mut() {
-                    q.asleep = false;
-                }
+                q.asleep = false;
             }
         };
-        errors.extend(commit_round(round));
+        errors.extend(commit_round(round, &shared.cancel));
     }
 }
 
 /// Syncs the file systems holding `round` once, then puts each output in place. After Ctrl-C
 /// the temporary files are removed instead; if the sync fails too, with an error for each.
-fn commit_round(round: Vec<Pending>) -> Vec<CliError> {
-    if CANCELLED.load(std::sync::atomic::Ordering::Relaxed) {
+fn commit_round(round: Vec<Pending>, cancel: &Cancel) -> Vec<CliError> {
+    if cancel.is_set() {
         round.into_iter().for_each(Pending::discard);
         return Vec::new();
     }

@@ -14,15 +14,30 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-pub use deferred::defer_commits;
+pub use deferred::{defer_commits, Committer};
 pub use staged::{StagedFile, StagedFolder};
 pub use temp::install_signal_handler;
 
 use crate::CliError;
 
-/// Set by the Ctrl-C handler; every output write checks it.
-pub static CANCELLED: AtomicBool = AtomicBool::new(false);
+/// Whether the run was cancelled: set by the signal handler ([`install_signal_handler`]),
+/// checked by every output write and commit round. Cloning shares the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Whether a signal asked the run to stop.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Asks the run to stop; `true` if it had been asked already.
+    fn set(&self) -> bool {
+        self.0.swap(true, Ordering::SeqCst)
+    }
+}
 
 /// The file name of an output path.
 fn file_name_of(path: &Path) -> Result<&std::ffi::OsStr, CliError> {
@@ -87,6 +102,10 @@ impl Identity {
 pub struct Guard {
     /// Overwrite existing outputs.
     pub force: bool,
+    /// The run's cancellation flag, handed to every output.
+    cancel: Cancel,
+    /// In batch mode, the committer that syncs and places outputs in rounds.
+    committer: Option<deferred::Handle>,
     /// Every input file: never overwritten, even with `--force`.
     inputs: HashSet<Identity>,
     /// A folder and the names it held when listed (see [`Guard::list_folder`]).
@@ -95,12 +114,24 @@ pub struct Guard {
 
 impl Guard {
     /// Rules for outputs: `force` allows replacing existing files other than inputs.
-    pub fn new(force: bool) -> Guard {
+    pub fn new(force: bool, cancel: &Cancel) -> Guard {
         Guard {
             force,
+            cancel: cancel.clone(),
+            committer: None,
             inputs: HashSet::new(),
             listed: None,
         }
+    }
+
+    /// The run's cancellation flag.
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
+    }
+
+    /// Batch mode: outputs made under this guard are put in place by `committer`.
+    pub fn commit_through(&mut self, committer: &Committer) {
+        self.committer = Some(committer.handle());
     }
 
     /// Lists `folder` once, so that [`Guard::check`] knows without looking that a name
@@ -183,6 +214,7 @@ pub struct TempOutput {
     temp_path: PathBuf,
     replace: bool,
     committed: bool,
+    committer: Option<deferred::Handle>,
 }
 
 impl TempOutput {
@@ -205,8 +237,9 @@ impl TempOutput {
             temp_path,
             replace: guard.force,
             committed: false,
+            committer: guard.committer.clone(),
         };
-        Ok((output, OutputFile::new(file)))
+        Ok((output, OutputFile::new(file, &guard.cancel)))
     }
 
     /// Flushes and syncs the file, then puts it in place (never replacing a file that
@@ -222,7 +255,7 @@ impl TempOutput {
             replace: self.replace,
         };
         // In batch mode the committer syncs it (the data is written: closing can wait).
-        let Err(pending) = deferred::defer(pending) else {
+        let Err(pending) = deferred::defer(self.committer.take().as_ref(), pending) else {
             return Ok(());
         };
         let synced = inner.sync_all();
@@ -314,7 +347,12 @@ impl Pending {
 /// (the zip writer seeks back to patch each member's header: a thousand small archives would
 /// otherwise cost tens of system calls each); past [`MEMORY_OUTPUT_MAX`] they move to a
 /// buffered file.
-pub enum OutputFile {
+pub struct OutputFile {
+    inner: Inner,
+    cancel: Cancel,
+}
+
+enum Inner {
     /// Still in memory, with the file it will go to (taken when the output spills).
     Memory(io::Cursor<Vec<u8>>, Option<File>),
     /// Spilled to the file.
@@ -325,21 +363,24 @@ pub enum OutputFile {
 const MEMORY_OUTPUT_MAX: usize = 4 << 20;
 
 impl OutputFile {
-    /// An output that will go to `file`.
-    pub fn new(file: File) -> OutputFile {
-        OutputFile::Memory(io::Cursor::new(Vec::new()), Some(file))
+    /// An output that will go to `file`; its writes fail once `cancel` is set.
+    pub fn new(file: File, cancel: &Cancel) -> OutputFile {
+        OutputFile {
+            inner: Inner::Memory(io::Cursor::new(Vec::new()), Some(file)),
+            cancel: cancel.clone(),
+        }
     }
 
     /// Moves an in-memory output to its file, keeping the position.
     fn spill(&mut self) -> io::Result<()> {
-        if let OutputFile::Memory(cursor, file) = self {
+        if let Inner::Memory(cursor, file) = &mut self.inner {
             let file = file
                 .take()
                 .ok_or_else(|| io::Error::other("output already spilled"))?;
             let mut file = BufWriter::with_capacity(1 << 20, file);
             file.write_all(cursor.get_ref())?;
             file.seek(SeekFrom::Start(cursor.position()))?;
-            *self = OutputFile::Disk(file);
+            self.inner = Inner::Disk(file);
         }
         Ok(())
     }
@@ -347,46 +388,46 @@ impl OutputFile {
     /// Writes everything out and gives back the file: an output still in memory goes in one
     /// write (no buffer, no seek).
     pub fn into_file(self) -> io::Result<File> {
-        match self {
-            OutputFile::Memory(cursor, file) => {
+        match self.inner {
+            Inner::Memory(cursor, file) => {
                 let mut file = file.ok_or_else(|| io::Error::other("output already spilled"))?;
                 file.write_all(cursor.get_ref())?;
                 Ok(file)
             }
-            OutputFile::Disk(file) => file.into_inner().map_err(|e| e.into_error()),
+            Inner::Disk(file) => file.into_inner().map_err(|e| e.into_error()),
         }
     }
 }
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if CANCELLED.load(Ordering::Relaxed) {
+        if self.cancel.is_set() {
             return Err(io::Error::other("interrupted by Ctrl-C"));
         }
-        if let OutputFile::Memory(cursor, _) = self {
+        if let Inner::Memory(cursor, _) = &self.inner {
             if cursor.get_ref().len() + buf.len() > MEMORY_OUTPUT_MAX {
                 self.spill()?;
             }
         }
-        match self {
-            OutputFile::Memory(cursor, _) => cursor.write(buf),
-            OutputFile::Disk(file) => file.write(buf),
+        match &mut self.inner {
+            Inner::Memory(cursor, _) => cursor.write(buf),
+            Inner::Disk(file) => file.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self {
-            OutputFile::Memory(..) => Ok(()),
-            OutputFile::Disk(file) => file.flush(),
+        match &mut self.inner {
+            Inner::Memory(..) => Ok(()),
+            Inner::Disk(file) => file.flush(),
         }
     }
 }
 
 impl Seek for OutputFile {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        match self {
-            OutputFile::Memory(cursor, _) => cursor.seek(pos),
-            OutputFile::Disk(file) => file.seek(pos),
+        match &mut self.inner {
+            Inner::Memory(cursor, _) => cursor.seek(pos),
+            Inner::Disk(file) => file.seek(pos),
         }
     }
 }
@@ -400,14 +441,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.bin");
         let file = File::create(&path).unwrap();
-        let mut out = OutputFile::new(file);
+        let mut out = OutputFile::new(file, &Cancel::default());
         let big = vec![7u8; MEMORY_OUTPUT_MAX - 10];
         out.write_all(&big).unwrap();
         out.seek(SeekFrom::Start(3)).unwrap();
         out.write_all(b"abc").unwrap(); // patched in memory
         out.seek(SeekFrom::End(0)).unwrap();
         out.write_all(&[9u8; 100]).unwrap(); // crosses the limit: spills
-        assert!(matches!(out, OutputFile::Disk(_)));
+        assert!(matches!(out.inner, Inner::Disk(_)));
         out.seek(SeekFrom::Start(0)).unwrap();
         out.write_all(b"Z").unwrap(); // patched on disk
         drop(out.into_file().unwrap());
@@ -423,7 +464,7 @@ mod tests {
         let (old, input) = (dir.path().join("old.npz"), dir.path().join("in.npz"));
         fs::write(&old, b"x").unwrap();
         fs::write(&input, b"y").unwrap();
-        let mut guard = Guard::new(false);
+        let mut guard = Guard::new(false, &Cancel::default());
         guard.add_input(&input);
         guard.list_folder(dir.path());
         assert!(guard.check(&dir.path().join("new.npz")).is_ok());
@@ -445,7 +486,7 @@ mod tests {
         let a = dir.path().join("a.npy");
         fs::write(&a, b"x").unwrap();
         fs::hard_link(&a, dir.path().join("hard.npy")).unwrap();
-        let mut guard = Guard::new(true);
+        let mut guard = Guard::new(true, &Cancel::default());
         guard.add_input(&a);
         // Even with --force, no spelling of an input may be written.
         assert!(guard.check(&dir.path().join("./a.npy")).is_err());

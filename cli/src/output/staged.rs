@@ -6,7 +6,8 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use super::{
-    file_name_of, parent_of, put_in_place, sync_and_place, temp, Guard, OutputFile, Pending,
+    deferred, file_name_of, parent_of, put_in_place, sync_and_place, temp, Cancel, Guard,
+    OutputFile, Pending,
 };
 use crate::CliError;
 
@@ -24,6 +25,8 @@ pub struct StagedFolder {
     /// Files written, relative to the folder, in the order they were created.
     files: Vec<PathBuf>,
     replace: bool,
+    cancel: Cancel,
+    committer: Option<deferred::Handle>,
 }
 
 /// A file of a [`StagedFolder`], claimed but not created yet.
@@ -31,6 +34,7 @@ pub struct StagedFile {
     path: PathBuf,
     target: PathBuf,
     what: String,
+    cancel: Cancel,
 }
 
 impl StagedFile {
@@ -52,7 +56,7 @@ impl StagedFile {
             .create_new(true)
             .open(&self.path)
             .map_err(conflict)?;
-        Ok(OutputFile::new(file))
+        Ok(OutputFile::new(file, &self.cancel))
     }
 }
 
@@ -79,6 +83,8 @@ impl StagedFolder {
             staging,
             files: Vec::new(),
             replace: guard.force,
+            cancel: guard.cancel.clone(),
+            committer: guard.committer.clone(),
         })
     }
 
@@ -122,13 +128,16 @@ impl StagedFolder {
             path: self.staging.join(relative),
             target,
             what: what.to_string(),
+            cancel: self.cancel.clone(),
         })
     }
 
     /// Syncs the files and puts the folder in place; in batch mode (see
     /// [`super::defer_commits`]) the committer thread does both.
-    pub fn commit(self) -> Result<(), CliError> {
-        match super::deferred::defer(Pending::Folder(self)) {
+    pub fn commit(mut self) -> Result<(), CliError> {
+        // Taken out first: a pending folder never holds its committer.
+        let committer = self.committer.take();
+        match deferred::defer(committer.as_ref(), Pending::Folder(self)) {
             Ok(()) => Ok(()),
             Err(pending) => sync_and_place(pending),
         }
@@ -339,7 +348,7 @@ mod tests {
     fn a_new_folder_appears_whole() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
-        let guard = Guard::new(false);
+        let guard = Guard::new(false, &Cancel::default());
         let mut folder = StagedFolder::create(&target, &guard).unwrap();
         write(&mut folder, "a.npy", &guard).unwrap();
         write(&mut folder, "x/b.npy", &guard).unwrap();
@@ -353,7 +362,7 @@ mod tests {
     fn conflicts_inside_the_output_stop_before_anything_is_placed() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
-        let guard = Guard::new(false);
+        let guard = Guard::new(false, &Cancel::default());
         let mut folder = StagedFolder::create(&target, &guard).unwrap();
         write(&mut folder, "a.npy", &guard).unwrap();
         assert!(write(&mut folder, "a.npy/b.npy", &guard).is_err());
@@ -368,7 +377,7 @@ mod tests {
         let target = dir.path().join("out");
         fs::create_dir(&target).unwrap();
         fs::write(target.join("keep.txt"), b"mine").unwrap();
-        let guard = Guard::new(false);
+        let guard = Guard::new(false, &Cancel::default());
         let mut folder = StagedFolder::create(&target, &guard).unwrap();
         write(&mut folder, "new/a.npy", &guard).unwrap();
         write(&mut folder, "z.npy", &guard).unwrap();
@@ -392,7 +401,7 @@ mod tests {
         fs::create_dir(&target).unwrap();
         fs::write(target.join("a.npy"), b"mine").unwrap();
         fs::write(target.join("sub"), b"a file where a folder must be").unwrap();
-        let guard = Guard::new(true);
+        let guard = Guard::new(true, &Cancel::default());
         let mut folder = StagedFolder::create(&target, &guard).unwrap();
         write(&mut folder, "a.npy", &guard).unwrap();
         write(&mut folder, "sub/b.npy", &guard).unwrap();
@@ -409,7 +418,7 @@ mod tests {
         let target = dir.path().join("out");
         fs::create_dir(&target).unwrap();
         fs::write(target.join("a.npy"), b"mine").unwrap();
-        let guard = Guard::new(true);
+        let guard = Guard::new(true, &Cancel::default());
         let mut folder = StagedFolder::create(&target, &guard).unwrap();
         write(&mut folder, "a.npy", &guard).unwrap();
         write(&mut folder, "new/b.npy", &guard).unwrap();

@@ -13,11 +13,10 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
-use super::CANCELLED;
+use super::Cancel;
 
 /// Temporary files and folders that exist now.
 static LIVE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
@@ -112,9 +111,10 @@ fn abort(code: i32) -> ! {
 /// fails from then on, and the temporary files are removed as the work unwinds) and, if the
 /// process has not exited a second later, removes every temporary file and exits; a second
 /// signal does that at once. Either way nothing temporary is left behind. Exit code 130.
-pub fn install_signal_handler() {
-    let _ = ctrlc::set_handler(|| {
-        if CANCELLED.swap(true, Ordering::SeqCst) {
+pub fn install_signal_handler(cancel: &Cancel) {
+    let cancel = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if cancel.set() {
             abort(130);
         }
         std::thread::spawn(|| {
