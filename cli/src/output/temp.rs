@@ -8,6 +8,10 @@
 //! exits (see [`install_signal_handler`]). Putting outputs in place holds [`placing`], so a
 //! signal never interrupts a folder halfway into place: it waits for the renames to finish or
 //! roll back.
+//!
+//! The registry and that lock are the CLI's only process-wide state: a signal handler has no
+//! other way to reach them. Everything else a run shares (its cancellation flag, the batch
+//! committer, the progress meters) is a value passed down from `main`.
 
 use std::collections::HashSet;
 use std::fs::File;
