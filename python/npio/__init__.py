@@ -118,6 +118,41 @@ def _view(buffer, offset, descr, shape, fortran_order):
     return array if array.flags.aligned else array.copy(order="K")
 
 
+def _bytes_like(file):
+    """Whether ``file`` is data in memory rather than a path or a file object: a bytearray,
+    memoryview or NumPy array, or ``bytes`` that start like a ``.npy`` file or a zip archive
+    (other ``bytes`` are a path, as ``np.load`` takes them)."""
+    if isinstance(file, (bytearray, memoryview, np.ndarray)):
+        return True
+    return isinstance(file, bytes) and file.startswith((_NPY_MAGIC,) + _ZIP_MAGICS)
+
+
+def _byte_view(data):
+    """``data`` as a flat memoryview of bytes (a contiguous buffer of any format)."""
+    view = memoryview(data)
+    if not view.c_contiguous:
+        raise ValueError("npio reads a contiguous buffer; pass bytes(data) for this one")
+    return view.cast("B") if (view.format, view.ndim) != ("B", 1) else view
+
+
+def _npy_from_buffer(data, max_header_size, threads, copy):
+    """The array in ``.npy`` bytes held in memory: a view of them (read-only when they are),
+    checked as every read is, unless ``copy`` or the data is not aligned for its dtype."""
+    view = _byte_view(data)
+    prefix = view[: max_header_size + 16].tobytes()
+    descr, shape, fortran, offset = _npio.view_info(prefix, len(view), max_header_size)
+    dtype = _dtype(descr)
+    if dtype.itemsize == 0:
+        return _alloc(descr, tuple(shape), fortran)
+    array = np.ndarray(
+        tuple(shape), dtype=dtype, buffer=view, offset=offset,
+        order="F" if fortran else "C",
+    )
+    if copy or not array.flags.aligned:
+        return array.copy(order="K")
+    return array
+
+
 def _is_path(file):
     return isinstance(file, (str, bytes, os.PathLike))
 
@@ -140,13 +175,15 @@ def load(
     *,
     max_header_size=_MAX_HEADER_SIZE,
     threads=None,
+    copy=False,
 ):
     """Load an array from a ``.npy`` file, or a lazy mapping of arrays from an ``.npz`` file.
 
     Same arguments and results as ``numpy.load``:
 
-    * ``file``: a path (``str``, ``os.PathLike``) or a binary file object (``open(...)``,
-      ``io.BytesIO``), read from its current position.
+    * ``file``: a path (``str``, ``os.PathLike``), a binary file object (``open(...)``,
+      ``io.BytesIO``), read from its current position, or the file's bytes in memory
+      (``bytes``, ``bytearray``, ``memoryview``, a ``uint8`` array: see :func:`loads`).
     * ``mmap_mode``: ``None``, ``'r'``, ``'r+'`` or ``'c'``: a ``.npy`` file is memory-mapped
       as NumPy maps it (``numpy.memmap``). For an ``.npz`` path, stored (uncompressed) array
       members are mapped read-only (``'r'``) or copy-on-write (``'c'``) without a copy;
@@ -163,6 +200,7 @@ def load(
     * ``max_header_size``: the largest header accepted, in bytes (NumPy's default, 10000);
       ignored with ``allow_pickle=True``, as in NumPy (the file is trusted).
     * ``threads``: bound on the threads used (default: ``NPIO_NUM_THREADS``, else one per core).
+    * ``copy``: for data in memory, copy arrays instead of returning views of the buffer.
 
     Returns an ``ndarray`` (or ``numpy.memmap``) for a ``.npy`` file, an :class:`NpzFile`
     for an ``.npz`` file. Raises ``FileNotFoundError`` for a missing file, and ``ValueError``
@@ -191,6 +229,10 @@ def load(
             pickle_kwargs=pickle_kwargs,
         )
 
+    if _bytes_like(file):
+        if mmap_mode is not None:
+            raise ValueError("mmap_mode applies to files; these are bytes in memory")
+        return _load_buffer(file, allow_pickle, pickle_kwargs, max_header_size, threads, copy)
     if _is_path(file):
         path = _fspath(file)
         if not _seekable(path):
@@ -221,7 +263,12 @@ def load(
     magic = file.read(len(_NPY_MAGIC))
     file.seek(start)
     if magic.startswith(_ZIP_MAGICS):
-        return open_npz(file.read(), None)  # archives in memory are read, never mapped
+        # Archives read from a file object are read (copied) member by member, as np.load
+        # gives them: writeable arrays. Bytes passed as such give views (see loads).
+        return NpzFile(
+            file.read(), allow_pickle=allow_pickle, max_header_size=max_header_size,
+            threads=threads, pickle_kwargs=pickle_kwargs, copy=True,
+        )
     if magic != _NPY_MAGIC:
         return _not_npy(file, magic, None, allow_pickle, pickle_kwargs, None)
     try:
@@ -232,6 +279,32 @@ def load(
     file.seek(start)
     return _format.read_array(
         file, allow_pickle=True, pickle_kwargs=pickle_kwargs, max_header_size=max_header_size
+    )
+
+
+def _load_buffer(data, allow_pickle, pickle_kwargs, max_header_size, threads, copy):
+    """:func:`load` of bytes in memory: ``.npy`` data and stored archive members as views of
+    them (see :func:`loads`)."""
+    view = _byte_view(data)
+    magic = view[: len(_NPY_MAGIC)].tobytes()
+    if magic.startswith(_ZIP_MAGICS):
+        # The archive is checked once; members are views of exactly the bytes checked, so a
+        # buffer that can change is copied first.
+        source = data if isinstance(data, bytes) else view.tobytes()
+        return NpzFile(
+            source, allow_pickle=allow_pickle, max_header_size=max_header_size,
+            threads=threads, pickle_kwargs=pickle_kwargs, copy=copy,
+        )
+    if magic != _NPY_MAGIC:
+        return _not_npy(io.BytesIO(view.tobytes()), magic, None, allow_pickle, pickle_kwargs, None)
+    try:
+        return _npy_from_buffer(view, max_header_size, threads, copy)
+    except PickleRequired:
+        if not allow_pickle:
+            raise
+    return _format.read_array(
+        io.BytesIO(view.tobytes()), allow_pickle=True, pickle_kwargs=pickle_kwargs,
+        max_header_size=max_header_size,
     )
 
 
@@ -343,6 +416,7 @@ class NpzFile(Mapping):
         max_header_size=_MAX_HEADER_SIZE,
         threads=None,
         pickle_kwargs=None,
+        copy=False,
     ):
         if mmap_mode not in (None, "r", "c"):
             raise ValueError(
@@ -352,6 +426,8 @@ class NpzFile(Mapping):
         self._source = source
         self._path = source if isinstance(source, str) else None
         self._mmap_mode = mmap_mode if self._path is not None else None
+        # Stored members of an archive in memory come back as views of its bytes.
+        self._views = self._path is None and not copy
         self._threads = _threads(threads)
         self._max_header_size = max_header_size
         self.allow_pickle = allow_pickle
@@ -370,6 +446,10 @@ class NpzFile(Mapping):
             mapped = self._map(key)
             if mapped is not None:
                 return mapped
+        if self._views:
+            viewed = self._view_member(key)
+            if viewed is not None:
+                return viewed
         try:
             return self._array_or_bytes(self._archive.read(key, _alloc, _view, self._threads))
         except PickleRequired:
@@ -397,6 +477,10 @@ class NpzFile(Mapping):
         given to :func:`load`, else ``NPIO_NUM_THREADS``, else one per core).
         """
         threads = self._threads if threads is None else _threads(threads)
+        if self._views:
+            viewed = {name: self._view_member(name) for name in self.files}
+            if all(v is not None for v in viewed.values()):
+                return viewed
         try:
             members = self._archive.read_all(_alloc, _view, threads)
             return {name: self._array_or_bytes(value) for name, value in members}
@@ -456,6 +540,22 @@ class NpzFile(Mapping):
                 offset=offset,
             )
 
+    def _view_member(self, key):
+        """A stored array member of an archive in memory as a read-only view of its bytes
+        (checked against its CRC-32 first), or ``None`` (compressed, not an array, or not
+        aligned for its dtype: then it is read)."""
+        info = self._archive.map_info(key)
+        if info is None:
+            return None
+        descr, shape, fortran, offset = info
+        dtype = _dtype(descr)
+        if dtype.itemsize == 0 or offset % max(dtype.alignment, 1) != 0:
+            return None
+        return np.ndarray(
+            tuple(shape), dtype=dtype, buffer=self._source, offset=offset,
+            order="F" if fortran else "C",
+        )
+
     def _pickled(self, stored):
         source = self._source if self._path is not None else io.BytesIO(self._source)
         with zipfile.ZipFile(source) as archive, archive.open(stored) as member:
@@ -467,9 +567,16 @@ class NpzFile(Mapping):
             )
 
 
-def loads(data, *, max_header_size=_MAX_HEADER_SIZE, threads=None):
-    """The array in ``.npy`` bytes (what :func:`dumps` or ``np.save`` to a buffer produce).
+def loads(data, *, max_header_size=_MAX_HEADER_SIZE, threads=None, copy=False):
+    """The array in ``.npy`` bytes (what :func:`dumps` or ``np.save`` to a buffer produce), or
+    the :class:`NpzFile` of ``.npz`` bytes.
 
+    ``data`` is any contiguous bytes-like object: ``bytes``, ``bytearray``, ``memoryview``, a
+    ``uint8`` array. ``.npy`` data and stored (uncompressed) archive members come back
+    **without a copy**, as views that keep the buffer alive: read-only when the buffer is
+    (``bytes``), writeable views of a ``bytearray`` (as ``np.frombuffer`` gives them), unless
+    ``copy=True`` or the data is not aligned for its dtype. Archive members are checked against
+    their CRC-32 before a view is given; compressed members are inflated with the GIL released.
     The bytes must hold exactly one array: trailing bytes are refused.
 
     >>> import numpy as np, npio
@@ -477,9 +584,9 @@ def loads(data, *, max_header_size=_MAX_HEADER_SIZE, threads=None):
     array([[0, 1],
            [2, 3]])
     """
-    if not isinstance(data, bytes):
-        data = bytes(data)
-    return _npio.read_npy(data, _alloc, max_header_size, _threads(threads))
+    if not _bytes_like(data) and not isinstance(data, bytes):
+        data = memoryview(data)
+    return _load_buffer(data, False, {}, max_header_size, _threads(threads), copy)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -573,6 +680,10 @@ def _members(args, kwds, allow_pickle):
 
 
 def _write_npz(file, members, compress, level, threads):
+    if _bytes_like(file):
+        if mmap_mode is not None:
+            raise ValueError("mmap_mode applies to files; these are bytes in memory")
+        return _load_buffer(file, allow_pickle, pickle_kwargs, max_header_size, threads, copy)
     if _is_path(file):
         path = _fspath(file)
         if not path.endswith(".npz"):

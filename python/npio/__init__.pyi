@@ -9,7 +9,7 @@ import numpy as np
 __version__: str
 THREADS_ENV: str
 
-_File = Union[str, bytes, os.PathLike[str], os.PathLike[bytes], IO[bytes]]
+_File = Union[str, bytes, bytearray, memoryview, os.PathLike[str], os.PathLike[bytes], IO[bytes]]
 _MmapMode = Optional[Literal["r", "r+", "c"]]
 _Member = Union[np.ndarray, bytes]
 
@@ -32,6 +32,7 @@ class NpzFile(Mapping[str, _Member]):
         max_header_size: int = ...,
         threads: Optional[int] = ...,
         pickle_kwargs: Optional[dict[str, Any]] = ...,
+        copy: bool = ...,
     ) -> None: ...
     def __getitem__(self, key: str) -> _Member: ...
     def __iter__(self) -> Iterator[str]: ...
@@ -54,13 +55,18 @@ def load(
     *,
     max_header_size: int = ...,
     threads: Optional[int] = ...,
+    copy: bool = ...,
 ) -> Any:
     """An ndarray (or memmap) for a .npy file, an NpzFile for an .npz file."""
 
 def loads(
-    data: Union[bytes, bytearray, memoryview], *, max_header_size: int = ..., threads: Optional[int] = ...
-) -> np.ndarray:
-    """The array in .npy bytes."""
+    data: Union[bytes, bytearray, memoryview, np.ndarray],
+    *,
+    max_header_size: int = ...,
+    threads: Optional[int] = ...,
+    copy: bool = ...,
+) -> Any:
+    """The array in .npy bytes (a view of them), or the NpzFile of .npz bytes."""
 
 def dumps(arr: Any) -> bytes:
     """The .npy bytes of arr, exactly what np.save writes."""

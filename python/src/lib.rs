@@ -25,6 +25,7 @@ fn _npio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_function(wrap_pyfunction!(npy::read_npy, m)?)?;
     m.add_function(wrap_pyfunction!(npy::parse_header, m)?)?;
+    m.add_function(wrap_pyfunction!(npy::view_info, m)?)?;
     m.add_function(wrap_pyfunction!(npy::save_npy, m)?)?;
     m.add_function(wrap_pyfunction!(npy::npy_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(npz::open_npz, m)?)?;

@@ -122,6 +122,30 @@ pub(crate) fn parse_header(prefix: &[u8], max_header_size: usize) -> PyResult<He
     ))
 }
 
+/// The layout of a view of a `.npy` image held by Python (bytes, bytearray, memoryview...):
+/// `(descr, shape, fortran_order, data_offset)`, from its first bytes `prefix` and its whole
+/// length `total_len`, checked as every read is (no objects, the header's claim against the
+/// length, nothing after the data).
+#[pyfunction]
+#[pyo3(signature = (prefix, total_len, max_header_size=10000))]
+pub(crate) fn view_info(
+    prefix: &[u8],
+    total_len: u64,
+    max_header_size: usize,
+) -> PyResult<HeaderTuple> {
+    let mut input = prefix;
+    let info = read_header(&mut input, &read_options(max_header_size)).or_py(None)?;
+    let header = &info.header;
+    header.dtype.check_no_object().or_py(None)?;
+    info.check_extent(total_len, false).or_py(None)?;
+    Ok((
+        header.dtype.descr_repr(),
+        header.shape.clone(),
+        header.fortran_order,
+        info.data_offset,
+    ))
+}
+
 /// The header for an array described by Python, checked against the array's memory.
 pub(crate) fn header_for(
     descr: &str,

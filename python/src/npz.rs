@@ -23,13 +23,46 @@ use crate::npy::{allocate, check_before_alloc, fill, header_for, read_options, H
 use crate::pool;
 use crate::source::Source;
 
-/// Archive bytes held in memory, shared (not copied) by the readers of several threads.
+/// Archive bytes held by Python: the `bytes` object itself, not a copy (copying a large
+/// archive cost more than reading its stored members: `tests/test_memory.py` measures the
+/// memory), shared by the readers of several threads.
 #[derive(Clone)]
-struct Shared(Arc<[u8]>);
+struct Shared(Arc<HeldBytes>);
+
+/// A `bytes` object and where its contents are.
+struct HeldBytes {
+    /// Keeps the object, so its contents, alive.
+    _owner: Py<PyBytes>,
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: the contents of a `bytes` object never change and never move while a reference to
+// the object is held (`_owner`), so reading them from any thread, without the GIL, is sound;
+// `Py` itself is Send and Sync (its reference is released under the GIL).
+#[allow(unsafe_code)]
+unsafe impl Send for HeldBytes {}
+// SAFETY: as for Send: shared references only read immutable bytes.
+#[allow(unsafe_code)]
+unsafe impl Sync for HeldBytes {}
+
+impl Shared {
+    fn new(bytes: &Bound<'_, PyBytes>) -> Shared {
+        let contents = bytes.as_bytes();
+        Shared(Arc::new(HeldBytes {
+            _owner: bytes.clone().unbind(),
+            ptr: contents.as_ptr(),
+            len: contents.len(),
+        }))
+    }
+}
 
 impl AsRef<[u8]> for Shared {
+    #[allow(unsafe_code)]
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        // SAFETY: `ptr` and `len` are the contents of the `bytes` object `_owner` keeps alive,
+        // which never change or move (see `HeldBytes`).
+        unsafe { std::slice::from_raw_parts(self.0.ptr, self.0.len) }
     }
 }
 
@@ -81,7 +114,7 @@ pub(crate) fn open_npz(
             (Npz::File(reader), Some(path))
         }
         Source::Bytes(bytes) => {
-            let shared = Shared(Arc::from(bytes.as_bytes()));
+            let shared = Shared::new(&bytes);
             let reader = options.npz_reader(Cursor::new(shared)).or_py(None)?;
             (Npz::Memory(reader), None)
         }
@@ -345,8 +378,9 @@ impl Archive {
     }
 
     /// For a stored (uncompressed) array member: `(descr, shape, fortran_order, offset)`,
-    /// where `offset` is the position of its data in the archive file, for a memory map;
-    /// `None` for compressed members, members that are not arrays and archives in memory.
+    /// where `offset` is the position of its data in the archive (file or bytes), for a memory
+    /// map or a view of the bytes; `None` for compressed members and members that are not
+    /// arrays.
     /// The member's bytes are checked against their CRC-32 first (as every read checks them),
     /// with the GIL released.
     fn map_info(&self, py: Python<'_>, key: &str) -> PyResult<Option<HeaderTuple>> {
@@ -355,29 +389,29 @@ impl Archive {
                 "{key} is not a file in the archive"
             )));
         };
-        let Npz::File(mut reader) = self.reader()? else {
-            return Ok(None);
-        };
-        let path = self.path.as_deref();
         if !stored.ends_with(".npy") {
             return Ok(None);
         }
-        let reader = &mut reader;
-        let info = py.detach(|| reader.member_info(&stored)).or_py(path)?;
-        let Some(offset) = info.array_data_offset() else {
-            return Ok(None);
-        };
-        let mut member = reader.member_reader(&stored).or_py(path)?;
-        check_before_alloc(&mut member, path, Some(&stored))?;
-        let header = member.header().clone();
-        drop(member);
-        py.detach(|| check_crc(reader, &stored)).or_py(path)?;
-        Ok(Some((
-            header.dtype.descr_repr(),
-            header.shape.clone(),
-            header.fortran_order,
-            offset,
-        )))
+        let path = self.path.as_deref();
+        with_reader!(self.reader()?, owned => {
+            let mut owned = owned;
+            let reader = &mut owned;
+            let info = py.detach(|| reader.member_info(&stored)).or_py(path)?;
+            let Some(offset) = info.array_data_offset() else {
+                return Ok(None);
+            };
+            let mut member = reader.member_reader(&stored).or_py(path)?;
+            check_before_alloc(&mut member, path, Some(&stored))?;
+            let header = member.header().clone();
+            drop(member);
+            py.detach(|| check_crc(reader, &stored)).or_py(path)?;
+            Ok(Some((
+                header.dtype.descr_repr(),
+                header.shape.clone(),
+                header.fortran_order,
+                offset,
+            )))
+        })
     }
 
     /// A new file descriptor of the archive file that was opened and checked (the caller
@@ -417,7 +451,7 @@ impl Archive {
 }
 
 /// Reads member `stored` through, so that the zip reader checks its CRC-32.
-fn check_crc(reader: &mut NpzReader<ArchiveFile>, stored: &str) -> npio::Result<()> {
+fn check_crc<R: Read + Seek>(reader: &mut NpzReader<R>, stored: &str) -> npio::Result<()> {
     let mut raw = reader.raw_reader(stored)?;
     let mut buf = vec![0u8; 1 << 20];
     while raw

@@ -51,7 +51,7 @@ def test_npio_save_bytes_equal_numpy_and_load_back(array, order):
     array = arrange(array, order)
     expected = numpy_bytes(array)
     assert npio.dumps(array) == expected
-    assert_same_array(npio.loads(expected), np.load(io.BytesIO(expected)))
+    assert_same_array(npio.loads(expected, copy=True), np.load(io.BytesIO(expected)))
 
 
 @settings(max_examples=100, deadline=None)

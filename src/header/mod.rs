@@ -189,6 +189,24 @@ impl HeaderInfo {
     /// assert!(matches!(err, npio::Error::TruncatedData { expected: 8, found: 7, .. }));
     /// ```
     pub fn check_len(&self, len: u64) -> Result<()> {
+        self.check_extent(len, true)
+    }
+
+    /// Checks that a source of `len` bytes (header included) holds exactly the data the
+    /// header claims: [`Error::TruncatedData`] when it is shorter, [`Error::TrailingData`]
+    /// when it is longer unless `allow_trailing` (as [`ReadOptions::allow_trailing_data`]).
+    /// For views of memory another runtime owns, before handing out a view of it. Arrays of
+    /// Python objects pass (their data is a pickle).
+    ///
+    /// ```
+    /// let mut bytes = npio::to_bytes(&ndarray::arr1(&[1u32, 2])).unwrap();
+    /// bytes.push(0);
+    /// let info = npio::npy::read_header(&mut &bytes[..], &Default::default()).unwrap();
+    /// let err = info.check_extent(bytes.len() as u64, false).unwrap_err();
+    /// assert!(matches!(err, npio::Error::TrailingData { offset: 136 }));
+    /// assert!(info.check_extent(bytes.len() as u64, true).is_ok());
+    /// ```
+    pub fn check_extent(&self, len: u64, allow_trailing: bool) -> Result<()> {
         if self.header.dtype.has_object() {
             return Ok(());
         }
@@ -199,6 +217,11 @@ impl HeaderInfo {
                 offset: self.data_offset,
                 expected,
                 found,
+            });
+        }
+        if found > expected && !allow_trailing {
+            return Err(Error::TrailingData {
+                offset: self.data_offset + expected,
             });
         }
         Ok(())

@@ -57,22 +57,10 @@ pub(crate) fn data_range(
     total: usize,
     allow_trailing: bool,
 ) -> Result<std::ops::Range<usize>> {
+    info.header.dtype.check_no_object()?;
+    info.check_extent(total as u64, allow_trailing)?;
     let start = info.data_offset as usize;
-    let len = info.header.data_len()?;
-    let available = total.saturating_sub(start);
-    if available < len {
-        return Err(Error::TruncatedData {
-            offset: info.data_offset,
-            expected: len as u64,
-            found: available as u64,
-        });
-    }
-    if available > len && !allow_trailing {
-        return Err(Error::TrailingData {
-            offset: (start + len) as u64,
-        });
-    }
-    Ok(start..start + len)
+    Ok(start..start + info.header.data_len()?)
 }
 
 fn cast_error<T: Element>(header: &Header, offset: u64, error: CastError) -> Error {
