@@ -8,6 +8,7 @@ use ndarray::{ArrayBase, Data, Dimension};
 use super::NpzWriter;
 use crate::codec::{Codec, Element};
 use crate::error::{Error, Result};
+use crate::npy::{WriteNpy, WriteOptions};
 
 /// Writes the bytes of one `.npz` member; see [`NpzWriter::start_member`].
 ///
@@ -160,5 +161,26 @@ impl<W: Write + Seek, T: Element> std::fmt::Debug for NpzArrayWriter<'_, W, T> {
             .field("row_shape", &self.row_shape)
             .field("remaining", &self.remaining)
             .finish_non_exhaustive()
+    }
+}
+
+/// Archive members with options.
+impl WriteOptions {
+    /// [`NpzWriter::add`] with these options (byte order, memory order, version) for this
+    /// member.
+    ///
+    /// ```
+    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    /// let big = npio::WriteOptions::new().endian(npio::dtype::Endian::Big);
+    /// big.add_to(&mut w, "a", &ndarray::arr1(&[1u32])).unwrap();
+    /// # w.finish().unwrap();
+    /// ```
+    pub fn add_to<W: Write + Seek, A: WriteNpy + ?Sized>(
+        &self,
+        npz: &mut NpzWriter<W>,
+        name: &str,
+        array: &A,
+    ) -> Result<()> {
+        npz.add_written(name, array, self)
     }
 }

@@ -339,7 +339,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 
     /// Adds an array written with `options`: [`WriteOptions::add_to`].
-    fn add_written<A: WriteNpy + ?Sized>(
+    pub(super) fn add_written<A: WriteNpy + ?Sized>(
         &mut self,
         name: &str,
         array: &A,
@@ -566,23 +566,23 @@ impl<W: Write + Seek> Drop for NpzWriter<W> {
     }
 }
 
-/// Archive members with options.
-impl WriteOptions {
-    /// [`NpzWriter::add`] with these options (byte order, memory order, version) for this
-    /// member.
+impl<W: Write + io::Seek> NpzWriter<W> {
+    /// Counts the archive's progress in `counter`: from now on, every byte of member data
+    /// (`.npy` header included) adds one once it is compressed, or written for stored
+    /// members. Deflated members compressed in parallel blocks count block by block, so a bar
+    /// driven by the counter follows the slow part of writing a compressed archive; the
+    /// total to expect is the sum of the members' `.npy` sizes. Read it from any thread.
     ///
     /// ```
-    /// let mut w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// let big = npio::WriteOptions::new().endian(npio::dtype::Endian::Big);
-    /// big.add_to(&mut w, "a", &ndarray::arr1(&[1u32])).unwrap();
-    /// # w.finish().unwrap();
+    /// use std::sync::{atomic::{AtomicU64, Ordering}, Arc};
+    /// let done = Arc::new(AtomicU64::new(0));
+    /// let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// w.set_progress(done.clone());
+    /// w.add("a", &ndarray::Array1::<f64>::zeros(1000)).unwrap();
+    /// w.finish().unwrap();
+    /// assert_eq!(done.load(Ordering::Relaxed), 128 + 8000);
     /// ```
-    pub fn add_to<W: Write + Seek, A: WriteNpy + ?Sized>(
-        &self,
-        npz: &mut NpzWriter<W>,
-        name: &str,
-        array: &A,
-    ) -> Result<()> {
-        npz.add_written(name, array, self)
+    pub fn set_progress(&mut self, counter: Arc<std::sync::atomic::AtomicU64>) {
+        self.progress = Progress::new(counter);
     }
 }
