@@ -19,6 +19,7 @@
 //! | Inspect a header, read rows, verify, transcode | [`NpyReader`] ([`NpyReader::open`], [`NpyReader::new`], [`NpyReader::stream`], `read_rows`, `row_chunks`, `verify`, `transcode`) |
 //! | Write rows whose count is known only at the end, append rows | [`NpyRowWriter`], [`append_npy`] |
 //! | Read an `.npz` archive | [`NpzReader`] (`npz.read::<A>(name)`, `read_all`) |
+//! | Read or write in object storage (`s3://`, `gs://`, `az://`, `https://`) | `remote::Remote` (feature `remote`: `open_npz(url)`, `read_npy(url)`, `write_npy(url, &a)`, `create(url)`) |
 //! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `start_rows`) |
 //! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`view_npy`], [`view_npy_mut`] |
 //! | Describe or build element types | [`DType`] (and [`dtype`]), [`Element`] for the Rust types |
@@ -56,6 +57,7 @@
 //! | `mmap` | yes | [`NpyMap`], [`NpyMapMut`] (and [`NpzMap`] with `npz`) | memmap2 |
 //! | `parallel` | yes | large reads, block deflate and [`NpzReader::read_all`] run on rayon, inside the caller's pool when there is one | rayon |
 //! | `derive` | yes | `#[derive(npio::Record)]`: Rust structs as NumPy records (see [`record`]) | npio-derive (syn, quote) |
+//! | `remote` | no | `remote`: `.npy`/`.npz` in S3, GCS, Azure and over HTTP by range requests (implies `npz`) | object_store, tokio, futures, url, bytes |
 //!
 //! With `default-features = false` the `.npy` core needs only ndarray, nom, byteorder, half,
 //! num-complex, bytemuck and thiserror, and everything runs on the caller's thread. With
@@ -87,6 +89,8 @@ pub mod npy;
 pub mod npz;
 mod par;
 pub mod record;
+#[cfg(feature = "remote")]
+pub mod remote;
 
 /// NumPy's `datetime64` and `timedelta64` as Rust element types, their unit in the type.
 ///

@@ -23,8 +23,8 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import stat
-import zipfile
 from collections.abc import Mapping
 
 import numpy as np
@@ -157,6 +157,14 @@ def _is_path(file):
     return isinstance(file, (str, bytes, os.PathLike))
 
 
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+def _is_url(file):
+    """Whether ``file`` is a URL (``scheme://...``) rather than a path."""
+    return isinstance(file, str) and _URL_SCHEME.match(file) is not None
+
+
 def _fspath(file):
     path = os.fspath(file)
     return os.fsdecode(path) if isinstance(path, bytes) else path
@@ -176,14 +184,19 @@ def load(
     max_header_size=_MAX_HEADER_SIZE,
     threads=None,
     copy=False,
+    storage_options=None,
 ):
     """Load an array from a ``.npy`` file, or a lazy mapping of arrays from an ``.npz`` file.
 
     Same arguments and results as ``numpy.load``:
 
     * ``file``: a path (``str``, ``os.PathLike``), a binary file object (``open(...)``,
-      ``io.BytesIO``), read from its current position, or the file's bytes in memory
-      (``bytes``, ``bytearray``, ``memoryview``, a ``uint8`` array: see :func:`loads`).
+      ``io.BytesIO``), read from its current position, the file's bytes in memory
+      (``bytes``, ``bytearray``, ``memoryview``, a ``uint8`` array: see :func:`loads`), or the
+      URL of an object in object storage (``s3://``, ``gs://``, ``az://``, ``http(s)://``):
+      an archive's directory and member headers are fetched when it is opened, each member's
+      bytes when it is read (by range requests, several at once for large members), a
+      ``.npy`` file's header then its data.
     * ``mmap_mode``: ``None``, ``'r'``, ``'r+'`` or ``'c'``: a ``.npy`` file is memory-mapped
       as NumPy maps it (``numpy.memmap``). For an ``.npz`` path, stored (uncompressed) array
       members are mapped read-only (``'r'``) or copy-on-write (``'c'``) without a copy;
@@ -201,10 +214,17 @@ def load(
       ignored with ``allow_pickle=True``, as in NumPy (the file is trusted).
     * ``threads``: bound on the threads used (default: ``NPIO_NUM_THREADS``, else one per core).
     * ``copy``: for data in memory, copy arrays instead of returning views of the buffer.
+    * ``storage_options``: for URLs, a mapping of object_store's configuration keys
+      (``aws_endpoint``, ``aws_region``, ``aws_access_key_id``, ``aws_allow_http``,
+      ``google_service_account``, ``azure_storage_account_name``, ...), over the standard
+      environment variables (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ...), as pandas and
+      Polars take them; an unknown key raises ``ValueError``.
 
     Returns an ``ndarray`` (or ``numpy.memmap``) for a ``.npy`` file, an :class:`NpzFile`
-    for an ``.npz`` file. Raises ``FileNotFoundError`` for a missing file, and ``ValueError``
-    naming the file, member and problem for malformed data.
+    for an ``.npz`` file. Raises ``FileNotFoundError`` for a missing file or object,
+    ``PermissionError`` for refused credentials, ``OSError`` for network failures (each naming
+    the file or URL), and ``ValueError`` naming the file, member and problem for malformed
+    data.
 
     >>> import io, numpy as np, npio
     >>> buf = io.BytesIO(); npio.save(buf, np.arange(3)); _ = buf.seek(0)
@@ -229,6 +249,13 @@ def load(
             pickle_kwargs=pickle_kwargs,
         )
 
+    if _is_url(file):
+        if mmap_mode is not None:
+            raise ValueError(f"{file}: mmap_mode applies to local files, not to URLs")
+        return _load_url(file, storage_options, allow_pickle, pickle_kwargs, max_header_size,
+                         threads)
+    if storage_options is not None:
+        raise ValueError("storage_options applies to URLs (s3://, gs://, az://, https://)")
     if _bytes_like(file):
         if mmap_mode is not None:
             raise ValueError("mmap_mode applies to files; these are bytes in memory")
@@ -280,6 +307,30 @@ def load(
     return _format.read_array(
         file, allow_pickle=True, pickle_kwargs=pickle_kwargs, max_header_size=max_header_size
     )
+
+
+def _load_url(url, storage_options, allow_pickle, pickle_kwargs, max_header_size, threads):
+    """:func:`load` of an object in object storage, read by range requests."""
+    try:
+        kind, value = _npio.load_url(url, storage_options, _alloc, max_header_size, threads)
+    except PickleRequired:
+        if not allow_pickle:
+            raise
+        kind, value = "other", None
+    if kind == "npz":
+        return NpzFile(
+            value, allow_pickle=allow_pickle, max_header_size=max_header_size,
+            threads=threads, pickle_kwargs=pickle_kwargs,
+        )
+    if kind == "npy":
+        return value
+    if not allow_pickle:
+        raise ValueError(
+            f"{url}: not a .npy or .npz file (it starts with {value!r}); if it holds "
+            "pickled data you trust, load it with allow_pickle=True"
+        )
+    data = _npio.fetch_url(url, storage_options)
+    return np.load(io.BytesIO(data), None, True, max_header_size=max_header_size, **pickle_kwargs)
 
 
 def _load_buffer(data, allow_pickle, pickle_kwargs, max_header_size, threads, copy):
@@ -423,16 +474,17 @@ class NpzFile(Mapping):
                 f"mmap_mode={mmap_mode!r}: archive members can only be mapped read-only "
                 "('r') or copy-on-write ('c')"
             )
+        remote = isinstance(source, _npio.Archive)  # opened from a URL by load()
         self._source = source
         self._path = source if isinstance(source, str) else None
         self._mmap_mode = mmap_mode if self._path is not None else None
         # Stored members of an archive in memory come back as views of its bytes.
-        self._views = self._path is None and not copy
+        self._views = self._path is None and not copy and not remote
         self._threads = _threads(threads)
         self._max_header_size = max_header_size
         self.allow_pickle = allow_pickle
         self.pickle_kwargs = pickle_kwargs or {}
-        self._archive = _npio.open_npz(source, max_header_size)
+        self._archive = source if remote else _npio.open_npz(source, max_header_size)
         self.files = self._archive.names()
         self._files = self._archive.stored_names()
         self.f = _Attributes(self)
@@ -507,7 +559,7 @@ class NpzFile(Mapping):
         self.close()
 
     def __repr__(self):
-        where = self._path if self._path is not None else "bytes"
+        where = self._path if self._path is not None else self._archive.location() or "bytes"
         names = ", ".join(self.files[:5]) + (", ..." if len(self.files) > 5 else "")
         return f"NpzFile {where!r} with keys: {names}"
 
@@ -557,8 +609,8 @@ class NpzFile(Mapping):
         )
 
     def _pickled(self, stored):
-        source = self._source if self._path is not None else io.BytesIO(self._source)
-        with zipfile.ZipFile(source) as archive, archive.open(stored) as member:
+        # The member's bytes from the archive that was opened and checked (CRC included).
+        with io.BytesIO(self._archive.raw(stored)) as member:
             return _format.read_array(
                 member,
                 allow_pickle=True,
@@ -629,12 +681,14 @@ def dumps(arr):
     return _npio.npy_bytes(_descr(array.dtype), array.shape, fortran, array)
 
 
-def save(file, arr, allow_pickle=True, fix_imports=True):
+def save(file, arr, allow_pickle=True, fix_imports=True, *, storage_options=None):
     """Save an array to a ``.npy`` file, byte for byte what ``np.save`` writes.
 
-    ``file`` is a path (``.npy`` is appended when missing, as NumPy does) or a binary file
-    object. Object arrays are pickled by NumPy when ``allow_pickle`` is true (NumPy's default)
-    and refused otherwise.
+    ``file`` is a path (``.npy`` is appended when missing, as NumPy does), a binary file
+    object, or a URL (``s3://``, ``gs://``, ``az://``, ``http(s)://``; ``.npy`` appended
+    alike): the object appears whole once uploaded, or not at all. ``storage_options`` as for
+    :func:`load`. Object arrays are pickled by NumPy when ``allow_pickle`` is true (NumPy's
+    default) and refused otherwise.
 
     >>> import io, numpy as np, npio
     >>> a, b = io.BytesIO(), io.BytesIO()
@@ -643,6 +697,16 @@ def save(file, arr, allow_pickle=True, fix_imports=True):
     True
     """
     array = np.asanyarray(arr)
+    _check_storage_options(file, storage_options)
+    if _is_url(file):
+        url = file if file.endswith(".npy") else file + ".npy"
+        if array.dtype.hasobject:
+            _npio.put_url(url, _object_npy(array, allow_pickle, url), storage_options)
+            return
+        array, fortran = _contiguous(array)
+        _npio.save_npy_url(url, _descr(array.dtype), array.shape, fortran, array,
+                           storage_options)
+        return
     if not _is_path(file):
         if array.dtype.hasobject:
             file.write(_object_npy(array, allow_pickle, "save"))
@@ -679,12 +743,17 @@ def _members(args, kwds, allow_pickle):
     return members
 
 
-def _write_npz(file, members, compress, level, threads):
-    if _bytes_like(file):
-        if mmap_mode is not None:
-            raise ValueError("mmap_mode applies to files; these are bytes in memory")
-        return _load_buffer(file, allow_pickle, pickle_kwargs, max_header_size, threads, copy)
-    if _is_path(file):
+def _check_storage_options(file, storage_options):
+    if storage_options is not None and not _is_url(file):
+        raise ValueError("storage_options applies to URLs (s3://, gs://, az://, https://)")
+
+
+def _write_npz(file, members, compress, level, threads, storage_options):
+    _check_storage_options(file, storage_options)
+    if _is_url(file):
+        url = file if file.endswith(".npz") else file + ".npz"
+        _npio.write_npz_url(url, members, compress, level, threads, storage_options)
+    elif _is_path(file):
         path = _fspath(file)
         if not path.endswith(".npz"):
             path += ".npz"
@@ -693,33 +762,40 @@ def _write_npz(file, members, compress, level, threads):
         file.write(_npio.write_npz(None, members, compress, level, threads))
 
 
-def savez(file, *args, allow_pickle=True, **kwds):
+def savez(file, *args, allow_pickle=True, storage_options=None, **kwds):
     """Save several arrays into an uncompressed ``.npz`` archive, as ``np.savez`` does.
 
     Positional arrays are named ``arr_0``, ``arr_1``, ...; keyword arrays by their keyword.
-    ``file`` is a path (``.npz`` is appended when missing) or a binary file object. Members are
+    ``file`` is a path (``.npz`` is appended when missing), a binary file object, or a URL
+    (uploaded whole once complete; ``storage_options`` as for :func:`load`). Members are
     stored 64-byte aligned, so ``npio.load(path, mmap_mode='r')`` maps them without a copy.
+    ``file``, ``allow_pickle`` and ``storage_options`` cannot be used as array names.
 
     >>> import io, numpy as np, npio
     >>> buf = io.BytesIO(); npio.savez(buf, np.arange(3), y=np.ones(2)); _ = buf.seek(0)
     >>> sorted(np.load(buf).files)
     ['arr_0', 'y']
     """
-    _write_npz(file, _members(args, kwds, allow_pickle), False, None, _threads(None))
+    _write_npz(file, _members(args, kwds, allow_pickle), False, None, _threads(None),
+               storage_options)
 
 
-def savez_compressed(file, *args, allow_pickle=True, level=None, threads=None, **kwds):
+def savez_compressed(
+    file, *args, allow_pickle=True, level=None, threads=None, storage_options=None, **kwds
+):
     """Save several arrays into a deflated ``.npz`` archive, as ``np.savez_compressed`` does,
     compressing each member on all cores.
 
     ``level``: ``None`` lets npio choose per member the fastest encoder whose output is the
     size of zlib's level 6 (NumPy's) within half a percent; an int from 0 to 9 uses zlib at that level. ``threads`` bounds the threads (default:
-    ``NPIO_NUM_THREADS``, else one per core). ``file``, ``allow_pickle``, ``level`` and
-    ``threads`` cannot be used as array names.
+    ``NPIO_NUM_THREADS``, else one per core). ``file`` as for :func:`savez`. ``file``,
+    ``allow_pickle``, ``level``, ``threads`` and ``storage_options`` cannot be used as array
+    names.
 
     >>> import io, numpy as np, npio
     >>> buf = io.BytesIO(); npio.savez_compressed(buf, x=np.zeros(1000)); _ = buf.seek(0)
     >>> np.load(buf)["x"].sum()
     np.float64(0.0)
     """
-    _write_npz(file, _members(args, kwds, allow_pickle), True, level, _threads(threads))
+    _write_npz(file, _members(args, kwds, allow_pickle), True, level, _threads(threads),
+               storage_options)

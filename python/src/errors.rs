@@ -35,7 +35,10 @@ pub(crate) fn to_py(err: npio::Error, path: Option<&Path>) -> PyErr {
             ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
             ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
             ErrorKind::IsADirectory => PyIsADirectoryError::new_err(message),
-            ErrorKind::UnexpectedEof | ErrorKind::InvalidData => PyValueError::new_err(message),
+            ErrorKind::UnexpectedEof
+            | ErrorKind::InvalidData
+            | ErrorKind::InvalidInput
+            | ErrorKind::Unsupported => PyValueError::new_err(message),
             _ => PyOSError::new_err(message),
         },
         npio::Error::NoSuchMember { .. } => PyKeyError::new_err(message),

@@ -9,7 +9,9 @@ mod buffer;
 mod errors;
 mod npy;
 mod npz;
+mod npz_write;
 mod pool;
+mod remote;
 mod source;
 
 use pyo3::prelude::*;
@@ -29,7 +31,12 @@ fn _npio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(npy::save_npy, m)?)?;
     m.add_function(wrap_pyfunction!(npy::npy_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(npz::open_npz, m)?)?;
-    m.add_function(wrap_pyfunction!(npz::write_npz, m)?)?;
+    m.add_function(wrap_pyfunction!(npz_write::write_npz, m)?)?;
+    m.add_function(wrap_pyfunction!(remote::load_url, m)?)?;
+    m.add_function(wrap_pyfunction!(remote::fetch_url, m)?)?;
+    m.add_function(wrap_pyfunction!(remote::put_url, m)?)?;
+    m.add_function(wrap_pyfunction!(remote::save_npy_url, m)?)?;
+    m.add_function(wrap_pyfunction!(remote::write_npz_url, m)?)?;
     m.add_class::<npz::Archive>()?;
     Ok(())
 }

@@ -1,25 +1,25 @@
-//! `.npz` archives: a lazy reader (`Archive`, behind Python's `NpzFile`) whose `read_all`
-//! reads every member on all cores, and `write_npz` behind `savez` and `savez_compressed`.
+//! Reading `.npz` archives: a lazy reader (`Archive`, behind Python's `NpzFile`) of a file,
+//! bytes or a URL, whose `read_all` reads every member on all cores.
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufWriter, Cursor, Read, Seek, Write};
+use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use npio::npy::HeaderInfo;
 use npio::npz::ArchiveFile;
 use npio::npz::MemberInfo;
-use npio::{npz::Compression, NpzReader, NpzWriter};
+use npio::remote::RemoteFile;
+use npio::NpzReader;
 use numpy::PyUntypedArray;
-use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use rayon::prelude::*;
 
 use crate::buffer::ArrayMemory;
 use crate::errors::{in_member, OrPy};
-use crate::npy::{allocate, check_before_alloc, fill, header_for, read_options, HeaderTuple};
+use crate::npy::{allocate, check_before_alloc, fill, read_options, HeaderTuple};
 use crate::pool;
 use crate::source::Source;
 
@@ -27,7 +27,7 @@ use crate::source::Source;
 /// archive cost more than reading its stored members: `tests/test_memory.py` measures the
 /// memory), shared by the readers of several threads.
 #[derive(Clone)]
-struct Shared(Arc<HeldBytes>);
+pub(crate) struct Shared(Arc<HeldBytes>);
 
 /// A `bytes` object and where its contents are.
 struct HeldBytes {
@@ -66,12 +66,14 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
-/// An archive read from a file or from memory. Cloning is cheap (the open file, the bytes and
-/// the name index are shared), and each clone reads on its own.
+/// An archive read from a file, from memory or from object storage. Cloning is cheap (the open
+/// file, the bytes or the object's fetched headers, and the name index are shared), and each
+/// clone reads on its own.
 #[derive(Clone)]
-enum Npz {
+pub(crate) enum Npz {
     File(NpzReader<ArchiveFile>),
     Memory(NpzReader<Cursor<Shared>>),
+    Remote(NpzReader<RemoteFile>),
 }
 
 /// Runs `$body` with `$reader` bound to the archive's reader, whatever its source.
@@ -80,6 +82,7 @@ macro_rules! with_reader {
         match $npz {
             Npz::File($reader) => $body,
             Npz::Memory($reader) => $body,
+            Npz::Remote($reader) => $body,
         }
     };
 }
@@ -119,14 +122,7 @@ pub(crate) fn open_npz(
             (Npz::Memory(reader), None)
         }
     };
-    let (stored, names) = with_reader!(&npz, r => (r.stored_names(), r.names()));
-    Ok(Archive {
-        stored_set: stored.iter().cloned().collect(),
-        npz: Mutex::new(Some(npz)),
-        path,
-        stored,
-        names,
-    })
+    Ok(Archive::new(npz, path))
 }
 
 /// Reads one member: an array for `*.npy` members, the bytes of any other member.
@@ -244,15 +240,16 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
     let mut values = Vec::with_capacity(stored.len());
     let mut views = Vec::new();
     let mut jobs = Vec::new();
-    for name in stored {
+    // Every header (members() inflates only their bytes, checks that each member can hold
+    // the data it claims, and fetches a remote archive's headers at once); the data is read
+    // on the pool below.
+    let infos = py.detach(|| first.members()).or_py(path)?;
+    for (name, info) in stored.iter().zip(infos) {
         if !name.ends_with(".npy") {
             let bytes = py.detach(|| first.read_raw(name)).or_py(path)?;
             values.push(PyBytes::new(py, &bytes).into_any());
             continue;
         }
-        // The header alone (member_info inflates only its bytes, and checks that the member
-        // can hold the data it claims); the data is read on the pool below.
-        let info = py.detach(|| first.member_info(name)).or_py(path)?;
         let whole = whole_member(&info, name, path)?;
         let array = match (&whole, &info.npy) {
             (Some(_), _) => numpy.bytes(info.size)?,
@@ -306,6 +303,18 @@ fn read_all_from<'py, R: Read + Seek + Clone + Send + Sync>(
 }
 
 impl Archive {
+    /// The archive `npz` opened, named `path` (a file's path or an object's URL) in errors.
+    pub(crate) fn new(npz: Npz, path: Option<PathBuf>) -> Archive {
+        let (stored, names) = with_reader!(&npz, r => (r.stored_names(), r.names()));
+        Archive {
+            stored_set: stored.iter().cloned().collect(),
+            npz: Mutex::new(Some(npz)),
+            path,
+            stored,
+            names,
+        }
+    }
+
     /// A reader of its own for one call: a clone taken under the lock, which is released
     /// before anything is read (and before the GIL is released).
     fn reader(&self) -> PyResult<Npz> {
@@ -322,6 +331,11 @@ impl Archive {
     /// Member names as NumPy lists them (`.npy` stripped), in archive order.
     fn names(&self) -> Vec<String> {
         self.names.clone()
+    }
+
+    /// The path or URL the archive was opened from; `None` for bytes.
+    fn location(&self) -> Option<String> {
+        self.path.as_ref().map(|p| p.display().to_string())
     }
 
     /// Member names as stored in the archive.
@@ -358,6 +372,20 @@ impl Archive {
         let mut npz = self.reader()?;
         let path = self.path.as_deref();
         with_reader!(&mut npz, r => read_member(py, r, &stored, &numpy, threads, path))
+    }
+
+    /// The bytes of member `key` as stored (inflated, CRC-checked): an object array's pickle,
+    /// which the Python layer hands to NumPy when pickles are allowed.
+    fn raw<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let stored = self
+            .resolve(key)
+            .ok_or_else(|| PyKeyError::new_err(format!("{key} is not a file in the archive")))?;
+        let mut npz = self.reader()?;
+        let path = self.path.as_deref();
+        let bytes = py
+            .detach(|| with_reader!(&mut npz, r => r.read_raw(&stored)))
+            .or_py(path)?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// Every member, `(name, value)` in archive order; arrays are read in parallel.
@@ -465,150 +493,4 @@ fn check_crc<R: Read + Seek>(reader: &mut NpzReader<R>, stored: &str) -> npio::R
 /// The error for reads after `close()`.
 fn closed() -> PyErr {
     PyValueError::new_err("the archive is closed")
-}
-
-/// A member to write: an array's header and memory, or ready bytes.
-enum Member<'py> {
-    Array {
-        stored: String,
-        head: Vec<u8>,
-        memory: ArrayMemory,
-        _array: Bound<'py, PyUntypedArray>,
-    },
-    Bytes {
-        stored: String,
-        bytes: Bound<'py, PyBytes>,
-    },
-}
-
-/// A member from Python: `(stored_name, descr, shape, fortran_order, array)` or
-/// `(stored_name, bytes)`.
-fn member_from_py<'py>(item: &Bound<'py, PyTuple>) -> PyResult<Member<'py>> {
-    let stored: String = item.get_item(0)?.extract()?;
-    match item.len() {
-        2 => Ok(Member::Bytes {
-            stored,
-            bytes: item.get_item(1)?.cast_into::<PyBytes>()?,
-        }),
-        5 => {
-            let descr: String = item.get_item(1)?.extract()?;
-            let shape: Vec<usize> = item.get_item(2)?.extract()?;
-            let fortran: bool = item.get_item(3)?.extract()?;
-            let array = item.get_item(4)?.cast_into::<PyUntypedArray>()?;
-            let memory = ArrayMemory::of(&array, false)?;
-            let head = header_for(&descr, shape, fortran, &memory)?
-                .to_bytes()
-                .or_py(None)?;
-            Ok(Member::Array {
-                stored,
-                head,
-                memory,
-                _array: array,
-            })
-        }
-        _ => Err(PyTypeError::new_err(
-            "a member is (name, descr, shape, fortran_order, array) or (name, bytes)",
-        )),
-    }
-}
-
-/// Adds one member: stored members stream from the array's memory; deflated ones are
-/// compressed in parallel blocks from one buffer.
-fn add_member<W: Write + Seek>(
-    npz: &mut NpzWriter<W>,
-    stored: &str,
-    head: &[u8],
-    data: &[u8],
-) -> npio::Result<()> {
-    let len = (head.len() + data.len()) as u64;
-    if npz.compression() == Compression::Stored {
-        let mut member = npz.start_member(stored, len)?;
-        member.write_all(head)?;
-        member.write_all(data)?;
-        return member.finish();
-    }
-    let mut bytes = Vec::with_capacity(head.len() + data.len());
-    bytes.extend_from_slice(head);
-    bytes.extend_from_slice(data);
-    npz.add_raw(stored, bytes)
-}
-
-/// Writes every member, then finishes the archive.
-fn write_all<W: Write + Seek>(
-    mut npz: NpzWriter<W>,
-    members: &[(String, &[u8], &[u8])],
-) -> npio::Result<W> {
-    for (stored, head, data) in members {
-        add_member(&mut npz, stored, head, data)?;
-    }
-    npz.finish()
-}
-
-/// Writes an archive to `target` (a path), or returns its bytes when `target` is `None`.
-/// `compress`: deflate (npio's per-member encoder choice, or zlib at `level`).
-#[pyfunction]
-#[pyo3(signature = (target, members, compress, level=None, threads=None))]
-pub(crate) fn write_npz<'py>(
-    py: Python<'py>,
-    target: Option<PathBuf>,
-    members: Vec<Bound<'py, PyTuple>>,
-    compress: bool,
-    level: Option<u32>,
-    threads: Option<usize>,
-) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let compression = match (compress, level) {
-        (false, _) => Compression::Stored,
-        (true, None) => Compression::Auto,
-        (true, Some(level)) if level <= 9 => Compression::Deflated { level },
-        (true, Some(level)) => {
-            return Err(PyValueError::new_err(format!(
-                "compression level {level} is out of range 0..=9"
-            )))
-        }
-    };
-    let members: Vec<Member<'py>> = members
-        .iter()
-        .map(member_from_py)
-        .collect::<PyResult<_>>()?;
-    // SAFETY: every array is kept alive by `members` until the end of this function and only
-    // read; bytes objects are immutable.
-    let parts: Vec<(String, &[u8], &[u8])> = members
-        .iter()
-        .map(|m| match m {
-            Member::Array {
-                stored,
-                head,
-                memory,
-                ..
-            } => (stored.clone(), head.as_slice(), unsafe {
-                memory.as_slice()
-            }),
-            Member::Bytes { stored, bytes } => (stored.clone(), &[][..], bytes.as_bytes()),
-        })
-        .collect();
-    match target {
-        Some(path) => {
-            py.detach(|| {
-                pool::run(threads, || -> npio::Result<()> {
-                    let file = BufWriter::new(File::create(&path)?);
-                    let mut npz = NpzWriter::new(file);
-                    npz.set_compression(compression);
-                    write_all(npz, &parts)?.flush()?;
-                    Ok(())
-                })
-            })?
-            .or_py(Some(&path))?;
-            Ok(None)
-        }
-        None => {
-            let bytes = py.detach(|| {
-                pool::run(threads, || -> npio::Result<Vec<u8>> {
-                    let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
-                    npz.set_compression(compression);
-                    Ok(write_all(npz, &parts)?.into_inner())
-                })
-            })?;
-            Ok(Some(PyBytes::new(py, &bytes.or_py(None)?)))
-        }
-    }
 }

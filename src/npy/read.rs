@@ -322,6 +322,14 @@ impl<R: Read> NpyReader<R> {
 }
 
 impl<R: Read> NpyReader<R> {
+    /// Fills whole-array reads with `fill` (a source with a faster way than piece by piece:
+    /// positional reads of a file, parallel ranges of a remote object).
+    #[cfg(feature = "remote")]
+    pub(crate) fn with_bulk_fill(mut self, fill: BulkFill<R>) -> Self {
+        self.bulk_fill = Some(fill);
+        self
+    }
+
     /// Tells the reader its source's total length in bytes (header included), for sources
     /// that cannot say it themselves: the header's claim is then checked against it.
     pub(crate) fn with_len(mut self, total_len: u64) -> Self {

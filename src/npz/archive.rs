@@ -4,9 +4,11 @@
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
+use std::sync::Arc;
 
 use zip::ZipArchive;
 
+use super::deferred::{Deferred, Prefetch};
 use super::names::NameIndex;
 use crate::error::{Error, Result};
 
@@ -21,7 +23,12 @@ use crate::error::{Error, Result};
 /// - member names are distinct after decoding and decode at all.
 ///
 /// One pass over the local headers, in archive order: linear in the number of members.
-pub(crate) fn open_archive<R: Read + Seek>(mut reader: R) -> Result<(ZipArchive<R>, NameIndex)> {
+/// With `deferred` (a remote source's prefetch hook), the local headers are checked when each
+/// member is first read instead (see [`Deferred`]), and opening reads the directory alone.
+pub(crate) fn open_archive<R: Read + Seek>(
+    mut reader: R,
+    deferred: Option<Prefetch>,
+) -> Result<(ZipArchive<R>, NameIndex, Option<Arc<Deferred>>)> {
     // np.load decides by the first bytes too: a zip must start with a local header (or, when
     // empty, with its end record).
     let mut start = [0u8; 4];
@@ -58,12 +65,16 @@ pub(crate) fn open_archive<R: Read + Seek>(mut reader: R) -> Result<(ZipArchive<
             .file_names()
             .map(|n| n.map(|n| n.into_owned()).map_err(Error::from)),
     )?;
+    if let Some(prefetch) = deferred {
+        let deferred = Deferred::new(&archive, prefetch)?;
+        return Ok((archive, names, Some(Arc::new(deferred))));
+    }
     archive
         .validate_header_consistency()
         .map_err(|e| Error::Archive {
             reason: format!("inconsistent zip structure, refused before reading any member: {e}"),
         })?;
-    Ok((archive, names))
+    Ok((archive, names, None))
 }
 /// An archive file read with positional reads through a small buffer of its own: clones
 /// share the open file but not the position, so several threads can read members at once

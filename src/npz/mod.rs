@@ -22,6 +22,7 @@
 
 mod archive;
 mod background;
+mod deferred;
 mod deflate;
 #[cfg(feature = "mmap")]
 #[allow(unsafe_code)] // memory maps: see the module documentation of `npio::npy`

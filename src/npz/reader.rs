@@ -7,6 +7,7 @@ use zip::read::ZipFile;
 use zip::{CompressionMethod, ZipArchive};
 
 use super::archive::{open_archive, ArchiveFile};
+use super::deferred::{Deferred, Prefetch};
 use super::names::NameIndex;
 use super::whole::{inflate_member, length_bound, read_member_into, WHOLE_INFLATE_MAX};
 use super::{listed_name, MemberInfo};
@@ -43,6 +44,8 @@ pub struct NpzReader<R> {
     /// Shared by clones: cloning a reader costs no copy of the names.
     names: std::sync::Arc<NameIndex>,
     options: ReadOptions,
+    /// Local headers left to check on first read (remote sources); `None`: all checked.
+    deferred: Option<std::sync::Arc<Deferred>>,
 }
 impl<R> std::fmt::Debug for NpzReader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,6 +65,14 @@ impl NpzReader<ArchiveFile> {
     /// ```
     pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
         ReadOptions::new().open_npz(path)
+    }
+}
+
+impl<R> NpzReader<R> {
+    /// Names `path` (a file's path, an object's URL) in this reader's errors.
+    #[cfg(feature = "remote")]
+    pub(crate) fn named(&mut self, path: &Path) {
+        self.path = Some(std::sync::Arc::from(path));
     }
 }
 
@@ -130,12 +141,25 @@ impl<R: Read + Seek> NpzReader<R> {
         self.archive.is_empty()
     }
 
-    /// The archive index and stored name of a member (see [`NameIndex::find`]).
-    fn index_of(&self, name: &str) -> Result<(usize, String)> {
-        self.names
+    /// The archive index and stored name of a member (see [`NameIndex::find`]), its local
+    /// header checked if that was deferred.
+    fn index_of(&mut self, name: &str) -> Result<(usize, String)> {
+        let (index, stored) = self
+            .names
             .find(name)
             .map(|(index, stored)| (index, stored.to_string()))
-            .map_err(|e| self.located(e))
+            .map_err(|e| self.located(e))?;
+        self.checked(index)
+            .map_err(|e| self.located(e.in_member(&stored)))?;
+        Ok((index, stored))
+    }
+
+    /// Checks member `index`'s local header if that was deferred (see [`Deferred`]).
+    fn checked(&mut self, index: usize) -> Result<()> {
+        match &self.deferred {
+            Some(deferred) => deferred.check(&mut self.archive, index),
+            None => Ok(()),
+        }
     }
 
     /// `e`, naming the archive's file when it was opened by path.
@@ -154,6 +178,7 @@ impl<R: Read + Seek> NpzReader<R> {
     ) -> Result<T> {
         let options = self.options;
         let result = (|| {
+            self.checked(index)?;
             let mut file = self.archive.by_index(index)?;
             f(&mut file, &options)
         })();
@@ -239,7 +264,14 @@ impl<R: Read + Seek> NpzReader<R> {
     /// assert_eq!(names, ["a", "b"]);
     /// ```
     pub fn each_member(&mut self) -> impl Iterator<Item = Result<MemberInfo>> + '_ {
-        (0..self.names.stored().len()).map(move |i| self.info_at(i))
+        // A remote source fetches every header at once rather than one request per member.
+        let ahead = match &self.deferred {
+            Some(deferred) => deferred.prefetch_headers(&self.archive),
+            None => Ok(()),
+        };
+        let first = ahead.err().map(|e| Err(self.located(e)));
+        let rest = (0..self.names.stored().len()).map(move |i| self.info_at(i));
+        first.into_iter().chain(rest)
     }
 
     /// Reads a member as `A`: a typed array or a [`DynArray`] (see [`NpyReader::read`]).
@@ -392,8 +424,11 @@ impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
             )
         });
         let options = &self.options;
+        let deferred = self.deferred.as_deref();
         let read_one = |archive: &mut ZipArchive<R>, index: usize| -> (usize, Result<DynArray>) {
-            let result = open_member(archive, index, options, WHOLE_INFLATE_MAX)
+            let result = deferred
+                .map_or(Ok(()), |d| d.check(archive, index))
+                .and_then(|()| open_member(archive, index, options, WHOLE_INFLATE_MAX))
                 .and_then(|npy| npy.read())
                 .map_err(|e| e.in_member(&stored[index]));
             (index, result)
@@ -426,7 +461,8 @@ impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
         let mut out = Vec::with_capacity(order.len());
         for (index, slot) in slots.into_iter().enumerate() {
             if let Some(result) = slot {
-                out.push((listed_name(&stored[index]).to_string(), result?));
+                let array = result.map_err(|e| self.located(e))?;
+                out.push((listed_name(&stored[index]).to_string(), array));
             }
         }
         Ok(out)
@@ -507,12 +543,24 @@ impl ReadOptions {
     /// assert!(err.to_string().contains("header"), "{err}");
     /// ```
     pub fn npz_reader<R: Read + Seek>(&self, reader: R) -> Result<NpzReader<R>> {
-        let (archive, names) = open_archive(reader)?;
+        self.npz_reader_with(reader, None)
+    }
+
+    /// [`ReadOptions::npz_reader`] for a source where every read is a request: local headers
+    /// are checked when each member is first read, and `prefetch` fetches ranges ahead (see
+    /// [`Deferred`]). With `None`, every check is done now.
+    pub(crate) fn npz_reader_with<R: Read + Seek>(
+        &self,
+        reader: R,
+        deferred: Option<Prefetch>,
+    ) -> Result<NpzReader<R>> {
+        let (archive, names, deferred) = open_archive(reader, deferred)?;
         Ok(NpzReader {
             archive,
             path: None,
             names: std::sync::Arc::new(names),
             options: *self,
+            deferred,
         })
     }
 }

@@ -1,0 +1,478 @@
+//! [`RemoteFile`]: an object in object storage read as a seekable file, by range requests.
+//!
+//! Opening fetches the object's size and its last [`TAIL`] bytes in one request (where an
+//! archive keeps its directory). Small reads fetch a little ahead ([`AHEAD_MIN`], doubling
+//! while reads are sequential) and keep what they fetched in a cache shared by clones, so an
+//! archive's local headers and `.npy` headers cost one small request each and are fetched
+//! once; large reads (member data) go straight into the caller's buffer as [`PART`]-sized
+//! ranges, [`IN_FLIGHT`] at a time, copied while the next ones arrive. Every range is asked
+//! for with the object's ETag, so an object replaced while it is read fails the read instead
+//! of mixing two versions.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use object_store::{GetOptions, GetRange, ObjectStore};
+
+use super::store::{self, Located};
+use super::Stats;
+use crate::codec::fill::PostProcess;
+
+/// The bytes fetched with the size when an object is opened: an archive's end records and,
+/// for most archives, its whole directory.
+pub(crate) const TAIL: u64 = 64 << 10;
+/// The smallest read-ahead: a zip local header and a `.npy` header fit in it.
+const AHEAD_MIN: u64 = 4 << 10;
+/// The largest read-ahead of sequential small reads (a large zip directory read entry by
+/// entry).
+const AHEAD_MAX: u64 = 1 << 20;
+/// Reads of at least this many bytes skip the cache and go straight into the caller's buffer.
+const DIRECT_MIN: u64 = 256 << 10;
+/// The size of one range request of a large read.
+const PART: u64 = 8 << 20;
+/// Range requests of one large read in flight at once.
+const IN_FLIGHT: usize = 8;
+/// The most bytes of small pieces kept for later reads.
+const CACHE_MAX: usize = 16 << 20;
+/// Prefetched ranges closer than this are fetched as one range (one request costs more than
+/// this many bytes).
+const GAP: u64 = 16 << 10;
+
+/// An object in object storage (`s3://`, `gs://`, `az://`, `http(s)://`), read as a file:
+/// [`Read`] and [`Seek`] by range requests, so [`crate::NpzReader`] and [`crate::NpyReader`]
+/// read it with the same checks as a local file, moving only the bytes they need. Clones share
+/// the connection, the fetched headers and the counters, but not the position: several threads
+/// read members of one archive at once, each with its own clone.
+///
+/// Open one with [`crate::remote::Remote::open`].
+///
+/// ```no_run
+/// use std::io::Read;
+/// let mut object = npio::remote::Remote::new().open("s3://bucket/data.npy").unwrap();
+/// let mut magic = [0u8; 6];
+/// object.read_exact(&mut magic).unwrap();
+/// assert_eq!(&magic, b"\x93NUMPY");
+/// println!("{} bytes in {} requests", object.bytes_fetched(), object.requests());
+/// ```
+#[derive(Clone)]
+pub struct RemoteFile {
+    object: Arc<Object>,
+    pos: u64,
+    /// Where this cursor's last small fetch ended, and how much the next one reads ahead.
+    last_end: u64,
+    ahead: u64,
+}
+
+impl std::fmt::Debug for RemoteFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteFile")
+            .field("url", &self.object.url)
+            .field("size", &self.object.size)
+            .field("pos", &self.pos)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What clones share.
+struct Object {
+    located: Located,
+    url: String,
+    size: u64,
+    e_tag: Option<String>,
+    /// This object's transfers, and those of the `Remote` that opened it.
+    own: Stats,
+    session: Arc<Stats>,
+    cache: Mutex<Cache>,
+}
+
+/// Small fetched pieces by offset, oldest dropped first past [`CACHE_MAX`] bytes.
+#[derive(Default)]
+struct Cache {
+    pieces: BTreeMap<u64, Bytes>,
+    order: VecDeque<u64>,
+    bytes: usize,
+}
+
+impl Cache {
+    /// Copies from the piece holding `pos` into `out`: how many bytes, if one holds it.
+    fn copy_at(&self, pos: u64, out: &mut [u8]) -> Option<usize> {
+        let (&start, piece) = self.pieces.range(..=pos).next_back()?;
+        let skip = usize::try_from(pos - start).ok()?;
+        let from = piece.get(skip..).filter(|rest| !rest.is_empty())?;
+        let n = from.len().min(out.len());
+        out[..n].copy_from_slice(&from[..n]);
+        Some(n)
+    }
+
+    fn insert(&mut self, start: u64, piece: Bytes) {
+        if piece.is_empty() || piece.len() > CACHE_MAX {
+            return;
+        }
+        self.bytes += piece.len();
+        if let Some(old) = self.pieces.insert(start, piece) {
+            self.bytes -= old.len();
+        } else {
+            self.order.push_back(start);
+        }
+        while self.bytes > CACHE_MAX {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(old) = self.pieces.remove(&oldest) {
+                self.bytes -= old.len();
+            }
+        }
+    }
+}
+
+impl RemoteFile {
+    /// Opens the object `url` names in its store: one request for its size and last bytes.
+    pub(crate) fn open(
+        url: &str,
+        options: &[(String, String)],
+        session: Arc<Stats>,
+    ) -> io::Result<RemoteFile> {
+        let located = store::locate(url, options)?;
+        let (store, path) = (Arc::clone(&located.store), located.path.clone());
+        let tail = store::run(async move {
+            let options = GetOptions::new().with_range(Some(GetRange::Suffix(TAIL)));
+            let got = store.get_opts(&path, options).await?;
+            let (meta, range) = (got.meta.clone(), got.range.clone());
+            Ok::<_, object_store::Error>((meta, range, got.bytes().await?))
+        });
+        let (meta, range, bytes) = match tail {
+            Ok(found) => found,
+            // Some servers refuse a suffix range of an empty object: ask for its size alone.
+            Err(object_store::Error::Generic { .. }) => {
+                let (store, path) = (Arc::clone(&located.store), located.path.clone());
+                let meta = store::run(async move {
+                    object_store::ObjectStoreExt::head(store.as_ref(), &path).await
+                })
+                .map_err(store::storage_error)?;
+                (meta, 0..0, Bytes::new())
+            }
+            Err(e) => return Err(store::storage_error(e)),
+        };
+        if range.end - range.start != bytes.len() as u64 || range.end > meta.size {
+            return Err(changed(url));
+        }
+        let object = Object {
+            located,
+            url: url.to_string(),
+            size: meta.size,
+            e_tag: meta.e_tag,
+            own: Stats::default(),
+            session,
+            cache: Mutex::default(),
+        };
+        object.count(bytes.len() as u64);
+        object.lock().insert(range.start, bytes);
+        Ok(RemoteFile {
+            object: Arc::new(object),
+            pos: 0,
+            last_end: 0,
+            ahead: AHEAD_MIN,
+        })
+    }
+
+    /// The URL this object was opened by.
+    ///
+    /// ```no_run
+    /// let object = npio::remote::Remote::new().open("s3://bucket/a.npz").unwrap();
+    /// assert_eq!(object.url(), "s3://bucket/a.npz");
+    /// ```
+    pub fn url(&self) -> &str {
+        &self.object.url
+    }
+
+    /// The object's size in bytes, learned when it was opened.
+    ///
+    /// ```no_run
+    /// let object = npio::remote::Remote::new().open("s3://bucket/a.npz").unwrap();
+    /// println!("{} bytes", object.size());
+    /// ```
+    pub fn size(&self) -> u64 {
+        self.object.size
+    }
+
+    /// The bytes received so far from the store for this object, by this reader and every
+    /// clone of it: what reading really moved over the network.
+    ///
+    /// ```no_run
+    /// use std::io::Read;
+    /// let mut object = npio::remote::Remote::new().open("s3://bucket/a.npz").unwrap();
+    /// object.read_exact(&mut [0u8; 4]).unwrap(); // in the first request's bytes, or one more
+    /// println!("{} bytes moved", object.bytes_fetched());
+    /// ```
+    pub fn bytes_fetched(&self) -> u64 {
+        self.object.own.fetched()
+    }
+
+    /// The requests made so far for this object (by this reader and its clones).
+    ///
+    /// ```no_run
+    /// let object = npio::remote::Remote::new().open("s3://bucket/a.npz").unwrap();
+    /// assert_eq!(object.requests(), 1);
+    /// ```
+    pub fn requests(&self) -> u64 {
+        self.object.own.requests()
+    }
+
+    /// Fetches the parts of `ranges` not already held, all at once, into the cache that
+    /// clones share (an archive's local headers, before they are checked one by one). Ranges
+    /// less than [`GAP`] apart are fetched as one, up to [`CACHE_MAX`]` / 2` bytes in all.
+    pub(crate) fn prefetch(&self, ranges: &[Range<u64>]) -> io::Result<()> {
+        let wanted = self.coalesce(ranges);
+        let object = Arc::clone(&self.object);
+        let got = store::run(async move {
+            let fetches = wanted.into_iter().map(|r| {
+                let object = Arc::clone(&object);
+                async move { object.get(r.clone()).await.map(|b| (r.start, b)) }
+            });
+            futures::stream::iter(fetches)
+                .buffer_unordered(16)
+                .collect::<Vec<_>>()
+                .await
+        });
+        let mut cache = self.object.lock();
+        for piece in got {
+            let (start, bytes) = piece?;
+            cache.insert(start, bytes);
+        }
+        Ok(())
+    }
+
+    /// The ranges to fetch for `ranges`: clipped to the object, those already held left out,
+    /// neighbours merged, within the prefetch budget.
+    fn coalesce(&self, ranges: &[Range<u64>]) -> Vec<Range<u64>> {
+        let size = self.object.size;
+        let mut sorted: Vec<Range<u64>> = {
+            let cache = self.object.lock();
+            ranges
+                .iter()
+                .map(|r| r.start.min(size)..r.end.min(size))
+                .filter(|r| !r.is_empty() && cache.copy_at(r.start, &mut [0u8; 1]).is_none())
+                .collect()
+        };
+        sorted.sort_by_key(|r| r.start);
+        merge(sorted, GAP, (CACHE_MAX / 2) as u64)
+    }
+
+    /// Reads `out.len()` bytes at `start` straight into `out`, in [`PART`]-sized ranges,
+    /// [`IN_FLIGHT`] at a time, each copied as it arrives.
+    fn read_direct(&self, start: u64, out: &mut [u8]) -> io::Result<()> {
+        let ranges: Vec<Range<u64>> = (0..out.len() as u64)
+            .step_by(PART as usize)
+            .map(|at| start + at..start + (at + PART).min(out.len() as u64))
+            .collect();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+        let object = Arc::clone(&self.object);
+        let wanted = ranges.clone();
+        store::spawn(async move {
+            let fetches = wanted.into_iter().map(|r| {
+                let object = Arc::clone(&object);
+                async move { object.get(r).await }
+            });
+            let mut arriving = futures::stream::iter(fetches).buffered(IN_FLIGHT);
+            while let Some(piece) = arriving.next().await {
+                if tx.send(piece).await.is_err() {
+                    break; // the reader gave up: stop fetching
+                }
+            }
+        });
+        for r in ranges {
+            let piece = rx
+                .blocking_recv()
+                .ok_or_else(|| io::Error::other("a remote read ended early"))??;
+            let at = (r.start - start) as usize;
+            out[at..at + piece.len()].copy_from_slice(&piece);
+        }
+        Ok(())
+    }
+}
+
+impl Object {
+    /// Counts one response of `bytes` bytes, for this object and its `Remote`.
+    fn count(&self, bytes: u64) {
+        self.own.count(bytes);
+        self.session.count(bytes);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One range request, checked: exactly the bytes asked for, of the version opened.
+    async fn get(&self, range: Range<u64>) -> io::Result<Bytes> {
+        let options = GetOptions::new()
+            .with_range(Some(range.clone()))
+            .with_if_match(self.e_tag.clone());
+        let store: &dyn ObjectStore = self.located.store.as_ref();
+        let got = match store.get_opts(&self.located.path, options).await {
+            Ok(got) => got.bytes().await,
+            Err(e) => Err(e),
+        };
+        self.count(got.as_ref().map_or(0, |b| b.len() as u64));
+        let bytes = got.map_err(|e| match e {
+            object_store::Error::Precondition { .. } => changed(&self.url),
+            other => store::storage_error(other),
+        })?;
+        if bytes.len() as u64 != range.end - range.start {
+            return Err(changed(&self.url));
+        }
+        Ok(bytes)
+    }
+}
+
+/// `sorted` (by start) with ranges less than `gap` apart merged, as many as fit in `budget`
+/// bytes (gaps included), in order.
+fn merge(sorted: Vec<Range<u64>>, gap: u64, mut budget: u64) -> Vec<Range<u64>> {
+    let mut merged: Vec<Range<u64>> = Vec::new();
+    for r in sorted {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end.saturating_add(gap) => {
+                let grown = r.end.max(last.end) - last.end;
+                if grown > budget {
+                    break;
+                }
+                budget -= grown;
+                last.end += grown;
+            }
+            _ => {
+                let len = r.end - r.start;
+                if len > budget {
+                    break;
+                }
+                budget -= len;
+                merged.push(r);
+            }
+        }
+    }
+    merged
+}
+
+/// Fills `buf` from `file`'s position for a whole-array read: one read, so ranges of
+/// [`PART`] bytes are in flight at once, then `post` (a byte swap) over what arrived.
+pub(crate) fn fill(
+    file: &mut RemoteFile,
+    buf: &mut [u8],
+    unit: usize,
+    post: PostProcess<'_>,
+) -> crate::error::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    if let Some(post) = post {
+        let whole = filled - filled % unit.max(1);
+        post(&mut buf[..whole]);
+    }
+    Ok(filled)
+}
+
+/// The error for an object that changed (or shrank) while it was being read.
+fn changed(url: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "{url} changed while it was being read (its size or version is not the one opened)"
+        ),
+    )
+}
+
+impl Read for RemoteFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let size = self.object.size;
+        if buf.is_empty() || self.pos >= size {
+            return Ok(0);
+        }
+        let want = (buf.len() as u64).min(size - self.pos) as usize;
+        let buf = &mut buf[..want];
+        if let Some(n) = self.object.lock().copy_at(self.pos, buf) {
+            self.pos += n as u64;
+            return Ok(n);
+        }
+        if want as u64 >= DIRECT_MIN {
+            self.read_direct(self.pos, buf)?;
+            self.pos += want as u64;
+            return Ok(want);
+        }
+        self.ahead = if self.pos == self.last_end {
+            (self.ahead * 2).min(AHEAD_MAX)
+        } else {
+            AHEAD_MIN
+        };
+        let end = (self.pos + self.ahead.max(want as u64)).min(size);
+        let object = Arc::clone(&self.object);
+        let range = self.pos..end;
+        let piece = store::run(async move { object.get(range).await })?;
+        buf.copy_from_slice(&piece[..want]);
+        self.object.lock().insert(self.pos, piece);
+        self.pos += want as u64;
+        self.last_end = end;
+        Ok(want)
+    }
+}
+
+impl Seek for RemoteFile {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.object.size.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the object",
+            )
+        })?;
+        Ok(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_ranges_merge_far_ones_do_not_and_the_budget_holds() {
+        let got = merge(
+            vec![0..10, 5..20, 30..40, 100..110, 1000..1010],
+            15,
+            1 << 20,
+        );
+        assert_eq!(got, vec![0..40, 100..110, 1000..1010]);
+        // The budget counts gaps too, and stops at the first range that does not fit.
+        assert_eq!(merge(vec![0..10, 20..30, 100..200], 15, 35), vec![0..30]);
+        assert_eq!(merge(vec![0..100, 200..300], 15, 99), Vec::<Range<u64>>::new());
+    }
+
+    #[test]
+    fn the_cache_finds_pieces_and_drops_the_oldest_past_its_bound() {
+        let mut cache = Cache::default();
+        cache.insert(100, Bytes::from(vec![7u8; 10]));
+        let mut out = [0u8; 20];
+        assert_eq!(cache.copy_at(105, &mut out), Some(5));
+        assert_eq!(&out[..5], &[7; 5]);
+        assert_eq!(cache.copy_at(110, &mut out), None);
+        assert_eq!(cache.copy_at(99, &mut out), None);
+        let big = CACHE_MAX / 2 + 1;
+        cache.insert(1 << 30, Bytes::from(vec![1u8; big]));
+        cache.insert(2 << 30, Bytes::from(vec![2u8; big]));
+        assert!(cache.bytes <= CACHE_MAX);
+        assert_eq!(
+            cache.copy_at(100, &mut out),
+            None,
+            "the oldest piece was dropped"
+        );
+        assert_eq!(cache.copy_at(2 << 30, &mut out), Some(20));
+    }
+}
