@@ -9,24 +9,10 @@ mod common;
 
 use std::io::{Read, Write};
 
-use common::{fixtures_dir, variant};
+use common::{fixtures_dir, test_server as server, variant};
 use ndarray::{Array1, Array2, ArrayD};
 use npio::remote::Remote;
 use npio::{DynArray, Error, NpzReader as NpzReaderLocal, NpzWriter};
-
-/// A server's base URL from `var`, or `None` (said on stderr) when the test cannot run.
-fn server(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url.trim_end_matches('/').to_string()),
-        _ if std::env::var("NPIO_REQUIRE_REMOTE").as_deref() == Ok("1") => {
-            panic!("{var} is not set and NPIO_REQUIRE_REMOTE=1: start the servers (.ci/run does)")
-        }
-        _ => {
-            eprintln!("skipped: {var} is not set (.ci/run starts the test servers)");
-            None
-        }
-    }
-}
 
 /// The S3 server as a `Remote`, and the URL of `key` in its test bucket.
 fn s3() -> Option<(Remote, impl Fn(&str) -> String)> {
@@ -291,6 +277,21 @@ fn an_unfinished_writer_uploads_nothing() {
     drop(w);
     let err = remote.open(&url).unwrap_err();
     assert!(matches!(err.root(), Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound));
+}
+
+#[test]
+fn an_empty_object_is_an_empty_file() {
+    let Some((remote, url)) = s3() else {
+        return;
+    };
+    let url = url("empty.npy");
+    remote.create(&url).unwrap().finish().unwrap();
+    assert_eq!(remote.open(&url).unwrap().size(), 0);
+    let local = outcome(npio::read_npy(
+        fixtures_dir().join("malformed/empty_file.npy"),
+    ));
+    assert_eq!(outcome(remote.read_npy(&url)), local);
+    assert!(local.is_err());
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! Reads headers only, so it is fast whatever the size of the data.
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Read, Seek, Write};
 use std::path::Path;
 
 use npio::DType;
@@ -73,69 +73,104 @@ trait Sink {
     fn end_archive(&mut self);
 }
 
-/// Describes one file into `sink`.
+/// Describes one file (a path or a URL) into `sink`.
 fn describe(path: &Path, options: &npio::ReadOptions, sink: &mut dyn Sink) -> Result<(), CliError> {
+    if let Some(url) = crate::remote::url(path) {
+        let (remote, file, kind) = crate::remote::open(url, options)?;
+        return match kind {
+            FileKind::Npy => {
+                let len = file.size();
+                describe_npy(path, file, len, options, sink)
+            }
+            FileKind::Npz => {
+                let mut npz = remote
+                    .npz_reader(file)
+                    .map_err(|e| CliError::npio(path, e))?;
+                describe_npz(path, &mut npz, sink)
+            }
+        };
+    }
     if let Some((file, member)) = crate::sniff::member_spec(path) {
         return describe_member(&file, &member, options, sink);
     }
-    let shown = path.display().to_string();
     match sniff(path)? {
         FileKind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;
             let len = file.metadata().map_err(|e| CliError::io(path, e))?.len();
-            let info = npio::npy::read_header(&mut BufReader::new(file), options)
-                .map_err(|e| CliError::npio(path, e))?;
-            // A truncated file is reported without reading its data.
-            info.check_len(len).map_err(|e| CliError::npio(path, e))?;
-            let h = &info.header;
-            let nbytes = h.data_len().map_err(|e| CliError::npio(path, e))?;
-            let value = json!({
-                "path": shown,
-                "format": "npy",
-                "version": info.version.to_string(),
-                "descr": descr_value(&h.dtype),
-                "shape": h.shape,
-                "fortran_order": h.fortran_order,
-                "data_offset": info.data_offset,
-                "nbytes": nbytes,
-            });
-            let row = [
-                printable(&shown),
-                format!("npy {}", info.version),
-                dtype_text(&h.dtype),
-                shape_text(&h.shape),
-                if h.fortran_order { "F" } else { "C" }.to_string(),
-                nbytes.to_string(),
-            ];
-            sink.file(value, Some(row));
-            Ok(())
+            describe_npy(path, BufReader::new(file), len, options, sink)
         }
         FileKind::Npz => {
             let mut npz = options
                 .open_npz(path)
                 .map_err(|e| CliError::npio(path, e))?;
-            let empty = npz.is_empty();
-            let row = empty.then(|| {
-                [
-                    printable(&shown),
-                    "npz".into(),
-                    "(empty archive)".into(),
-                    "-".into(),
-                    "-".into(),
-                    "0".into(),
-                ]
-            });
-            sink.file(json!({"path": shown, "format": "npz"}), row);
-            let result = npz.each_member().try_for_each(|m| {
-                let m = m.map_err(|e| CliError::npio(path, e))?;
-                let (value, row) = member_entry(&shown, &m).map_err(|e| CliError::npio(path, e))?;
-                sink.member(value, row);
-                Ok(())
-            });
-            sink.end_archive();
-            result
+            describe_npz(path, &mut npz, sink)
         }
     }
+}
+
+/// Describes the `.npy` file `reader` reads (`len` bytes long) from its header alone.
+fn describe_npy(
+    path: &Path,
+    mut reader: impl Read,
+    len: u64,
+    options: &npio::ReadOptions,
+    sink: &mut dyn Sink,
+) -> Result<(), CliError> {
+    let shown = path.display().to_string();
+    let info = npio::npy::read_header(&mut reader, options).map_err(|e| CliError::npio(path, e))?;
+    // A truncated file is reported without reading its data.
+    info.check_len(len).map_err(|e| CliError::npio(path, e))?;
+    let h = &info.header;
+    let nbytes = h.data_len().map_err(|e| CliError::npio(path, e))?;
+    let value = json!({
+        "path": shown,
+        "format": "npy",
+        "version": info.version.to_string(),
+        "descr": descr_value(&h.dtype),
+        "shape": h.shape,
+        "fortran_order": h.fortran_order,
+        "data_offset": info.data_offset,
+        "nbytes": nbytes,
+    });
+    let row = [
+        printable(&shown),
+        format!("npy {}", info.version),
+        dtype_text(&h.dtype),
+        shape_text(&h.shape),
+        if h.fortran_order { "F" } else { "C" }.to_string(),
+        nbytes.to_string(),
+    ];
+    sink.file(value, Some(row));
+    Ok(())
+}
+
+/// Describes every member of the archive `npz`, one at a time.
+fn describe_npz<R: Read + Seek>(
+    path: &Path,
+    npz: &mut npio::NpzReader<R>,
+    sink: &mut dyn Sink,
+) -> Result<(), CliError> {
+    let shown = path.display().to_string();
+    let empty = npz.is_empty();
+    let row = empty.then(|| {
+        [
+            printable(&shown),
+            "npz".into(),
+            "(empty archive)".into(),
+            "-".into(),
+            "-".into(),
+            "0".into(),
+        ]
+    });
+    sink.file(json!({"path": shown, "format": "npz"}), row);
+    let result = npz.each_member().try_for_each(|m| {
+        let m = m.map_err(|e| CliError::npio(path, e))?;
+        let (value, row) = member_entry(&shown, &m).map_err(|e| CliError::npio(path, e))?;
+        sink.member(value, row);
+        Ok(())
+    });
+    sink.end_archive();
+    result
 }
 
 /// One member of an archive (`FILE.npz:NAME`), described as its archive with that member only.

@@ -17,6 +17,7 @@ mod manual;
 mod members;
 mod output;
 mod progress;
+mod remote;
 mod show;
 mod sniff;
 mod verify;
@@ -215,7 +216,8 @@ struct InfoArgs {
     json: bool,
     #[command(flatten)]
     limits: LimitArgs,
-    /// .npy or .npz files.
+    /// .npy or .npz files, folders, or URLs (s3://, gs://, az://, http(s)://, configured by the
+    /// standard environment variables: AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
@@ -227,7 +229,8 @@ struct VerifyArgs {
     /// Threads: archive members are verified several at a time (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     jobs: Option<u32>,
-    /// .npy or .npz files.
+    /// .npy or .npz files, folders, or URLs (s3://, gs://, az://, http(s)://, configured by the
+    /// standard environment variables: AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }

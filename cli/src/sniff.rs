@@ -32,6 +32,11 @@ pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
     file.take(6)
         .read_to_end(&mut magic)
         .map_err(|e| CliError::io(path, e))?;
+    kind_of(&magic, path)
+}
+
+/// What a file starting with `magic` (its first six bytes, fewer if it is shorter) is.
+pub fn kind_of(magic: &[u8], path: &Path) -> Result<FileKind, CliError> {
     if magic == npio::npy::MAGIC {
         Ok(FileKind::Npy)
     } else if magic.starts_with(b"PK") {

@@ -2,7 +2,7 @@
 //! bool values and trailing data. One line per file.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use crate::convert::member_error;
@@ -22,46 +22,76 @@ fn verify_file(path: &Path, options: &npio::ReadOptions) -> Result<String, CliEr
         let bytes = verify_member(&mut npz, &member, &file)?;
         return Ok(format!("member {:?}, {bytes} bytes of data", member.name));
     }
+    if let Some(url) = crate::remote::url(path) {
+        let (remote, file, kind) = crate::remote::open(url, options)?;
+        return match kind {
+            FileKind::Npy => {
+                let reader = remote
+                    .npy_reader(file)
+                    .map_err(|e| CliError::npio(path, e))?;
+                verify_npy(path, reader)
+            }
+            FileKind::Npz => {
+                let mut npz = remote
+                    .npz_reader(file)
+                    .map_err(|e| CliError::npio(path, e))?;
+                verify_npz(path, &mut npz)
+            }
+        };
+    }
     match sniff(path)? {
         FileKind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;
             let reader = options
                 .npy_reader(BufReader::with_capacity(1 << 20, file))
                 .map_err(|e| CliError::npio(path, e))?;
-            let report = reader
-                .verify()
-                .map_err(|e| noted(&e).pipe(CliError::npio(path, e)))?;
-            Ok(format!(
-                "{} {}, {} bytes of data",
-                dtype_text(&report.header.dtype),
-                shape_text(&report.header.shape),
-                report.data_bytes
-            ))
+            verify_npy(path, reader)
         }
         FileKind::Npz => {
             let mut npz = options
                 .open_npz(path)
                 .map_err(|e| CliError::npio(path, e))?;
-            let members = npz.members().map_err(|e| CliError::npio(path, e))?;
-            let results = crate::members::each_member(&mut npz, &members, |npz, i| {
-                verify_member(npz, &members[i], path)
-            });
-            let (mut arrays, mut others, mut bytes) = (0usize, 0usize, 0u64);
-            for (member, result) in members.iter().zip(results) {
-                bytes += result?;
-                if member.npy.is_some() {
-                    arrays += 1;
-                } else {
-                    others += 1;
-                }
-            }
-            Ok(format!(
-                "{}, {}, {bytes} bytes of data",
-                count(arrays, "array", "arrays"),
-                count(others, "other member", "other members")
-            ))
+            verify_npz(path, &mut npz)
         }
     }
+}
+
+/// Reads a `.npy` file through; its summary.
+fn verify_npy<R: Read>(path: &Path, reader: npio::NpyReader<R>) -> Result<String, CliError> {
+    let report = reader
+        .verify()
+        .map_err(|e| noted(&e).pipe(CliError::npio(path, e)))?;
+    Ok(format!(
+        "{} {}, {} bytes of data",
+        dtype_text(&report.header.dtype),
+        shape_text(&report.header.shape),
+        report.data_bytes
+    ))
+}
+
+/// Reads every member of an archive through; its summary.
+fn verify_npz<R: Read + Seek + Clone + Send + Sync>(
+    path: &Path,
+    npz: &mut npio::NpzReader<R>,
+) -> Result<String, CliError> {
+    let members = npz.members().map_err(|e| CliError::npio(path, e))?;
+    let results = crate::members::each_member(npz, &members, |npz, i| {
+        verify_member(npz, &members[i], path)
+    });
+    let (mut arrays, mut others, mut bytes) = (0usize, 0usize, 0u64);
+    for (member, result) in members.iter().zip(results) {
+        bytes += result?;
+        if member.npy.is_some() {
+            arrays += 1;
+        } else {
+            others += 1;
+        }
+    }
+    Ok(format!(
+        "{}, {}, {bytes} bytes of data",
+        count(arrays, "array", "arrays"),
+        count(others, "other member", "other members")
+    ))
 }
 
 /// What verify adds to an error: bool bytes other than 0 and 1 are reported, but they are

@@ -67,6 +67,11 @@ pub(crate) fn open_archive<R: Read + Seek>(
     )?;
     if let Some(prefetch) = deferred {
         let deferred = Deferred::new(&archive, prefetch)?;
+        // The first member now: this also refuses names the directory lists twice (which the
+        // zip crate's index keeps once), and its local header is in the bytes read above.
+        if !archive.is_empty() {
+            deferred.check(&mut archive, 0)?;
+        }
         return Ok((archive, names, Some(Arc::new(deferred))));
     }
     archive

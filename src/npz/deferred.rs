@@ -9,6 +9,8 @@
 //! - at opening, from the directory alone: no two entries share bytes (each entry's local
 //!   header, name and data, at their smallest, end before the next entry starts, and the last
 //!   before the directory), which refuses the overlapping-entry bomb before anything is read;
+//!   and the first member's checks below (its local header is in the archive's first bytes,
+//!   already read), which also refuse a name the directory lists twice;
 //! - when a member is first read (by any route, through any clone): its local header agrees
 //!   with its directory entry (name, sizes, method, flags), and its data, now that the local
 //!   header's length is known, still ends before the next entry.

@@ -146,8 +146,10 @@ impl RemoteFile {
         });
         let (meta, range, bytes) = match tail {
             Ok(found) => found,
-            // Some servers refuse a suffix range of an empty object: ask for its size alone.
-            Err(object_store::Error::Generic { .. }) => {
+            // Servers refuse a suffix range of an empty object (416) or answer it whole (200):
+            // ask for its size alone. Other failures (a server that cannot be
+            // reached) are not tried twice.
+            Err(e @ object_store::Error::Generic { .. }) if refused_range(&e) => {
                 let (store, path) = (Arc::clone(&located.store), located.path.clone());
                 let meta = store::run(async move {
                     object_store::ObjectStoreExt::head(store.as_ref(), &path).await
@@ -377,6 +379,15 @@ pub(crate) fn fill(
     Ok(filled)
 }
 
+/// Whether `err` is a server refusing a range (416), or answering it with the whole object
+/// (as S3 servers do for an empty one), rather than a failure to reach it.
+fn refused_range(err: &object_store::Error) -> bool {
+    let text = err.to_string().to_ascii_lowercase();
+    ["416", "range not satisfiable", "non-partial"]
+        .iter()
+        .any(|s| text.contains(s))
+}
+
 /// The error for an object that changed (or shrank) while it was being read.
 fn changed(url: &str) -> io::Error {
     io::Error::new(
@@ -452,7 +463,10 @@ mod tests {
         assert_eq!(got, vec![0..40, 100..110, 1000..1010]);
         // The budget counts gaps too, and stops at the first range that does not fit.
         assert_eq!(merge(vec![0..10, 20..30, 100..200], 15, 35), vec![0..30]);
-        assert_eq!(merge(vec![0..100, 200..300], 15, 99), Vec::<Range<u64>>::new());
+        assert_eq!(
+            merge(vec![0..100, 200..300], 15, 99),
+            Vec::<Range<u64>>::new()
+        );
     }
 
     #[test]

@@ -41,9 +41,9 @@ pub use file::RemoteFile;
 pub use upload::RemoteWriter;
 
 use crate::error::{Error, Result};
-use crate::npy::{NpyReader, ReadNpy, WriteNpy};
 use crate::header::ReadOptions;
 use crate::npy::write::WriteOptions;
+use crate::npy::{NpyReader, ReadNpy, WriteNpy};
 use crate::npz::NpzReader;
 
 /// How to reach object storage (options), and the reads and writes that end there.

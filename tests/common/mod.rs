@@ -125,3 +125,19 @@ pub fn scratch(name: &str) -> Scratch {
             .unwrap(),
     )
 }
+
+/// The base URL of an object-storage test server from `var` (`.ci/servers.sh` starts them), or
+/// `None` (said on stderr) when the test cannot run; with `NPIO_REQUIRE_REMOTE=1` (CI) a
+/// missing server fails the test instead.
+pub fn test_server(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url.trim_end_matches('/').to_string()),
+        _ if std::env::var("NPIO_REQUIRE_REMOTE").as_deref() == Ok("1") => {
+            panic!("{var} is not set and NPIO_REQUIRE_REMOTE=1: start the servers (.ci/servers.sh)")
+        }
+        _ => {
+            eprintln!("skipped: {var} is not set (.ci/servers.sh starts the test servers)");
+            None
+        }
+    }
+}
