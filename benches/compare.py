@@ -14,7 +14,8 @@ otherwise favour whichever tool happens to run right after a fast one). Input fi
 The Python rows (benches/compare_python.py, when `pip install ./python` was run) compare
 `import npio` with NumPy in fresh processes. The CLI rows time whole commands (process start-up included) against Python doing the same
 work (interpreter start-up and import excluded); the `scale:` rows (benches/compare_scale.py)
-are the CLI on large checkpoints and batches of archives, with the write floor beside them.
+are the CLI on large checkpoints and batches of archives, with the write floor beside them; the
+`remote` rows (benches/compare_remote.py) read from local HTTP and S3 servers.
 
 Every tool does the same verified work: reads print a checksum (shape and CRC-32 of the values
 in native byte order, C order) that must agree across tools, written files are loaded back with
@@ -36,6 +37,7 @@ import time
 from pathlib import Path
 
 import compare_python
+import compare_remote
 import compare_scale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -329,6 +331,9 @@ def main():
         table.extend(compare_scale.rows(work, args.runs, npio_bin, binary))
     if compare_python.available():
         table.extend(compare_python.rows(work, args.runs, args.mib, args.only, np_members_checksum))
+        if not args.only or "remote" in args.only:
+            table.extend(compare_remote.rows(work, args.runs, min(args.mib, 64), None,
+                                             np_members_checksum, np_checksum))
     else:
         print("the npio Python package is not installed (pip install ./python): no Python rows",
               file=sys.stderr)

@@ -194,6 +194,22 @@ fn one_member_of_a_64_member_archive_moves_that_member_and_the_headers() {
         total < (65 << 20) + (1 << 20),
         "read_all moved {total} bytes"
     );
+
+    // Every member from a fresh start: the archive fetched whole in 8 MiB ranges, each byte
+    // once, in a dozen requests rather than one or more per member.
+    let all = s3().unwrap().0;
+    let read = all.open_npz(&url).unwrap().read_all().unwrap();
+    assert_eq!(read.len(), 64);
+    assert!(
+        all.bytes_fetched() < (64 << 20) + (200 << 10),
+        "{}",
+        all.bytes_fetched()
+    );
+    assert!(
+        all.requests() <= 12,
+        "read_all made {} requests",
+        all.requests()
+    );
 }
 
 #[test]
@@ -403,4 +419,26 @@ fn crafted_archives_are_refused_remotely_though_local_headers_are_checked_late()
             assert!(err.to_string().contains(&key), "{err}");
         }
     }
+}
+
+#[test]
+fn a_prefix_lists_as_a_folder() {
+    let Some((remote, url)) = s3() else {
+        return;
+    };
+    for key in [
+        "listed/b.npy",
+        "listed/a.npz",
+        "listed/deeper/c.npy",
+        "listedness.npy",
+    ] {
+        upload(&remote, &url(key), b"x");
+    }
+    let want = vec![url("listed/a.npz"), url("listed/b.npy")];
+    assert_eq!(remote.list(&url("listed/")).unwrap(), want);
+    assert_eq!(remote.list(&url("listed")).unwrap(), want);
+    assert_eq!(
+        remote.list(&url("nothing-here/")).unwrap(),
+        Vec::<String>::new()
+    );
 }

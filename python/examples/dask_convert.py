@@ -7,6 +7,12 @@ modified. Each worker process runs one task at a time with ``threads`` npio thre
 
     python python/examples/dask_convert.py SRC DST [--workers 2] [--threads 1]
 
+SRC and DST may also be folders in object storage (``s3://bucket/in/``, ``gs://...``,
+``az://...``), configured by the standard environment variables (``AWS_ENDPOINT_URL``,
+``AWS_REGION``, ``AWS_ACCESS_KEY_ID``, ...), which the workers inherit. Members are then
+fetched by range requests, and each output is uploaded whole (an object appears complete or
+not at all), then read back from the store and checked.
+
 Members that are not arrays are refused (the task fails naming them) rather than dropped.
 """
 
@@ -40,7 +46,11 @@ def _stale_partials(dst: str) -> None:
             pass  # not ours to judge: left alone
 
 
-def convert(src: str, dst: str, threads: int) -> tuple[str, int, int]:
+def _is_url(text: str) -> bool:
+    return "://" in text
+
+
+def convert(src: str, dst: str, threads: int) -> tuple[str, int, int | None]:
     """Converts one archive; returns (name, members, output bytes).
 
     The output is written under a hidden temporary name that does not end in ``.npz``
@@ -51,6 +61,11 @@ def convert(src: str, dst: str, threads: int) -> tuple[str, int, int]:
     not_arrays = [name for name, value in members.items() if not isinstance(value, np.ndarray)]
     if not_arrays:
         raise ValueError(f"{src}: members that are not arrays would be lost: {not_arrays}")
+    if _is_url(dst):
+        npio.savez_compressed(dst, threads=threads, **members)  # uploaded whole, or not at all
+        with npio.load(dst) as check:  # what the store holds now
+            _same(dst, members, check.read_all(threads=threads))
+        return src.rsplit("/", 1)[-1], len(members), None
     _stale_partials(dst)
     folder, name = os.path.split(dst)
     tmp = os.path.join(folder, f".{name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
@@ -60,12 +75,7 @@ def convert(src: str, dst: str, threads: int) -> tuple[str, int, int]:
             out.flush()
             os.fsync(out.fileno())
         with npio.load(tmp) as check:  # read back before the output appears
-            back = check.read_all(threads=threads)
-        for name, value in members.items():
-            if back[name].dtype != value.dtype or not np.array_equal(
-                back[name], value, equal_nan=value.dtype.kind in "fc"
-            ):
-                raise ValueError(f"{dst}: member {name!r} did not read back equal")
+            _same(dst, members, check.read_all(threads=threads))
         os.replace(tmp, dst)
     finally:
         if os.path.exists(tmp):
@@ -73,23 +83,50 @@ def convert(src: str, dst: str, threads: int) -> tuple[str, int, int]:
     return os.path.basename(src), len(members), os.path.getsize(dst)
 
 
+def _same(dst: str, members: dict, back: dict) -> None:
+    """Fails unless `back` holds exactly `members`."""
+    if list(back) != list(members):
+        raise ValueError(f"{dst}: read back {list(back)}, wrote {list(members)}")
+    for name, value in members.items():
+        if back[name].dtype != value.dtype or not np.array_equal(
+            back[name], value, equal_nan=value.dtype.kind in "fc"
+        ):
+            raise ValueError(f"{dst}: member {name!r} did not read back equal")
+
+
+def _plan(src: str, dst: str) -> tuple[list[str], list[str], list[str]]:
+    """(inputs, their outputs, outputs that exist already), for folders or URLs."""
+    if _is_url(src):
+        inputs = [u for u in npio.listdir(src) if u.endswith(".npz")]
+    else:
+        inputs = [str(p) for p in sorted(pathlib.Path(src).glob("*.npz"))]
+    names = [i.rsplit("/", 1)[-1] if _is_url(src) else os.path.basename(i) for i in inputs]
+    if _is_url(dst):
+        base = dst.rstrip("/") + "/"
+        targets = [base + n for n in names]
+        present = set(npio.listdir(base))
+        existing = [t for t in targets if t in present]
+    else:
+        pathlib.Path(dst).mkdir(parents=True, exist_ok=True)
+        targets = [str(pathlib.Path(dst) / n) for n in names]
+        existing = [t for t in targets if os.path.exists(t)]
+    return inputs, targets, existing
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("src", type=pathlib.Path, help="folder of .npz archives")
-    parser.add_argument("dst", type=pathlib.Path, help="output folder (created)")
+    parser.add_argument("src", help="folder of .npz archives (a path or a URL)")
+    parser.add_argument("dst", help="output folder (a path, created, or a URL)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=1, help="npio threads per task")
     args = parser.parse_args(argv)
 
     from dask.distributed import Client, LocalCluster
 
-    inputs = sorted(args.src.glob("*.npz"))
+    inputs, targets, existing = _plan(args.src, args.dst)
     if not inputs:
         print(f"no .npz archives in {args.src}", file=sys.stderr)
         return 1
-    args.dst.mkdir(parents=True, exist_ok=True)
-    targets = [args.dst / p.name for p in inputs]
-    existing = [str(t) for t in targets if t.exists()]
     if existing:
         print(f"refusing to overwrite {len(existing)} outputs, e.g. {existing[0]}", file=sys.stderr)
         return 1
@@ -97,14 +134,15 @@ def main(argv: list[str] | None = None) -> int:
         n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, Client(cluster) as client:
         futures = [
-            client.submit(convert, str(src), str(dst), args.threads, pure=False)
+            client.submit(convert, src, dst, args.threads, pure=False)
             for src, dst in zip(inputs, targets)
         ]
         failed = 0
         for future in futures:
             try:
                 name, count, size = future.result()
-                print(f"{name}: {count} members, {size} bytes")
+                where = f"{size} bytes" if size is not None else "uploaded and checked"
+                print(f"{name}: {count} members, {where}")
             except Exception as error:  # report every failure, then fail the run
                 failed += 1
                 print(f"error: {error}", file=sys.stderr)

@@ -37,6 +37,7 @@ __all__ = [
     "NpzFile",
     "PickleRequired",
     "dumps",
+    "listdir",
     "load",
     "loads",
     "save",
@@ -331,6 +332,21 @@ def _load_url(url, storage_options, allow_pickle, pickle_kwargs, max_header_size
         )
     data = _npio.fetch_url(url, storage_options)
     return np.load(io.BytesIO(data), None, True, max_header_size=max_header_size, **pickle_kwargs)
+
+
+def listdir(url, *, storage_options=None):
+    """The URLs of the objects directly under ``url`` in object storage, taken as a folder
+    (``s3://bucket/runs/`` lists ``s3://bucket/runs/a.npz``, not ``s3://bucket/runs/old/b.npz``),
+    sorted. ``storage_options`` as for :func:`load`. Plain HTTP servers cannot list.
+
+    >>> import npio
+    >>> npio.listdir("ftp://example.org/")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ValueError: ftp://example.org/: ...
+    """
+    if not _is_url(url):
+        raise ValueError(f"{url!r} is not a URL (s3://, gs://, az://): list local folders with os.listdir")
+    return _npio.list_url(url, storage_options)
 
 
 def _load_buffer(data, allow_pickle, pickle_kwargs, max_header_size, threads, copy):

@@ -35,6 +35,7 @@ fn _npio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(remote::load_url, m)?)?;
     m.add_function(wrap_pyfunction!(remote::fetch_url, m)?)?;
     m.add_function(wrap_pyfunction!(remote::put_url, m)?)?;
+    m.add_function(wrap_pyfunction!(remote::list_url, m)?)?;
     m.add_function(wrap_pyfunction!(remote::save_npy_url, m)?)?;
     m.add_function(wrap_pyfunction!(remote::write_npz_url, m)?)?;
     m.add_class::<npz::Archive>()?;

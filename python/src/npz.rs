@@ -73,7 +73,8 @@ impl AsRef<[u8]> for Shared {
 pub(crate) enum Npz {
     File(NpzReader<ArchiveFile>),
     Memory(NpzReader<Cursor<Shared>>),
-    Remote(NpzReader<RemoteFile>),
+    /// The reader, and the object it reads (fetched whole for `read_all`).
+    Remote(NpzReader<RemoteFile>, RemoteFile),
 }
 
 /// Runs `$body` with `$reader` bound to the archive's reader, whatever its source.
@@ -82,7 +83,7 @@ macro_rules! with_reader {
         match $npz {
             Npz::File($reader) => $body,
             Npz::Memory($reader) => $body,
-            Npz::Remote($reader) => $body,
+            Npz::Remote($reader, _) => $body,
         }
     };
 }
@@ -400,6 +401,12 @@ impl Archive {
         let numpy = Allocator { alloc, view };
         let npz = self.reader()?;
         let path = self.path.as_deref();
+        // Every member is read: a remote archive is fetched whole first, at full speed (and
+        // let go of when this returns).
+        let _whole = match &npz {
+            Npz::Remote(_, file) => Some(FetchedWhole::new(py, file.clone(), path)?),
+            _ => None,
+        };
         let values =
             with_reader!(&npz, r => read_all_from(py, r, &self.stored, &numpy, threads, path))?;
         Ok(self.names.iter().cloned().zip(values).collect())
@@ -475,6 +482,24 @@ impl Archive {
     #[getter]
     fn closed(&self) -> bool {
         self.npz.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+    }
+}
+
+/// A remote object fetched whole into memory, let go of when dropped.
+struct FetchedWhole(RemoteFile);
+
+impl FetchedWhole {
+    fn new(py: Python<'_>, file: RemoteFile, path: Option<&Path>) -> PyResult<FetchedWhole> {
+        py.detach(|| file.fetch_whole())
+            .map_err(npio::Error::from)
+            .or_py(path)?;
+        Ok(FetchedWhole(file))
+    }
+}
+
+impl Drop for FetchedWhole {
+    fn drop(&mut self) {
+        self.0.release_whole();
     }
 }
 

@@ -57,8 +57,9 @@ pub(crate) fn load_url<'py>(
         })
         .or_py(at)?;
     if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
+        let object = file.clone();
         let npz = py.detach(|| remote.npz_reader(file)).or_py(at)?;
-        let archive = Archive::new(Npz::Remote(npz), Some(url.into()));
+        let archive = Archive::new(Npz::Remote(npz, object), Some(url.into()));
         return Ok(("npz", Bound::new(py, archive)?.into_any()));
     }
     if magic != b"\x93NUMPY" {
@@ -88,6 +89,18 @@ pub(crate) fn fetch_url<'py>(
         })
         .or_py(Some(Path::new(url)))?;
     Ok(PyBytes::new(py, &bytes))
+}
+
+/// The URLs of the objects directly under `url` (a prefix, as a folder), sorted.
+#[pyfunction]
+#[pyo3(signature = (url, storage_options=None))]
+pub(crate) fn list_url<'py>(
+    py: Python<'py>,
+    url: &str,
+    storage_options: Option<HashMap<String, Bound<'py, PyAny>>>,
+) -> PyResult<Vec<String>> {
+    let remote = remote(storage_options, 10000)?;
+    py.detach(|| remote.list(url)).or_py(Some(Path::new(url)))
 }
 
 /// Writes `data` as the object `url`, whole or not at all.

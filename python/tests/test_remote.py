@@ -159,3 +159,14 @@ def test_eight_threads_read_one_remote_archive(s3):
             got = dict(pool.map(lambda name: (name, npz[name]), list(members) * 4))
     for name, value in members.items():
         assert np.array_equal(got[name], value)
+
+
+def test_listdir_lists_a_prefix_as_a_folder(s3):
+    prefix, options = s3
+    for key in ["b.npy", "a.npz", "deeper/c.npy"]:
+        npio.save(f"{prefix}/{key}", np.ones(1), storage_options=options)
+    assert npio.listdir(f"{prefix}/", storage_options=options) == [
+        f"{prefix}/a.npz.npy", f"{prefix}/b.npy"
+    ]
+    with pytest.raises(ValueError, match="not a URL"):
+        npio.listdir("/tmp")

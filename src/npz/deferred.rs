@@ -29,8 +29,27 @@ use zip::ZipArchive;
 
 use crate::error::{Error, Result};
 
-/// Fetches byte ranges ahead of reads, all at once (a remote source's hook).
-pub(crate) type Prefetch = Arc<dyn Fn(&[Range<u64>]) -> std::io::Result<()> + Send + Sync>;
+/// What a source where every read is a request does ahead of reads.
+pub(crate) trait Ahead: Send + Sync {
+    /// Fetches `ranges` at once (the headers of many members).
+    fn prefetch(&self, ranges: &[Range<u64>]) -> std::io::Result<()>;
+    /// Fetches the whole source at full speed, for reading every member.
+    fn fetch_whole(&self) -> std::io::Result<()>;
+    /// Lets go of what [`Ahead::fetch_whole`] fetched.
+    fn release_whole(&self);
+}
+
+/// A remote source's hook.
+pub(crate) type Prefetch = Arc<dyn Ahead>;
+
+/// Holds a whole fetched source until dropped (see [`Deferred::whole`]).
+pub(crate) struct Whole<'a>(&'a Deferred);
+
+impl Drop for Whole<'_> {
+    fn drop(&mut self) {
+        self.0.prefetch.release_whole();
+    }
+}
 
 /// The bytes after a local header's start fetched ahead to describe a member: the local
 /// header (30 bytes, the name, the extra field) and the member's `.npy` header.
@@ -129,6 +148,12 @@ impl Deferred {
             .map(|entry| entry.header_start())
             .map(|start| start..start.saturating_add(HEADERS_AHEAD))
             .collect();
-        (self.prefetch)(&ranges).map_err(Error::from)
+        self.prefetch.prefetch(&ranges).map_err(Error::from)
+    }
+
+    /// Fetches the whole archive, held until the guard is dropped (`read_all`).
+    pub(crate) fn whole(&self) -> Result<Whole<'_>> {
+        self.prefetch.fetch_whole()?;
+        Ok(Whole(self))
     }
 }

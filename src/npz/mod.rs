@@ -22,7 +22,7 @@
 
 mod archive;
 mod background;
-mod deferred;
+pub(crate) mod deferred;
 mod deflate;
 #[cfg(feature = "mmap")]
 #[allow(unsafe_code)] // memory maps: see the module documentation of `npio::npy`

@@ -425,6 +425,12 @@ impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
         });
         let options = &self.options;
         let deferred = self.deferred.as_deref();
+        // A remote archive is fetched whole at full speed (and let go at the end): every
+        // member is read.
+        let _whole = deferred
+            .map(|d| d.whole())
+            .transpose()
+            .map_err(|e| self.located(e))?;
         let read_one = |archive: &mut ZipArchive<R>, index: usize| -> (usize, Result<DynArray>) {
             let result = deferred
                 .map_or(Ok(()), |d| d.check(archive, index))

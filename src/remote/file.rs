@@ -36,6 +36,8 @@ const DIRECT_MIN: u64 = 256 << 10;
 const PART: u64 = 8 << 20;
 /// Range requests of one large read in flight at once.
 const IN_FLIGHT: usize = 8;
+/// The largest object [`RemoteFile::fetch_whole`] brings into memory.
+const WHOLE_MAX: u64 = 4 << 30;
 /// The most bytes of small pieces kept for later reads.
 const CACHE_MAX: usize = 16 << 20;
 /// Prefetched ranges closer than this are fetched as one range (one request costs more than
@@ -87,6 +89,8 @@ struct Object {
     own: Stats,
     session: Arc<Stats>,
     cache: Mutex<Cache>,
+    /// The whole object, while [`RemoteFile::fetch_whole`] holds it: reads copy from it.
+    whole: std::sync::RwLock<Option<Bytes>>,
 }
 
 /// Small fetched pieces by offset, oldest dropped first past [`CACHE_MAX`] bytes.
@@ -170,6 +174,7 @@ impl RemoteFile {
             own: Stats::default(),
             session,
             cache: Mutex::default(),
+            whole: std::sync::RwLock::default(),
         };
         object.count(bytes.len() as u64);
         object.lock().insert(range.start, bytes);
@@ -224,10 +229,52 @@ impl RemoteFile {
         self.object.own.requests()
     }
 
+    /// Fetches the whole object into memory now, as 8 MiB ranges 8 at a time (a download at
+    /// full speed), for reading all of it: later reads of this object and
+    /// its clones cost no request until [`RemoteFile::release_whole`]. Objects over 4 GiB are
+    /// left to be read by ranges (`Ok(false)`).
+    ///
+    /// ```no_run
+    /// let remote = npio::remote::Remote::new();
+    /// let file = remote.open("s3://bucket/run.npz").unwrap();
+    /// file.fetch_whole().unwrap();
+    /// let all = remote.npz_reader(file.clone()).unwrap().read_all().unwrap(); // from memory
+    /// file.release_whole();
+    /// # let _ = all;
+    /// ```
+    pub fn fetch_whole(&self) -> io::Result<bool> {
+        let size = self.object.size;
+        if size > WHOLE_MAX {
+            return Ok(false);
+        }
+        if self.object.holds_whole() {
+            return Ok(true);
+        }
+        // The size is the store's, not a claim of the data's, and bounded above.
+        let mut all = vec![0u8; size as usize];
+        self.read_direct(0, &mut all)?;
+        *self.object.whole.write().unwrap_or_else(|p| p.into_inner()) = Some(Bytes::from(all));
+        Ok(true)
+    }
+
+    /// Lets go of the memory [`RemoteFile::fetch_whole`] took (reads go back to ranges).
+    ///
+    /// ```no_run
+    /// let file = npio::remote::Remote::new().open("s3://bucket/run.npz").unwrap();
+    /// file.fetch_whole().unwrap();
+    /// file.release_whole();
+    /// ```
+    pub fn release_whole(&self) {
+        *self.object.whole.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Fetches the parts of `ranges` not already held, all at once, into the cache that
     /// clones share (an archive's local headers, before they are checked one by one). Ranges
     /// less than [`GAP`] apart are fetched as one, up to [`CACHE_MAX`]` / 2` bytes in all.
     pub(crate) fn prefetch(&self, ranges: &[Range<u64>]) -> io::Result<()> {
+        if self.object.holds_whole() {
+            return Ok(()); // all of it is here already
+        }
         let wanted = self.coalesce(ranges);
         let object = Arc::clone(&self.object);
         let got = store::run(async move {
@@ -304,6 +351,14 @@ impl Object {
         self.session.count(bytes);
     }
 
+    /// Whether the whole object is in memory ([`RemoteFile::fetch_whole`]).
+    fn holds_whole(&self) -> bool {
+        self.whole
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -327,6 +382,20 @@ impl Object {
             return Err(changed(&self.url));
         }
         Ok(bytes)
+    }
+}
+
+impl crate::npz::deferred::Ahead for RemoteFile {
+    fn prefetch(&self, ranges: &[Range<u64>]) -> io::Result<()> {
+        RemoteFile::prefetch(self, ranges)
+    }
+
+    fn fetch_whole(&self) -> io::Result<()> {
+        RemoteFile::fetch_whole(self).map(drop)
+    }
+
+    fn release_whole(&self) {
+        RemoteFile::release_whole(self)
     }
 }
 
@@ -406,6 +475,12 @@ impl Read for RemoteFile {
         }
         let want = (buf.len() as u64).min(size - self.pos) as usize;
         let buf = &mut buf[..want];
+        if let Some(whole) = &*self.object.whole.read().unwrap_or_else(|p| p.into_inner()) {
+            let at = self.pos as usize;
+            buf.copy_from_slice(&whole[at..at + want]);
+            self.pos += want as u64;
+            return Ok(want);
+        }
         if let Some(n) = self.object.lock().copy_at(self.pos, buf) {
             self.pos += n as u64;
             return Ok(n);

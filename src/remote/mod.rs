@@ -159,9 +159,7 @@ impl Remote {
     /// ```
     pub fn npz_reader(&self, file: RemoteFile) -> Result<NpzReader<RemoteFile>> {
         let url = file.url().to_string();
-        let warm = file.clone();
-        let prefetch =
-            std::sync::Arc::new(move |ranges: &[std::ops::Range<u64>]| warm.prefetch(ranges));
+        let prefetch = std::sync::Arc::new(file.clone());
         let mut npz = self
             .read
             .npz_reader_with(file, Some(prefetch))
@@ -231,6 +229,22 @@ impl Remote {
             .into_inner()
             .map_err(|e| at(url, e.into_error().into()))?;
         writer.finish().map(drop)
+    }
+
+    /// The URLs of the objects directly under `url`, taken as a folder (`s3://bucket/runs/`
+    /// lists `s3://bucket/runs/a.npz`, not `s3://bucket/runs/old/b.npz`), sorted. Stores that
+    /// cannot list (plain HTTP servers) give an `Unsupported` or `Other` I/O error.
+    ///
+    /// ```no_run
+    /// let remote = npio::remote::Remote::new();
+    /// for url in remote.list("s3://bucket/runs/").unwrap() {
+    ///     if url.ends_with(".npz") {
+    ///         println!("{url}");
+    ///     }
+    /// }
+    /// ```
+    pub fn list(&self, url: &str) -> Result<Vec<String>> {
+        store::list(url, &self.options).map_err(|e| at(url, e.into()))
     }
 
     /// The bytes received from stores so far by everything this `Remote` (or a clone) opened.

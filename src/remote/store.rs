@@ -15,6 +15,8 @@ use url::Url;
 pub(crate) struct Located {
     pub(crate) store: Arc<dyn ObjectStore>,
     pub(crate) path: ObjectPath,
+    /// The URL of the store's root (`s3://bucket`, `https://host:port`): with `path`, the URL.
+    pub(crate) base: String,
 }
 
 /// The clients made so far, by bucket or host and options: one client (so one connection
@@ -32,7 +34,8 @@ const CLIENTS_MAX: usize = 64;
 pub(crate) fn locate(url: &str, options: &[(String, String)]) -> io::Result<Located> {
     let parsed = Url::parse(url).map_err(|e| invalid(format!("not a URL ({e})")))?;
     let (scheme, path) = ObjectStoreScheme::parse(&parsed).map_err(|e| invalid(e.to_string()))?;
-    let path = ObjectPath::parse(path).map_err(|e| invalid(e.to_string()))?;
+    let path = ObjectPath::parse(path.as_ref().trim_end_matches('/'))
+        .map_err(|e| invalid(e.to_string()))?;
     let base = match scheme {
         ObjectStoreScheme::Http => parsed[..url::Position::BeforePath].to_string(),
         _ => format!("{}://{}", parsed.scheme(), parsed.host_str().unwrap_or("")),
@@ -47,6 +50,7 @@ pub(crate) fn locate(url: &str, options: &[(String, String)]) -> io::Result<Loca
         return Ok(Located {
             store: Arc::clone(store),
             path,
+            base,
         });
     }
     let store = build(scheme, url, &base, options).map_err(storage_error)?;
@@ -55,7 +59,22 @@ pub(crate) fn locate(url: &str, options: &[(String, String)]) -> io::Result<Loca
         clients.clear();
     }
     clients.insert(key, Arc::clone(&store));
-    Ok(Located { store, path })
+    Ok(Located { store, path, base })
+}
+
+/// The URLs of the objects directly under `url` (a prefix, as a folder), sorted.
+pub(crate) fn list(url: &str, options: &[(String, String)]) -> io::Result<Vec<String>> {
+    let Located { store, path, base } = locate(url, options)?;
+    let prefix = (!path.as_ref().is_empty()).then_some(path);
+    let listed = run(async move { store.list_with_delimiter(prefix.as_ref()).await })
+        .map_err(storage_error)?;
+    let mut urls: Vec<String> = listed
+        .objects
+        .iter()
+        .map(|meta| format!("{base}/{}", meta.location))
+        .collect();
+    urls.sort();
+    Ok(urls)
 }
 
 /// Applies `options` to a builder of `object_store`'s, refusing keys it does not know.
