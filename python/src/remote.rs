@@ -113,11 +113,17 @@ pub(crate) fn put_url<'py>(
     storage_options: Option<HashMap<String, Bound<'py, PyAny>>>,
 ) -> PyResult<()> {
     let remote = remote(storage_options, 10000)?;
-    let data = data.as_bytes();
+    upload(py, &remote, url, &[data.as_bytes()])
+}
+
+/// Uploads `parts`, one after the other, as the object `url`, whole or not at all.
+fn upload(py: Python<'_>, remote: &Remote, url: &str, parts: &[&[u8]]) -> PyResult<()> {
     py.detach(|| -> npio::Result<()> {
         use std::io::Write;
         let mut writer = remote.create(url)?;
-        writer.write_all(data)?;
+        for part in parts {
+            writer.write_all(part)?;
+        }
         writer.finish().map(drop)
     })
     .or_py(Some(Path::new(url)))
@@ -140,15 +146,9 @@ pub(crate) fn save_npy_url<'py>(
     let head = header_for(descr, shape, fortran_order, &memory)?
         .to_bytes()
         .or_py(None)?;
-    py.detach(|| -> npio::Result<()> {
-        use std::io::Write;
-        let mut writer = remote.create(url)?;
-        writer.write_all(&head)?;
-        // SAFETY: `array` (held by the caller) keeps the memory alive; it is only read.
-        writer.write_all(unsafe { memory.as_slice() })?;
-        writer.finish().map(drop)
-    })
-    .or_py(Some(Path::new(url)))
+    // SAFETY: `array` (held by the caller) keeps the memory alive; it is only read.
+    let data = unsafe { memory.as_slice() };
+    upload(py, &remote, url, &[&head, data])
 }
 
 /// `savez`/`savez_compressed` to a URL (members as `write_npz` takes them).

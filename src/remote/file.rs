@@ -434,13 +434,7 @@ pub(crate) fn fill(
     unit: usize,
     post: PostProcess<'_>,
 ) -> crate::error::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
+    let filled = crate::io::read_up_to(file, buf)?;
     if let Some(post) = post {
         let whole = filled - filled % unit.max(1);
         post(&mut buf[..whole]);
