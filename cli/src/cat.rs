@@ -1,15 +1,17 @@
 //! `npio cat [--out OUT] INPUT...`: concatenates arrays with the same dtype and trailing shape
 //! along axis 0, streaming, in bounded memory. Inputs are `.npy` files or archive members
-//! written `FILE.npz:NAME`. Without `--out` the result goes to standard output.
+//! written `FILE.npz:NAME`; either may be a URL (`s3://bucket/a.npy`, `https://host/b.npz:x`),
+//! read by range requests. Without `--out` the result goes to standard output.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use npio::npy::Header;
-use npio::{dtype::Endian, DType, ReadOptions};
+use npio::remote::Remote;
+use npio::{dtype::Endian, DType, NpzReader, ReadOptions};
 
-use crate::output::{Guard, TempOutput};
+use crate::output::Guard;
 use crate::CliError;
 
 /// One input: a `.npy` file, or a member of an archive (`FILE.npz:NAME`).
@@ -21,6 +23,13 @@ struct Input {
 
 impl Input {
     fn parse(text: &str) -> Input {
+        if let Some((url, member)) = crate::remote::member_spec(Path::new(text)) {
+            return Input {
+                path: url,
+                member: Some(member),
+                shown: text.to_string(),
+            };
+        }
         let (path, member) = match text.find(".npz:") {
             Some(i) => (&text[..i + 4], Some(text[i + 5..].to_string())),
             None => (text, None),
@@ -36,23 +45,46 @@ impl Input {
         CliError::data(format!("{}: {err}{}", self.shown, crate::hint(&err)))
     }
 
+    /// The object storage client for a URL input.
+    fn remote(&self, options: &ReadOptions) -> Option<(Remote, &str)> {
+        crate::remote::url(&self.path).map(|url| (Remote::new().read_options(*options), url))
+    }
+
     /// The input's header, reading nothing else.
     fn header(&self, options: &ReadOptions) -> Result<Header, CliError> {
-        match &self.member {
-            None => {
+        match (&self.member, self.remote(options)) {
+            (None, Some((remote, url))) => {
+                let mut object = remote.open(url).map_err(|e| self.fail(e))?;
+                let info =
+                    npio::npy::read_header(&mut object, options).map_err(|e| self.fail(e))?;
+                Ok(info.header)
+            }
+            (None, None) => {
                 let file = File::open(&self.path).map_err(|e| CliError::io(&self.path, e))?;
                 let info = npio::npy::read_header(&mut BufReader::new(file), options)
                     .map_err(|e| self.fail(e))?;
                 Ok(info.header)
             }
-            Some(member) => {
-                let mut npz = options.open_npz(&self.path).map_err(|e| self.fail(e))?;
-                let info = npz.member_info(member).map_err(|e| self.fail(e))?;
-                info.npy.map(|i| i.header).ok_or_else(|| {
-                    CliError::data(format!("{}: the member is not an array", self.shown))
-                })
+            (Some(member), Some((remote, url))) => {
+                let npz = remote.open_npz(url).map_err(|e| self.fail(e))?;
+                self.member_header(npz, member)
+            }
+            (Some(member), None) => {
+                let npz = options.open_npz(&self.path).map_err(|e| self.fail(e))?;
+                self.member_header(npz, member)
             }
         }
+    }
+
+    fn member_header<R: Read + Seek>(
+        &self,
+        mut npz: NpzReader<R>,
+        member: &str,
+    ) -> Result<Header, CliError> {
+        let info = npz.member_info(member).map_err(|e| self.fail(e))?;
+        info.npy
+            .map(|i| i.header)
+            .ok_or_else(|| CliError::data(format!("{}: the member is not an array", self.shown)))
     }
 
     /// Copies the input's data to `out` as data of `target`.
@@ -62,20 +94,38 @@ impl Input {
         target: &DType,
         options: &ReadOptions,
     ) -> Result<u64, CliError> {
-        match &self.member {
-            None => {
+        match (&self.member, self.remote(options)) {
+            (None, Some((remote, url))) => {
+                let reader = remote.open_npy(url).map_err(|e| self.fail(e))?;
+                reader.copy_data(out, target).map_err(|e| self.fail(e))
+            }
+            (None, None) => {
                 let file = File::open(&self.path).map_err(|e| CliError::io(&self.path, e))?;
                 let reader = options
                     .npy_reader(BufReader::with_capacity(1 << 20, file))
                     .map_err(|e| self.fail(e))?;
                 reader.copy_data(out, target).map_err(|e| self.fail(e))
             }
-            Some(member) => {
-                let mut npz = options.open_npz(&self.path).map_err(|e| self.fail(e))?;
-                let reader = npz.member_reader(member).map_err(|e| self.fail(e))?;
-                reader.copy_data(out, target).map_err(|e| self.fail(e))
+            (Some(member), Some((remote, url))) => {
+                let npz = remote.open_npz(url).map_err(|e| self.fail(e))?;
+                self.copy_member(npz, member, out, target)
+            }
+            (Some(member), None) => {
+                let npz = options.open_npz(&self.path).map_err(|e| self.fail(e))?;
+                self.copy_member(npz, member, out, target)
             }
         }
+    }
+
+    fn copy_member<R: Read + Seek, W: Write>(
+        &self,
+        mut npz: NpzReader<R>,
+        member: &str,
+        out: &mut W,
+        target: &DType,
+    ) -> Result<u64, CliError> {
+        let reader = npz.member_reader(member).map_err(|e| self.fail(e))?;
+        reader.copy_data(out, target).map_err(|e| self.fail(e))
     }
 }
 
@@ -161,9 +211,10 @@ pub fn run(
             for input in &inputs {
                 guard.add_input(&input.path);
             }
-            let (tmp, mut file) = TempOutput::create(path, &guard)?;
+            let sources: Vec<&Path> = inputs.iter().map(|i| i.path.as_path()).collect();
+            let (pending, mut file) = crate::output::target::create(path, &guard, &sources)?;
             let written = write_all_inputs(&mut file, &header, &inputs, &options)?;
-            tmp.commit(file)?;
+            pending.commit(file, path)?;
             eprintln!(
                 "npio: wrote {}: {} rows of {} ({written} bytes)",
                 path.display(),

@@ -181,7 +181,7 @@ enum Command {
 
 #[derive(Args)]
 struct CatArgs {
-    /// Write the result here (default: standard output).
+    /// Write the result here, a path or a URL (default: standard output).
     #[arg(long, value_name = "OUT")]
     out: Option<PathBuf>,
     /// Overwrite an existing OUT.
@@ -189,7 +189,8 @@ struct CatArgs {
     force: bool,
     #[command(flatten)]
     limits: LimitArgs,
-    /// .npy files or archive members written FILE.npz:NAME.
+    /// .npy files or archive members written FILE.npz:NAME, or their URLs (s3://, gs://,
+    /// az://, http(s)://).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
 }
@@ -286,7 +287,8 @@ struct ConvertArgs {
     /// archive's name without .npz; nested member names become folders).
     #[arg(long, requires = "out_dir")]
     unpack: bool,
-    /// INPUT OUTPUT, or with --out-dir: INPUT...
+    /// INPUT OUTPUT, or with --out-dir: INPUT... (without --out-dir, either may be a URL:
+    /// s3://, gs://, az://, http(s)://; objects are .npy or .npz files, members URL.npz:NAME).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }

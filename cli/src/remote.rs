@@ -1,5 +1,6 @@
 //! Inputs that are URLs (`s3://`, `gs://`, `az://`, `http(s)://`), read by range requests
-//! through npio's `remote` feature: `info` and `verify` take them as they take paths.
+//! through npio's `remote` feature: `info`, `verify`, `convert` and `cat` take them as they take
+//! paths (`convert` and `cat --out` write them through `output::target`).
 //! Configuration is the standard environment variables (`AWS_ENDPOINT_URL`,
 //! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ALLOW_HTTP`,
 //! `GOOGLE_SERVICE_ACCOUNT`, `AZURE_STORAGE_ACCOUNT_NAME`, ...).
@@ -41,4 +42,35 @@ pub fn open(
         .map_err(|e| CliError::io(at, e))?;
     let kind = crate::sniff::kind_of(&magic, at)?;
     Ok((remote, file, kind))
+}
+
+/// An archive member named `URL.npz:NAME` (as `npio cat` and `convert` take them): the
+/// archive's URL and the member's name. An object whose own name contains `.npz:` cannot be
+/// read this way.
+pub fn member_spec(text: &Path) -> Option<(std::path::PathBuf, String)> {
+    let shown = url(text)?;
+    let at = shown.find(".npz:")?;
+    let member = &shown[at + 5..];
+    (!member.is_empty()).then(|| {
+        (
+            std::path::PathBuf::from(&shown[..at + 4]),
+            member.to_string(),
+        )
+    })
+}
+
+/// What the object `url` holds: by its name's extension, else by its first bytes.
+pub fn kind(url: &str, options: &npio::ReadOptions) -> Result<crate::convert::Kind, CliError> {
+    use crate::convert::Kind;
+    let lower = url.to_ascii_lowercase();
+    if lower.ends_with(".npy") {
+        return Ok(Kind::Npy);
+    }
+    if lower.ends_with(".npz") {
+        return Ok(Kind::Npz);
+    }
+    Ok(match open(url, options)?.2 {
+        FileKind::Npy => Kind::Npy,
+        FileKind::Npz => Kind::Npz,
+    })
 }

@@ -95,6 +95,18 @@ pub fn run_batch(
     mut settings: Settings,
     jobs: Option<u32>,
 ) -> Result<bool, CliError> {
+    for path in [out_dir]
+        .into_iter()
+        .chain(inputs.iter().map(PathBuf::as_path))
+    {
+        if crate::remote::url(path).is_some() {
+            return Err(CliError::usage(format!(
+                "{}: --out-dir converts local files and folders; convert objects one at a \
+                 time (npio convert URL OUTPUT)",
+                path.display()
+            )));
+        }
+    }
     let tasks = plan(inputs, out_dir, &mut settings)?;
     fs::create_dir_all(out_dir).map_err(|e| CliError::io(out_dir, e))?;
     settings.guard.list_folder(out_dir);

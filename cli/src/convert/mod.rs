@@ -8,6 +8,7 @@
 mod batch;
 mod inputs;
 mod pairs;
+mod source;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -85,6 +86,13 @@ impl Stats {
 
 /// An error inside an archive member, named once.
 pub fn member_error(path: &Path, member: &str, err: npio::Error) -> CliError {
+    // A reader opened by URL names it in its errors already.
+    let err = match err {
+        npio::Error::Path { source, .. } if !matches!(*source, npio::Error::Member { .. }) => {
+            *source
+        }
+        other => other,
+    };
     match err {
         npio::Error::Member { .. } => CliError::npio(path, err),
         other => CliError::data(crate::for_cli(format!(
@@ -165,6 +173,9 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
     }
     let to = inputs::output_kind(output)?;
     settings.check_compression_used(to == Kind::Npz)?;
+    if crate::remote::url(input).is_some() || crate::remote::url(output).is_some() {
+        return run_remote(input, output, to, &settings);
+    }
     if let Some((archive, member)) = crate::sniff::member_spec(input) {
         if to != Kind::Npy {
             return Err(CliError::usage(format!(
@@ -189,6 +200,42 @@ pub fn run_single(input: &Path, output: &Path, mut settings: Settings) -> Result
     bar.finish();
     let stats = result?;
     Ok(said(input, output, &stats, &settings))
+}
+
+/// `npio convert` where the input or the output is a URL (`s3://`, `gs://`, `az://`,
+/// `http(s)://`): objects are `.npy` files or `.npz` archives (members as `URL.npz:NAME`),
+/// never folders; the other side may be a local file or folder.
+fn run_remote(
+    input: &Path,
+    output: &Path,
+    to: Kind,
+    settings: &Settings,
+) -> Result<bool, CliError> {
+    if crate::remote::url(output).is_some() && to == Kind::Folder {
+        return Err(CliError::usage(format!(
+            "{}: an object-storage output is one object: name it .npy or .npz",
+            output.display()
+        )));
+    }
+    if let Some((archive, member)) = crate::remote::member_spec(input) {
+        if to != Kind::Npy {
+            return Err(CliError::usage(format!(
+                "{}: one archive member converts to a .npy file; name the output OUT.npy",
+                input.display()
+            )));
+        }
+        let stats = pairs::member_to_npy(&archive, &member, output, settings)?;
+        return Ok(said(input, output, &stats, settings));
+    }
+    let from = match crate::remote::url(input) {
+        Some(url) => crate::remote::kind(url, &settings.read)?,
+        None => {
+            let mut guard = settings.guard.clone();
+            inputs::register_input(&mut guard, input)?
+        }
+    };
+    let stats = convert(input, from, output, to, settings)?;
+    Ok(said(input, output, &stats, settings))
 }
 
 /// Says what one conversion did (unless `--quiet`); `true`.

@@ -1,67 +1,36 @@
 //! The conversions, one function per pair of kinds.
 
+//! Inputs and outputs of single conversions may be URLs (see `source.rs` and `target.rs`);
+//! folders are local.
+
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use npio::{npz::Compression, NpyReader, NpzReader, NpzWriter};
 
 use super::inputs::folder_inputs;
+use super::source::{open_archive, open_npy, open_npz, with_archive};
 use super::{member_error, Settings, Stats};
-use crate::output::{OutputFile, StagedFile, StagedFolder, TempOutput};
-use crate::progress::Counting;
+use crate::output::target::{self, Out, Pending};
+use crate::output::{StagedFile, StagedFolder};
 use crate::CliError;
 
-type Input = Counting<BufReader<File>>;
-type Archive = NpzReader<Counting<npio::npz::ArchiveFile>>;
-
-fn open_npy(path: &Path, settings: &Settings) -> Result<NpyReader<Input>, CliError> {
-    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
-    settings
-        .read
-        .npy_reader(Counting::new(
-            BufReader::with_capacity(1 << 20, file),
-            &settings.read_meter,
-        ))
-        .map_err(|e| CliError::npio(path, e))
-}
-
-/// Opens an archive with at least one member.
-fn open_npz(path: &Path, settings: &Settings) -> Result<Archive, CliError> {
-    let file = npio::npz::ArchiveFile::open(path).map_err(|e| CliError::io(path, e))?;
-    let npz = settings
-        .read
-        .npz_reader(Counting::new(file, &settings.read_meter))
-        .map_err(|e| CliError::npio(path, e))?;
-    if npz.is_empty() {
-        return Err(CliError::data(format!(
-            "{}: nothing to convert: the archive has no members",
-            path.display()
-        )));
-    }
-    Ok(npz)
-}
-
-fn new_archive(file: OutputFile, settings: &Settings) -> NpzWriter<OutputFile> {
+fn new_archive(file: Out, settings: &Settings) -> NpzWriter<Out> {
     let mut npz = NpzWriter::new(file);
     npz.set_compression(settings.compression.unwrap_or(Compression::Stored));
     npz.set_progress(settings.write_meter.counter());
     npz
 }
 
-fn finish_archive(
-    npz: NpzWriter<OutputFile>,
-    tmp: TempOutput,
-    output: &Path,
-) -> Result<(), CliError> {
+fn finish_archive(npz: NpzWriter<Out>, pending: Pending, output: &Path) -> Result<(), CliError> {
     let file = npz.finish().map_err(|e| CliError::npio(output, e))?;
-    tmp.commit(file)
+    pending.commit(file, output)
 }
 
 /// Writes one `.npy` stream as archive member `stored_name`, re-encoded as asked.
 fn add_npy_member<R: Read>(
-    npz: &mut NpzWriter<OutputFile>,
+    npz: &mut NpzWriter<Out>,
     stored_name: &str,
     reader: NpyReader<R>,
     settings: &Settings,
@@ -79,11 +48,11 @@ fn one_array(bytes: u64) -> Stats {
 
 pub fn npy_to_npy(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
     let reader = open_npy(input, settings)?;
-    let (tmp, mut file) = TempOutput::create(output, &settings.guard)?;
+    let (pending, mut file) = target::create(output, &settings.guard, &[input])?;
     let bytes = reader
         .transcode(&mut file, &settings.write)
         .map_err(|e| CliError::npio(input, e))?;
-    tmp.commit(file)?;
+    pending.commit(file, output)?;
     Ok(one_array(bytes))
 }
 
@@ -94,19 +63,18 @@ pub fn member_to_npy(
     output: &Path,
     settings: &Settings,
 ) -> Result<Stats, CliError> {
-    let mut npz = settings
-        .read
-        .open_npz(archive)
-        .map_err(|e| CliError::npio(archive, e))?;
-    let reader = npz
-        .member_reader(member)
-        .map_err(|e| crate::convert::member_error(archive, member, e))?;
-    let (tmp, mut file) = TempOutput::create(output, &settings.guard)?;
-    let bytes = reader
-        .transcode(&mut file, &settings.write)
-        .map_err(|e| crate::convert::member_error(archive, member, e))?;
-    tmp.commit(file)?;
-    Ok(one_array(bytes))
+    let source = open_archive(archive, settings)?;
+    with_archive!(source, |npz| {
+        let reader = npz
+            .member_reader(member)
+            .map_err(|e| member_error(archive, member, e))?;
+        let (pending, mut file) = target::create(output, &settings.guard, &[archive])?;
+        let bytes = reader
+            .transcode(&mut file, &settings.write)
+            .map_err(|e| member_error(archive, member, e))?;
+        pending.commit(file, output)?;
+        Ok(one_array(bytes))
+    })
 }
 
 /// A member name for a relative path of `.npy` file: `/`-separated text.
@@ -128,11 +96,11 @@ pub fn npy_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<St
     let stem = member_name(Path::new(name), input)?;
     let stem = stem.strip_suffix(".npy").unwrap_or(&stem).to_string();
     let reader = open_npy(input, settings)?;
-    let (tmp, file) = TempOutput::create(output, &settings.guard)?;
+    let (pending, file) = target::create(output, &settings.guard, &[input])?;
     let mut npz = new_archive(file, settings);
     let bytes = add_npy_member(&mut npz, &format!("{stem}.npy"), reader, settings)
         .map_err(|e| CliError::npio(input, e))?;
-    finish_archive(npz, tmp, output)?;
+    finish_archive(npz, pending, output)?;
     Ok(one_array(bytes))
 }
 
@@ -151,7 +119,7 @@ pub fn folder_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result
             crate::show::count(found.skipped, "other file", "other files"),
         );
     }
-    let (tmp, file) = TempOutput::create(output, &settings.guard)?;
+    let (pending, file) = target::create(output, &settings.guard, &[input])?;
     let mut npz = new_archive(file, settings);
     let mut stats = Stats::default();
     for (name, (_, path)) in names.iter().zip(&found.files) {
@@ -160,7 +128,7 @@ pub fn folder_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result
             .map_err(|e| CliError::npio(path, e))?;
         stats.arrays += 1;
     }
-    finish_archive(npz, tmp, output)?;
+    finish_archive(npz, pending, output)?;
     Ok(stats)
 }
 
@@ -235,7 +203,17 @@ fn unpacked_paths(
 }
 
 pub fn npz_to_folder(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
-    let mut npz = open_npz(input, settings)?;
+    with_archive!(open_npz(input, settings)?, |npz| {
+        archive_to_folder(&mut npz, input, output, settings)
+    })
+}
+
+fn archive_to_folder<R: Read + Seek + Clone + Send + Sync>(
+    npz: &mut NpzReader<R>,
+    input: &Path,
+    output: &Path,
+    settings: &Settings,
+) -> Result<Stats, CliError> {
     let members = npz.members().map_err(|e| CliError::npio(input, e))?;
     let paths = unpacked_paths(input, &members)?;
     for relative in &paths {
@@ -252,7 +230,7 @@ pub fn npz_to_folder(input: &Path, output: &Path, settings: &Settings) -> Result
         .collect::<Result<Vec<_>, _>>()?;
     // Members are inflated and written several at a time: one member's inflating overlaps
     // another's writing.
-    let results = crate::members::each_member(&mut npz, &members, |npz, i| {
+    let results = crate::members::each_member(npz, &members, |npz, i| {
         unpack_member(npz, &members[i], &files[i], input, output, settings)
     });
     let mut stats = Stats::default();
@@ -264,8 +242,8 @@ pub fn npz_to_folder(input: &Path, output: &Path, settings: &Settings) -> Result
 }
 
 /// Writes one member of an archive to its file of the folder being unpacked.
-fn unpack_member(
-    npz: &mut Archive,
+fn unpack_member<R: Read + Seek>(
+    npz: &mut NpzReader<R>,
     m: &npio::npz::MemberInfo,
     file: &StagedFile,
     input: &Path,
@@ -299,9 +277,19 @@ fn unpack_member(
 }
 
 pub fn npz_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<Stats, CliError> {
-    let mut src = open_npz(input, settings)?;
+    with_archive!(open_npz(input, settings)?, |src| {
+        archive_to_npz(&mut src, input, output, settings)
+    })
+}
+
+fn archive_to_npz<R: Read + Seek>(
+    src: &mut NpzReader<R>,
+    input: &Path,
+    output: &Path,
+    settings: &Settings,
+) -> Result<Stats, CliError> {
     let members = src.members().map_err(|e| CliError::npio(input, e))?;
-    let (tmp, file) = TempOutput::create(output, &settings.guard)?;
+    let (pending, file) = target::create(output, &settings.guard, &[input])?;
     let mut dst = NpzWriter::new(file);
     dst.set_progress(settings.write_meter.counter());
     let mut stats = Stats::default();
@@ -333,6 +321,6 @@ pub fn npz_to_npz(input: &Path, output: &Path, settings: &Settings) -> Result<St
             stats.others += 1;
         }
     }
-    finish_archive(dst, tmp, output)?;
+    finish_archive(dst, pending, output)?;
     Ok(stats)
 }

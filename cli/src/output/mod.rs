@@ -7,6 +7,7 @@
 mod deferred;
 mod place;
 mod staged;
+pub mod target;
 mod temp;
 
 use std::collections::HashSet;
