@@ -136,19 +136,18 @@ def _byte_view(data):
     return view.cast("B") if (view.format, view.ndim) != ("B", 1) else view
 
 
-def _npy_from_buffer(data, max_header_size, threads, copy):
-    """The array in ``.npy`` bytes held in memory: a view of them (read-only when they are),
-    checked as every read is, unless ``copy`` or the data is not aligned for its dtype."""
-    view = _byte_view(data)
-    prefix = view[: max_header_size + 16].tobytes()
-    descr, shape, fortran, offset = _npio.view_info(prefix, len(view), max_header_size)
-    dtype = _dtype(descr)
+def _npy_from_buffer(view, max_header_size, copy):
+    """The array in ``.npy`` bytes held in memory (``bytes``, or a flat memoryview of bytes):
+    a view of them (read-only when they are), checked as every read is, unless ``copy`` or the
+    data is not aligned for its dtype. This is all of ``loads`` for ``bytes``: each step
+    counts (``benches/compare_memory.py``, the 48 KB ``loads`` row)."""
+    # bytes go to Rust as they are (no copy); other buffers as their first bytes.
+    head = view if type(view) is bytes else view[: max_header_size + 16].tobytes()
+    descr, shape, fortran, offset = _npio.view_info(head, len(view), max_header_size)
+    dtype = _DTYPES.get(descr) or _dtype(descr)
     if dtype.itemsize == 0:
-        return _alloc(descr, tuple(shape), fortran)
-    array = np.ndarray(
-        tuple(shape), dtype=dtype, buffer=view, offset=offset,
-        order="F" if fortran else "C",
-    )
+        return _alloc(descr, shape, fortran)
+    array = np.ndarray(shape, dtype, view, offset, None, "F" if fortran else "C")
     if copy or not array.flags.aligned:
         return array.copy(order="K")
     return array
@@ -232,10 +231,14 @@ def load(
     >>> npio.load(buf)
     array([0, 1, 2])
     """
-    threads = _threads(threads)
+    if threads is not None:
+        threads = _threads(threads)  # checked now; None is resolved where threads are used
     if allow_pickle:
         # As np.load: a file trusted with pickle is trusted with a large header too.
         max_header_size = _TRUSTED_HEADER_SIZE
+    if type(file) is bytes and mmap_mode is None and storage_options is None \
+            and file.startswith(_NPY_MAGIC) and not allow_pickle:
+        return _npy_from_buffer(file, max_header_size, copy)  # as loads: the common case first
     if mmap_mode not in (None, "r", "r+", "c"):
         raise ValueError(f"mmap_mode must be None, 'r', 'r+' or 'c', not {mmap_mode!r}")
     pickle_kwargs = {"encoding": encoding, "fix_imports": fix_imports}
@@ -254,7 +257,7 @@ def load(
         if mmap_mode is not None:
             raise ValueError(f"{file}: mmap_mode applies to local files, not to URLs")
         return _load_url(file, storage_options, allow_pickle, pickle_kwargs, max_header_size,
-                         threads)
+                         _threads(threads))
     if storage_options is not None:
         raise ValueError("storage_options applies to URLs (s3://, gs://, az://, https://)")
     if _bytes_like(file):
@@ -281,7 +284,7 @@ def load(
         try:
             if mmap_mode is not None:
                 return _memmap_npy(path, mmap_mode, max_header_size)
-            return _npio.read_npy(path, _alloc, max_header_size, threads)
+            return _npio.read_npy(path, _alloc, max_header_size, _threads(threads))
         except PickleRequired:
             if not allow_pickle:
                 raise
@@ -292,9 +295,16 @@ def load(
     file.seek(start)
     if magic.startswith(_ZIP_MAGICS):
         # Archives read from a file object are read (copied) member by member, as np.load
-        # gives them: writeable arrays. Bytes passed as such give views (see loads).
+        # gives them: writeable arrays. Bytes passed as such give views (see loads). An
+        # io.BytesIO read from its start hands over its bytes without a copy (getvalue()
+        # shares them; a later write to it copies them first).
+        if isinstance(file, io.BytesIO) and start == 0:
+            data = file.getvalue()
+            file.seek(0, io.SEEK_END)
+        else:
+            data = file.read()
         return NpzFile(
-            file.read(), allow_pickle=allow_pickle, max_header_size=max_header_size,
+            data, allow_pickle=allow_pickle, max_header_size=max_header_size,
             threads=threads, pickle_kwargs=pickle_kwargs, copy=True,
         )
     if magic != _NPY_MAGIC:
@@ -365,7 +375,7 @@ def _load_buffer(data, allow_pickle, pickle_kwargs, max_header_size, threads, co
     if magic != _NPY_MAGIC:
         return _not_npy(io.BytesIO(view.tobytes()), magic, None, allow_pickle, pickle_kwargs, None)
     try:
-        return _npy_from_buffer(view, max_header_size, threads, copy)
+        return _npy_from_buffer(data if type(data) is bytes else view, max_header_size, copy)
     except PickleRequired:
         if not allow_pickle:
             raise
@@ -652,9 +662,13 @@ def loads(data, *, max_header_size=_MAX_HEADER_SIZE, threads=None, copy=False):
     array([[0, 1],
            [2, 3]])
     """
+    if threads is not None:
+        threads = _threads(threads)
+    if type(data) is bytes and data.startswith(_NPY_MAGIC):
+        return _npy_from_buffer(data, max_header_size, copy)
     if not _bytes_like(data) and not isinstance(data, bytes):
         data = memoryview(data)
-    return _load_buffer(data, False, {}, max_header_size, _threads(threads), copy)
+    return _load_buffer(data, False, {}, max_header_size, threads, copy)
 
 
 # ---------------------------------------------------------------------------------------------

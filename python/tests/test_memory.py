@@ -182,3 +182,23 @@ def test_an_archive_in_memory_is_not_copied():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) < 64, f"{out.stdout} MiB grown for a 256 MiB archive"
+
+
+def test_an_archive_in_a_bytesio_is_shared_not_copied_and_later_writes_do_not_reach_it():
+    arrays = {"a": np.arange(1000.0), "b": np.ones((30, 40), np.int16)}
+    data = _npz(**arrays)
+    buf = io.BytesIO(data)
+    with npio.load(buf) as z:
+        assert z._source is data  # BytesIO.getvalue() handed over the same bytes object
+        assert buf.tell() == len(data)  # read to its end, as file.read() leaves it
+        buf.seek(0)
+        buf.write(b"\0" * 200)  # BytesIO copies its bytes before this write
+        for name, expected in arrays.items():
+            got = z[name]
+            np.testing.assert_array_equal(got, expected)
+            assert got.flags.writeable and got.flags.owndata  # copies, as np.load gives
+    # Not read from its start: the rest of the stream is read, as before.
+    buf = io.BytesIO(b"junk" + data)
+    buf.seek(4)
+    with npio.load(buf) as z:
+        np.testing.assert_array_equal(z["b"], arrays["b"])

@@ -15,6 +15,8 @@
 //! assert_eq!(info.data_offset, 128);
 //! ```
 
+mod canonical;
+
 use std::io::Read;
 
 use crate::dtype::DType;
@@ -458,8 +460,13 @@ pub(crate) fn fortran_flag(requested: bool, shape: &[usize]) -> bool {
 /// ```
 pub fn read_header<R: Read + ?Sized>(reader: &mut R, options: &ReadOptions) -> Result<HeaderInfo> {
     let prefix = format::read_prefix(reader, options.max_header_size)?;
-    let literal = format::parse_text(&prefix.raw, prefix.version, prefix.text_offset)?;
-    let header = Header::from_literal(&literal)?;
+    let header = match canonical::parse(&prefix.raw) {
+        Some(header) => header,
+        None => {
+            let literal = format::parse_text(&prefix.raw, prefix.version, prefix.text_offset)?;
+            Header::from_literal(&literal)?
+        }
+    };
     if options.max_data_size != u64::MAX {
         let bytes = header.data_len()? as u64;
         if bytes > options.max_data_size {
