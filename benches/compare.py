@@ -15,7 +15,9 @@ The Python rows (benches/compare_python.py, when `pip install ./python` was run)
 `import npio` with NumPy in fresh processes. The CLI rows time whole commands (process start-up included) against Python doing the same
 work (interpreter start-up and import excluded); the `scale:` rows (benches/compare_scale.py)
 are the CLI on large checkpoints and batches of archives, with the write floor beside them; the
-`remote` rows (benches/compare_remote.py) read from local HTTP and S3 servers.
+`remote` rows (benches/compare_remote.py) read from local HTTP and S3 servers; the `memory:`
+and `threads:` tables (benches/compare_memory.py) read bytes in one process, against NumPy
+and SPDL (`pip install spdl`).
 
 Every tool does the same verified work: reads print a checksum (shape and CRC-32 of the values
 in native byte order, C order) that must agree across tools, written files are loaded back with
@@ -36,6 +38,7 @@ import sys
 import time
 from pathlib import Path
 
+import compare_memory
 import compare_python
 import compare_remote
 import compare_scale
@@ -329,8 +332,11 @@ def main():
         table.extend(many_members_rows(work, args.runs, npio_bin))
     if not args.only or "scale" in args.only:
         table.extend(compare_scale.rows(work, args.runs, npio_bin, binary))
+    memory = None
     if compare_python.available():
         table.extend(compare_python.rows(work, args.runs, args.mib, args.only, np_members_checksum))
+        if not args.only or "memory" in args.only or "threads" in args.only:
+            memory = compare_memory.rows(work, args.runs)
         if not args.only or "remote" in args.only:
             table.extend(compare_remote.rows(work, args.runs, min(args.mib, 64), None,
                                              np_members_checksum, np_checksum))
@@ -359,6 +365,9 @@ def main():
             desc = ", ".join(f"{t} {s / 1e6:.2f} MB" + (f" ({s / base:.3f}x NumPy)" if base else "")
                              for t, s in sizes.items())
             print(f"|  output sizes: {desc} | | | | | | | | |")
+
+    if memory is not None:
+        compare_memory.print_tables(*memory)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@
 //! | Read an `.npz` archive | [`NpzReader`] (`npz.read::<A>(name)`, `read_all`) |
 //! | Read or write in object storage (`s3://`, `gs://`, `az://`, `https://`) | `remote::Remote` (feature `remote`: `open_npz(url)`, `read_npy(url)`, `write_npy(url, &a)`, `create(url)`) |
 //! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `start_rows`) |
-//! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`view_npy`], [`view_npy_mut`] |
+//! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`view_npy`], [`view_npy_mut`], [`npz::NpzView`] |
 //! | Describe or build element types | [`DType`] (and [`dtype`]), [`Element`] for the Rust types |
 //! | Rust structs as NumPy records | `#[derive(npio::Record)]` ([`record`]), then the functions above with `Array<YourStruct, D>` |
 //! | Dates and durations | [`time`] (`Datetime64<Seconds>`, ...) |

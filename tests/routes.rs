@@ -1,5 +1,6 @@
 //! Every route reads with the same checks: a file, a seekable reader over it, its bytes, a
-//! stream of them, an in-place view, a memory map and an archive member give the same
+//! stream of them, an in-place view, a memory map and an archive member (read, or viewed in
+//! archive bytes held in memory) give the same
 //! verdict (by error kind) for the same bytes and options.
 
 mod common;
@@ -58,6 +59,13 @@ fn verdicts(bytes: &[u8], opts: ReadOptions) -> Vec<(&'static str, String)> {
         (
             "ReadOptions::open_npz member",
             read(opts.open_npz(&npz_path).and_then(|mut z| z.read("a"))),
+        ),
+        (
+            "ReadOptions::npz_view(Bytes) member",
+            verdict(
+                opts.npz_view(bytes::Bytes::from(std::fs::read(&npz_path).unwrap()))
+                    .and_then(|z| z.view::<u8, IxDyn>("a").map(drop)),
+            ),
         ),
     ]
 }

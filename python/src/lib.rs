@@ -13,6 +13,7 @@ mod npz_write;
 mod pool;
 mod remote;
 mod source;
+mod stored;
 
 use pyo3::prelude::*;
 

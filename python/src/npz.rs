@@ -22,6 +22,7 @@ use crate::errors::{in_member, OrPy};
 use crate::npy::{allocate, check_before_alloc, fill, read_options, HeaderTuple};
 use crate::pool;
 use crate::source::Source;
+use crate::stored;
 
 /// Archive bytes held by Python: the `bytes` object itself, not a copy (copying a large
 /// archive cost more than reading its stored members: `tests/test_memory.py` measures the
@@ -415,38 +416,37 @@ impl Archive {
     /// For a stored (uncompressed) array member: `(descr, shape, fortran_order, offset)`,
     /// where `offset` is the position of its data in the archive (file or bytes), for a memory
     /// map or a view of the bytes; `None` for compressed members and members that are not
-    /// arrays.
-    /// The member's bytes are checked against their CRC-32 first (as every read checks them),
-    /// with the GIL released.
-    fn map_info(&self, py: Python<'_>, key: &str) -> PyResult<Option<HeaderTuple>> {
-        let Some(stored) = self.resolve(key) else {
-            return Err(PyKeyError::new_err(format!(
-                "{key} is not a file in the archive"
+    /// arrays. With `check` (the default) the member's bytes are checked against their CRC-32
+    /// first (as every read checks them), with the GIL released; without it, the caller checks
+    /// them with `check_stored` before it hands out the data.
+    #[pyo3(signature = (key, check=true))]
+    fn map_info(&self, py: Python<'_>, key: &str, check: bool) -> PyResult<Option<HeaderTuple>> {
+        let Some((stored, tuple, member)) = self.stored_member(py, key)? else {
+            return Ok(None);
+        };
+        if check {
+            self.check_member(py, &stored, &member, None)?;
+        }
+        Ok(Some(tuple))
+    }
+
+    /// Checks stored array member `key` against its CRC-32; with `out` (a new array of the
+    /// member's dtype and shape, for an archive in memory) copies its data there in the same
+    /// pass, on every core for large members. For members whose bytes are not aligned for
+    /// their dtype, which cannot be viewed.
+    #[pyo3(signature = (key, out=None))]
+    fn check_stored(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        out: Option<&Bound<'_, PyUntypedArray>>,
+    ) -> PyResult<()> {
+        let Some((stored, _, member)) = self.stored_member(py, key)? else {
+            return Err(PyValueError::new_err(format!(
+                "{key}: not a stored array member"
             )));
         };
-        if !stored.ends_with(".npy") {
-            return Ok(None);
-        }
-        let path = self.path.as_deref();
-        with_reader!(self.reader()?, owned => {
-            let mut owned = owned;
-            let reader = &mut owned;
-            let info = py.detach(|| reader.member_info(&stored)).or_py(path)?;
-            let Some(offset) = info.array_data_offset() else {
-                return Ok(None);
-            };
-            let mut member = reader.member_reader(&stored).or_py(path)?;
-            check_before_alloc(&mut member, path, Some(&stored))?;
-            let header = member.header().clone();
-            drop(member);
-            py.detach(|| check_crc(reader, &stored)).or_py(path)?;
-            Ok(Some((
-                header.dtype.descr_repr(),
-                header.shape.clone(),
-                header.fortran_order,
-                offset,
-            )))
-        })
+        self.check_member(py, &stored, &member, out)
     }
 
     /// A new file descriptor of the archive file that was opened and checked (the caller
@@ -482,6 +482,64 @@ impl Archive {
     #[getter]
     fn closed(&self) -> bool {
         self.npz.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+    }
+}
+
+impl Archive {
+    /// The stored name, `(descr, shape, fortran_order, data offset)` and entry of stored
+    /// array member `key`; `None` for members that are compressed or not arrays.
+    fn stored_member(
+        &self,
+        py: Python<'_>,
+        key: &str,
+    ) -> PyResult<Option<(String, HeaderTuple, MemberInfo)>> {
+        let Some(stored) = self.resolve(key) else {
+            return Err(PyKeyError::new_err(format!(
+                "{key} is not a file in the archive"
+            )));
+        };
+        if !stored.ends_with(".npy") {
+            return Ok(None);
+        }
+        let path = self.path.as_deref();
+        let found = with_reader!(self.reader()?, owned => {
+            let mut owned = owned;
+            stored::stored_array(py, &mut owned, &stored, path)?
+        });
+        Ok(found.map(|(tuple, member)| (stored, tuple, member)))
+    }
+
+    /// Checks a stored member's CRC-32 (copying its data into `out` on the way, for archives
+    /// in memory).
+    fn check_member(
+        &self,
+        py: Python<'_>,
+        stored: &str,
+        member: &MemberInfo,
+        out: Option<&Bound<'_, PyUntypedArray>>,
+    ) -> PyResult<()> {
+        let path = self.path.as_deref();
+        match (self.reader()?, out) {
+            (Npz::Memory(reader), out) => {
+                // The bytes are at hand: hashed (and copied) where they are.
+                let bytes = reader.into_inner().into_inner();
+                let mut memory = out.map(|o| ArrayMemory::of(o, true)).transpose()?;
+                py.detach(|| {
+                    // SAFETY: `out` is a new array the caller made for this copy and has not
+                    // handed to other code; the caller's reference keeps it alive.
+                    let out = memory.as_mut().map(|m| unsafe { m.as_mut_slice() });
+                    stored::check_and_copy(bytes.as_ref(), member, out)
+                })
+                .or_py(path)
+            }
+            (npz, None) => with_reader!(npz, owned => {
+                let mut owned = owned;
+                py.detach(|| check_crc(&mut owned, stored)).or_py(path)
+            }),
+            (_, Some(_)) => Err(PyValueError::new_err(
+                "check_stored copies members of archives in memory only",
+            )),
+        }
     }
 }
 

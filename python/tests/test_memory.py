@@ -139,14 +139,28 @@ def test_deflated_members_in_memory_are_read_and_mixed_archives_work():
     assert everything["notes.txt"] == b"hello"
 
 
-def test_a_corrupt_stored_member_in_memory_is_refused():
-    a = np.arange(1000, dtype="<i4")
-    data = bytearray(_npz(a=a))
-    at = bytes(data).index(a[500:504].tobytes())
-    data[at] ^= 0xFF
-    npz = npio.loads(bytes(data))
-    with pytest.raises(ValueError, match="CRC|checksum"):
-        npz["a"]
+@pytest.mark.parametrize("size", [1000, 3 << 20], ids=["small", "large"])
+@pytest.mark.parametrize("writer", ["numpy", "npio"])
+def test_a_corrupt_stored_member_in_memory_is_refused(writer, size):
+    # NumPy's members are not aligned (copied and checked in one pass), npio's are (checked,
+    # then viewed); large ones are hashed in pieces on every core.
+    a = np.arange(size, dtype="<i4")
+    buf = io.BytesIO()
+    (np.savez if writer == "numpy" else npio.savez)(buf, a=a, b=np.arange(3.0))
+    data = buf.getvalue()
+    with npio.loads(data) as npz:
+        got = npz["a"]
+        assert np.array_equal(got, a) and got.flags.aligned
+        assert got.flags.owndata == (writer == "numpy")
+    start = data.index(b"\x93NUMPY")
+    for at in [start + 20, data.index(a[size // 2:size // 2 + 4].tobytes()), start + 128 + 4 * size - 1]:
+        bad = bytearray(data)
+        bad[at] ^= 0xFF
+        npz = npio.loads(bytes(bad))
+        with pytest.raises(ValueError, match="CRC|checksum|header"):
+            npz["a"]
+        with pytest.raises(ValueError, match="CRC|checksum|header"):
+            npz.read_all()
 
 
 @pytest.mark.parametrize("path", valid_npz(), ids=ids(valid_npz()))

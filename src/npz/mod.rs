@@ -34,6 +34,7 @@ mod reader;
 mod rows;
 mod single;
 mod sink;
+mod view;
 mod whole;
 mod writer;
 
@@ -46,6 +47,7 @@ pub use members::{NpzArrayWriter, NpzMemberWriter};
 pub use names::member_path;
 pub use reader::NpzReader;
 pub use rows::NpzRowsWriter;
+pub use view::NpzView;
 pub use writer::NpzWriter;
 
 use zip::write::SimpleFileOptions;
