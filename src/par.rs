@@ -153,6 +153,33 @@ impl Queue {
     }
 }
 
+/// The CRC-32 of `bytes`, hashed in pieces on every thread of the pool when they are large
+/// (at least [`CRC_PARALLEL_MIN`]) and the pieces' hashes combined. For the rows that end in
+/// a CRC check over memory already in place (`benches/compare_memory.py`, "deflated npz
+/// written by NumPy, every member via z[name]"; the stored rows of the Python package).
+#[cfg(feature = "npz")]
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
+    let pieces = threads();
+    if bytes.len() < CRC_PARALLEL_MIN || pieces < 2 {
+        return crc32fast::hash(bytes);
+    }
+    let size = bytes.len().div_ceil(pieces).max(1 << 20);
+    let hashers = map(bytes.len().div_ceil(size), |i| {
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&bytes[i * size..bytes.len().min((i + 1) * size)]);
+        hasher
+    });
+    let mut all = crc32fast::Hasher::new();
+    for hasher in &hashers {
+        all.combine(hasher);
+    }
+    all.finalize()
+}
+
+/// Buffers at least this large are hashed in pieces by [`crc32`].
+#[cfg(feature = "npz")]
+pub(crate) const CRC_PARALLEL_MIN: usize = 4 << 20;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +229,26 @@ mod tests {
         // (odd numbers) first.
         #[cfg(feature = "parallel")]
         assert!(got[..10].iter().all(|i| i % 2 == 1), "{got:?}");
+    }
+
+    #[cfg(feature = "npz")]
+    #[test]
+    fn crc32_in_pieces_equals_one_pass() {
+        let bytes: Vec<u8> = (0..(CRC_PARALLEL_MIN * 2 + 12345) as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        for len in [0, 1, CRC_PARALLEL_MIN - 1, CRC_PARALLEL_MIN, bytes.len()] {
+            let expected = crc32fast::hash(&bytes[..len]);
+            assert_eq!(
+                pool.install(|| crc32(&bytes[..len])),
+                expected,
+                "{len} bytes"
+            );
+            assert_eq!(crc32(&bytes[..len]), expected, "{len} bytes");
+        }
     }
 }

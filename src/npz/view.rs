@@ -164,7 +164,7 @@ impl<B: AsRef<[u8]>> NpzView<B> {
                     .len()
                     .saturating_sub(member.data_start as usize) as u64,
             })?;
-        if crc32fast::hash(bytes) != member.crc32 {
+        if crate::par::crc32(bytes) != member.crc32 {
             return Err(Error::Archive {
                 reason: "member data fails its CRC-32 check".into(),
             });

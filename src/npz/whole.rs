@@ -183,7 +183,7 @@ fn compressed_bytes<R: Read>(raw: &mut ZipFile<'_, R>, fits: bool) -> Result<Vec
 /// Inflates `compressed` into all of `out`, then checks the CRC.
 fn inflate_checked(compressed: &[u8], out: &mut [u8], crc: u32) -> Result<()> {
     deflate::inflate_into(compressed, out)?;
-    if crc32fast::hash(out) != crc {
+    if crate::par::crc32(out) != crc {
         return Err(Error::Archive {
             reason: "member data fails its CRC-32 check".into(),
         });
