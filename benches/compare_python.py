@@ -19,7 +19,11 @@ import time
 
 ROWS = [
     ("python: savez_compressed, mixed 56 MiB", "savez-compressed", "mixed_stored.npz"),
+    ("python: savez_compressed codec='zstd' (NumPy: deflate), mixed 56 MiB", "savez-zstd",
+     "mixed_stored.npz"),
     ("python: load every member, deflated mixed 4 members", "load-all", "mixed_deflated.npz"),
+    ("python: load every member, zstd mixed 4 members (NumPy: deflated)", "load-all-zstd",
+     "mixed_deflated.npz"),
     ("python: load one deflated 64 MiB member", "load-all", "one_deflated.npz"),
     ("python: load .npy {mib} MiB f64", "load-npy", "big.npy"),
     ("python: mmap_mode='r' of a stored 16 MiB npz member", "mmap-member", "mixed_stored.npz"),
@@ -36,11 +40,13 @@ def child(side, op, inp, out, checksum, members_checksum):
         import npio as lib
     time.sleep(float(os.environ.get("NPIO_COMPARE_SETTLE", "0.25")))
     members = None
-    if op == "savez-compressed":
+    if op in ("savez-compressed", "savez-zstd"):
         with np.load(inp) as d:
             members = {k: d[k] for k in d.files}
+    if op == "load-all-zstd" and side == "npio":
+        inp = zstd_twin(inp)
     start = time.perf_counter()
-    if op == "load-all":
+    if op in ("load-all", "load-all-zstd"):
         with lib.load(inp) as d:
             result = d.read_all() if side == "npio" else {k: d[k] for k in d.files}
     elif op == "load-npy":
@@ -49,10 +55,14 @@ def child(side, op, inp, out, checksum, members_checksum):
         result = lib.load(inp, mmap_mode="r")["walk"]  # NumPy cannot map members: it reads
     elif op == "savez-compressed":
         result = lib.savez_compressed(out, **members)
+    elif op == "savez-zstd" and side == "npio":
+        result = lib.savez_compressed(out, codec="zstd", **members)
+    elif op == "savez-zstd":
+        result = lib.savez_compressed(out, **members)
     else:
         sys.exit(3)
     seconds = time.perf_counter() - start
-    if op == "load-all":
+    if op in ("load-all", "load-all-zstd"):
         check = ",".join(f"{k}={checksum(v)}" for k, v in result.items())
     elif op in ("load-npy", "mmap-member"):
         check = checksum(result)
@@ -60,6 +70,36 @@ def child(side, op, inp, out, checksum, members_checksum):
         check = ""
     del result
     print(f"{seconds:.6f} {check}")
+
+
+def zstd_twin(path):
+    """The zstd archive with the same members as the deflated archive `path` (npio writes it)."""
+    return path.with_name(path.stem + "_zstd.npz") if hasattr(path, "stem") else \
+        path[: -len(".npz")] + "_zstd.npz"
+
+
+def _load_written(path, members_checksum):
+    """The checksum of an archive a side wrote, loaded by NumPy (zstd members through
+    backports.zstd's zipfile, which Python 3.14's own is; else through npio)."""
+    import numpy as np
+
+    try:
+        from backports.zstd import zipfile as zstd_zipfile
+    except ImportError:
+        zstd_zipfile = None
+    saved = sys.modules.get("zipfile")
+    if zstd_zipfile is not None:
+        sys.modules["zipfile"] = zstd_zipfile
+    try:
+        with np.load(path) as d:
+            return members_checksum(d)
+    except NotImplementedError:  # zstd without a zipfile that knows it
+        import npio
+
+        with npio.load(path) as d:
+            return members_checksum(d)
+    finally:
+        sys.modules["zipfile"] = saved
 
 
 def _run(side, op, inp, out):
@@ -92,9 +132,15 @@ def rows(work, runs, mib, only, members_checksum):
         sizes = {}
         seen = None
         expected = None
-        if op == "savez-compressed":
+        if op in ("savez-compressed", "savez-zstd"):
             with np.load(inp) as d:
                 expected = members_checksum(d)
+        if op == "load-all-zstd" and not zstd_twin(inp).exists():
+            import npio
+
+            with np.load(inp) as d:
+                npio.savez_compressed(zstd_twin(inp), codec="zstd", **{k: d[k] for k in d.files})
+            sizes = {"npio": zstd_twin(inp).stat().st_size, "numpy": inp.stat().st_size}
         for run in range(runs):
             for side in SIDES[run % 2:] + SIDES[:run % 2]:
                 out = work / f"out-py-{side}.npz"
@@ -110,8 +156,7 @@ def rows(work, runs, mib, only, members_checksum):
                         raise SystemExit(f"{label}: {side} read {check[:200]}, {seen[0]} read {seen[1][:200]}")
                 if out.exists():
                     if run == 0:
-                        with np.load(out) as d:
-                            got = members_checksum(d)
+                        got = _load_written(out, members_checksum)
                         if got != expected:
                             raise SystemExit(f"{label}: {side} wrote {got[:200]}, expected {expected[:200]}")
                     sizes[side] = out.stat().st_size

@@ -200,10 +200,11 @@ fn member_entry(shown: &str, m: &npio::npz::MemberInfo) -> npio::Result<(Value, 
         "name": m.name,
         "stored_name": m.stored_name,
         "compressed": m.compressed,
+        "method": m.method_name(),
         "compressed_size": m.compressed_size,
         "data_offset": m.array_data_offset(),
     });
-    let kind = if m.compressed { "deflated" } else { "stored" };
+    let kind = m.method_name();
     let name = printable(&format!("{shown}:{}", m.name));
     let row = match &m.npy {
         Some(info) => {

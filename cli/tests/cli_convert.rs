@@ -274,6 +274,79 @@ fn convert_compression_options() {
 }
 
 #[test]
+fn convert_codec_zstd_writes_zstd_members_that_later_conversions_keep() {
+    let dir = scratch("zstd");
+    let stored = fixture("npz/savez_stored.npz");
+    assert_code(
+        &npio(&["convert", "--codec", "zstd", &stored, "z.npz"], &dir),
+        0,
+    );
+    assert_code(
+        &npio(
+            &[
+                "convert", "--codec", "zstd", "--level", "19", &stored, "z19.npz",
+            ],
+            &dir,
+        ),
+        0,
+    );
+    // npz -> npz without options keeps each member's method; --compress makes them deflated.
+    assert_code(&npio(&["convert", "z.npz", "kept.npz"], &dir), 0);
+    assert_code(&npio(&["convert", "--compress", "z.npz", "d.npz"], &dir), 0);
+    let src = npio::NpzReader::open(&stored).unwrap().read_all().unwrap();
+    for (file, method) in [
+        ("z.npz", "zstd"),
+        ("z19.npz", "zstd"),
+        ("kept.npz", "zstd"),
+        ("d.npz", "deflated"),
+    ] {
+        let mut npz = npio::NpzReader::open(dir.join(file)).unwrap();
+        for m in npz.members().unwrap() {
+            assert_eq!(m.method_name(), method, "{file}:{}", m.name);
+        }
+        assert_eq!(npz.read_all().unwrap(), src, "{file}");
+    }
+    // A .npy into an archive, and `info` saying what the members are.
+    assert_code(
+        &npio(
+            &[
+                "convert",
+                "--codec",
+                "zstd",
+                &fixture("npy/f8_be_2x3.npy"),
+                "one.npz",
+            ],
+            &dir,
+        ),
+        0,
+    );
+    let info = npio(&["info", "--json", "one.npz"], &dir);
+    assert_code(&info, 0);
+    let json: serde_json::Value = serde_json::from_str(&text(&info.stdout)).unwrap();
+    assert_eq!(json["members"][0]["method"], "zstd");
+    assert!(text(&npio(&["info", "z.npz"], &dir).stdout).contains("npz zstd"));
+    assert_code(&npio(&["verify", "z.npz"], &dir), 0);
+    // Levels are checked per codec: deflate 0-9, zstd 1-22.
+    for bad in [
+        vec![
+            "convert", "--codec", "zstd", "--level", "0", &stored, "bad.npz",
+        ],
+        vec![
+            "convert", "--codec", "zstd", "--level", "23", &stored, "bad.npz",
+        ],
+        vec![
+            "convert", "--codec", "deflate", "--level", "12", &stored, "bad.npz",
+        ],
+        vec!["convert", "--codec", "lz4", &stored, "bad.npz"],
+        vec!["convert", "--store", "--codec", "zstd", &stored, "bad.npz"],
+    ] {
+        assert_code(&npio(&bad, &dir), 2);
+    }
+    assert!(!dir.join("bad.npz").exists());
+    assert_no_temp_files(&dir);
+}
+
+#[test]
 fn overwrite_rules() {
     let dir = scratch("overwrite");
     let src = fixture("npy/i2_le_1d.npy");

@@ -83,6 +83,9 @@ def savez_compressed(
     allow_pickle: bool = ...,
     level: Optional[int] = ...,
     threads: Optional[int] = ...,
+    storage_options: Optional[Mapping[str, Any]] = ...,
+    codec: Literal["deflate", "zstd"] = ...,
     **kwds: Any,
 ) -> None:
-    """Save arrays into a deflated .npz archive, every member compressed on all cores."""
+    """Save arrays into a compressed .npz archive (deflate, or zstd), every member compressed
+    on all cores."""

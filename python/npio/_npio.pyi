@@ -23,7 +23,7 @@ def open_npz(source: Union[str, bytes, Any], max_header_size: int = ...) -> Arch
 def write_npz(
     target: Optional[str],
     members: list[tuple[Any, ...]],
-    compress: bool,
+    compress: str,
     level: Optional[int] = ...,
     threads: Optional[int] = ...,
 ) -> Optional[bytes]: ...

@@ -142,28 +142,38 @@ def savez(file, *args, allow_pickle=True, storage_options=None, **kwds):
     >>> sorted(np.load(buf).files)
     ['arr_0', 'y']
     """
-    _write_npz(file, _members(args, kwds, allow_pickle), False, None, _threads(None),
+    _write_npz(file, _members(args, kwds, allow_pickle), "stored", None, _threads(None),
                storage_options)
 
 
 def savez_compressed(
-    file, *args, allow_pickle=True, level=None, threads=None, storage_options=None, **kwds
+    file, *args, allow_pickle=True, level=None, threads=None, storage_options=None,
+    codec="deflate", **kwds
 ):
-    """Save several arrays into a deflated ``.npz`` archive, as ``np.savez_compressed`` does,
+    """Save several arrays into a compressed ``.npz`` archive, as ``np.savez_compressed`` does,
     compressing each member on all cores.
 
-    ``level``: ``None`` lets npio choose per member the fastest encoder whose output is the
-    size of zlib's level 6 (NumPy's) within half a percent; an int from 0 to 9 uses zlib at that level. ``threads`` bounds the threads (default:
-    ``NPIO_NUM_THREADS``, else one per core). ``file`` as for :func:`savez`. ``file``,
-    ``allow_pickle``, ``level``, ``threads`` and ``storage_options`` cannot be used as array
-    names.
+    ``codec``: ``"deflate"`` (what NumPy writes and every NumPy reads) or ``"zstd"`` (zip
+    method 93: several times faster at a similar size; NumPy reads it on Python 3.14 and later,
+    or with the ``backports.zstd`` package's ``zipfile``; npio reads it everywhere).
+    ``level``: for deflate, ``None`` lets npio choose per member the fastest encoder whose
+    output is the size of zlib's level 6 (NumPy's) within half a percent, and an int from 0 to
+    9 uses zlib at that level; for zstd, 1 (fastest) to 22 (smallest), default 3.
+    ``threads`` bounds the threads (default: ``NPIO_NUM_THREADS``, else one per core).
+    ``file`` as for :func:`savez`. ``file``, ``allow_pickle``, ``level``, ``threads``,
+    ``storage_options`` and ``codec`` cannot be used as array names.
 
     >>> import io, numpy as np, npio
     >>> buf = io.BytesIO(); npio.savez_compressed(buf, x=np.zeros(1000)); _ = buf.seek(0)
     >>> np.load(buf)["x"].sum()
     np.float64(0.0)
+    >>> buf = io.BytesIO(); npio.savez_compressed(buf, x=np.arange(5), codec="zstd"); _ = buf.seek(0)
+    >>> npio.load(buf)["x"]
+    array([0, 1, 2, 3, 4])
     """
-    _write_npz(file, _members(args, kwds, allow_pickle), True, level, _threads(threads),
+    if codec not in ("deflate", "zstd"):
+        raise ValueError(f"codec must be 'deflate' or 'zstd', not {codec!r}")
+    _write_npz(file, _members(args, kwds, allow_pickle), codec, level, _threads(threads),
                storage_options)
 
 

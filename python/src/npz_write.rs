@@ -96,15 +96,27 @@ fn write_all<W: Write + Seek>(
     npz.finish()
 }
 
-/// The compression `savez`/`savez_compressed` ask for: deflate with npio's per-member encoder
-/// choice, or zlib at `level`.
-fn compression(compress: bool, level: Option<u32>) -> PyResult<Compression> {
+/// The compression `savez`/`savez_compressed` ask for: `compress` is `"stored"`, `"deflate"`
+/// (npio's per-member encoder choice, or zlib at `level`) or `"zstd"` (at `level`, default 3).
+fn compression(compress: &str, level: Option<u32>) -> PyResult<Compression> {
+    let out_of_range = |range: &str| {
+        Err(PyValueError::new_err(format!(
+            "compression level {} is out of range {range} for {compress}",
+            level.unwrap_or_default()
+        )))
+    };
     match (compress, level) {
-        (false, _) => Ok(Compression::Stored),
-        (true, None) => Ok(Compression::Auto),
-        (true, Some(level)) if level <= 9 => Ok(Compression::Deflated { level }),
-        (true, Some(level)) => Err(PyValueError::new_err(format!(
-            "compression level {level} is out of range 0..=9"
+        ("stored", _) => Ok(Compression::Stored),
+        ("deflate", None) => Ok(Compression::Auto),
+        ("deflate", Some(level)) if level <= 9 => Ok(Compression::Deflated { level }),
+        ("deflate", Some(_)) => out_of_range("0..=9"),
+        ("zstd", None) => Ok(Compression::zstd()),
+        ("zstd", Some(level)) if (1..=22).contains(&level) => Ok(Compression::Zstd {
+            level: level as i32,
+        }),
+        ("zstd", Some(_)) => out_of_range("1..=22"),
+        (other, _) => Err(PyValueError::new_err(format!(
+            "codec must be 'deflate' or 'zstd', not {other:?}"
         ))),
     }
 }
@@ -184,14 +196,14 @@ pub(crate) fn write_members<'py>(
 }
 
 /// Writes an archive to `target` (a path), or returns its bytes when `target` is `None`.
-/// `compress`: deflate (npio's per-member encoder choice, or zlib at `level`).
+/// `compress`: `"stored"`, `"deflate"` or `"zstd"` (see [`compression`]).
 #[pyfunction]
 #[pyo3(signature = (target, members, compress, level=None, threads=None))]
 pub(crate) fn write_npz<'py>(
     py: Python<'py>,
     target: Option<PathBuf>,
     members: Vec<Bound<'py, PyTuple>>,
-    compress: bool,
+    compress: &str,
     level: Option<u32>,
     threads: Option<usize>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
@@ -204,7 +216,7 @@ pub(crate) fn write_npz_to<'py>(
     py: Python<'py>,
     writer: npio::remote::RemoteWriter,
     members: Vec<Bound<'py, PyTuple>>,
-    compress: bool,
+    compress: &str,
     level: Option<u32>,
     threads: Option<usize>,
 ) -> PyResult<()> {

@@ -158,7 +158,7 @@ pub(crate) fn write_npz_url<'py>(
     py: Python<'py>,
     url: &str,
     members: Vec<Bound<'py, PyTuple>>,
-    compress: bool,
+    compress: &str,
     level: Option<u32>,
     threads: Option<usize>,
     storage_options: Option<HashMap<String, Bound<'py, PyAny>>>,

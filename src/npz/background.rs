@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use super::deflate::{self, BlockResult, Encoder};
 use super::progress::Progress;
-use super::single::one_deflated_member_zip;
+use super::single::{one_member_zip, DEFLATED};
 use crate::error::{Error, Result};
 use crate::par::{Queue, Urgency};
 
@@ -60,7 +60,42 @@ pub(super) fn now(bytes: &[u8], level: Option<u32>, progress: &Progress) -> Rece
 
 /// The one-member zip of `data`, deflated to `raw` (its CRC `crc`).
 fn zipped(raw: Result<Vec<u8>>, crc: u32, data: &[u8]) -> Deflated {
-    raw.map(|raw| one_deflated_member_zip(&raw, crc, data.len() as u64))
+    raw.map(|raw| one_member_zip(&raw, crc, data.len() as u64, DEFLATED))
+}
+
+/// Compresses `bytes` with zstd at `level`, delivered as [`start`] delivers: a small member
+/// here and now, a larger one as one task on `queue` (libzstd spreads a large member over its
+/// own worker threads).
+#[cfg(feature = "zstd")]
+pub(super) fn zstd(
+    queue: &Queue,
+    bytes: std::borrow::Cow<'_, [u8]>,
+    level: i32,
+    progress: &Progress,
+) -> Receiver<Deflated> {
+    if bytes.len() < super::deflate::SMALL_MEMBER {
+        return ready(zstd_zipped(&bytes, level, progress));
+    }
+    let (send, receive) = sync_channel(1);
+    let (bytes, progress) = (bytes.into_owned(), progress.clone());
+    queue.push(Urgency::First, move || {
+        let _ = send.send(zstd_zipped(&bytes, level, &progress));
+    });
+    receive
+}
+
+/// The one-member zip of `bytes` compressed with zstd at `level`.
+#[cfg(feature = "zstd")]
+fn zstd_zipped(bytes: &[u8], level: i32, progress: &Progress) -> Deflated {
+    let crc = crate::par::crc32(bytes);
+    let raw = super::zstd::compress(bytes, level)?;
+    progress.advance(bytes.len() as u64);
+    Ok(one_member_zip(
+        &raw,
+        crc,
+        bytes.len() as u64,
+        super::single::ZSTD,
+    ))
 }
 
 /// A result that is already at hand, as [`start`] would deliver it.
@@ -169,7 +204,7 @@ mod tests {
         }
         assert_eq!(
             member(
-                recv(&ready(Ok(one_deflated_member_zip(&[3, 0], 0, 0))))
+                recv(&ready(Ok(one_member_zip(&[3, 0], 0, 0, DEFLATED))))
                     .unwrap()
                     .unwrap()
             ),

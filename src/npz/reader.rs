@@ -229,6 +229,7 @@ impl<R: Read + Seek> NpzReader<R> {
                 name: listed_name(&stored_name).to_string(),
                 stored_name,
                 compressed: file.compression() != CompressionMethod::Stored,
+                method: method_number(file.compression()),
                 compressed_size: file.compressed_size(),
                 size: file.size(),
                 data_start: file.data_start().unwrap_or_default(),
@@ -481,6 +482,19 @@ const MEMBER_BUFFER_MAX: u64 = 128 << 20;
 
 /// Opens member `index` as a `.npy` stream, inflating it whole when it is deflated and at most
 /// `whole_max` bytes (see [`inflate_member`]).
+/// The zip method number of `method` (the zip crate keeps it private).
+fn method_number(method: CompressionMethod) -> u16 {
+    match method {
+        CompressionMethod::Stored => 0,
+        CompressionMethod::Deflated => 8,
+        #[cfg(feature = "zstd")]
+        CompressionMethod::Zstd => 93,
+        #[allow(deprecated)] // the only way to learn the number of a method zip cannot read
+        CompressionMethod::Unsupported(n) => n,
+        _ => u16::MAX,
+    }
+}
+
 fn open_member<'a, R: Read + Seek>(
     archive: &'a mut ZipArchive<R>,
     index: usize,

@@ -1,6 +1,6 @@
 //! Members read in one piece: the compressed bytes in, one libdeflate call (about 1.3x faster
-//! than streaming through zlib-rs), the CRC checked at once; into a buffer npio allocates
-//! ([`inflate_member`]) or one the caller owns ([`read_member_into`]).
+//! than streaming through zlib-rs) or one zstd call, the CRC checked at once; into a buffer
+//! npio allocates ([`inflate_member`]) or one the caller owns ([`read_member_into`]).
 
 use std::io::{Read, Seek};
 
@@ -16,7 +16,7 @@ use crate::io::read_up_to;
 use crate::par;
 
 /// The most data a member can really yield: its declared size, and for compressed members
-/// no more than deflate's maximum expansion of its compressed bytes.
+/// no more than their method's maximum expansion of its compressed bytes.
 pub(super) fn length_bound<R: Read>(file: &ZipFile<'_, R>) -> u64 {
     length_bound_of(file.compression(), file.size(), file.compressed_size())
 }
@@ -25,6 +25,12 @@ pub(super) fn length_bound<R: Read>(file: &ZipFile<'_, R>) -> u64 {
 pub(super) fn length_bound_of(method: CompressionMethod, declared: u64, compressed: u64) -> u64 {
     match method {
         CompressionMethod::Stored => declared.min(compressed),
+        #[cfg(feature = "zstd")]
+        CompressionMethod::Zstd => declared.min(
+            compressed
+                .saturating_mul(super::zstd::MAX_RATIO)
+                .saturating_add(1024),
+        ),
         _ => declared.min(
             compressed
                 .saturating_mul(DEFLATE_MAX_RATIO)
@@ -33,11 +39,12 @@ pub(super) fn length_bound_of(method: CompressionMethod, declared: u64, compress
     }
 }
 
-/// Deflated members up to this size are read whole: compressed bytes in, one libdeflate call
-/// (about 1.3x faster than streaming through zlib-rs), CRC checked. Larger members stream.
+/// Compressed members up to this size are read whole: compressed bytes in, one libdeflate (or
+/// zstd) call (about 1.3x faster than streaming through zlib-rs), CRC checked. Larger members
+/// stream.
 pub(super) const WHOLE_INFLATE_MAX: u64 = 512 << 20;
 
-/// Inflates member `index` in one piece when it is deflated and at most `whole_max` bytes,
+/// Inflates member `index` in one piece when it is deflated (or zstd) and at most `whole_max` bytes,
 /// its CRC checked; `None` for members that stream. The buffer is sized by the declared size
 /// only after the compressed bytes have really arrived and only if deflate could expand them
 /// that far (and within the reader's data limit), so a false claim allocates nothing.
@@ -71,7 +78,7 @@ pub(super) fn inflate_member<R: Read + Seek>(
     if !fits {
         data = zeroed_vec(declared as usize);
     }
-    inflate_checked(&compressed, &mut data, raw.crc32())?;
+    inflate_checked(raw.compression(), &compressed, &mut data, raw.crc32())?;
     Ok(Some(data))
 }
 
@@ -103,7 +110,7 @@ pub(super) fn read_member_into<R: Read + Seek>(
             move || pages.populate(),
             || compressed_bytes(&mut raw, fits),
         )?;
-        inflate_checked(&compressed, out, raw.crc32())?;
+        inflate_checked(raw.compression(), &compressed, out, raw.crc32())?;
     } else {
         drop(raw);
         let mut file = archive.by_index(index)?;
@@ -142,9 +149,16 @@ fn prefaulted<R: Read>(raw: &ZipFile<'_, R>, out: &[u8]) -> PageRange {
     }
 }
 
-/// Whether `raw` is deflated, with a declared size its compressed bytes could inflate to.
+/// Whether `raw` is deflated (or zstd), with a declared size its compressed bytes could
+/// inflate to.
 fn inflates_whole<R: Read>(raw: &ZipFile<'_, R>) -> bool {
-    raw.compression() == CompressionMethod::Deflated && length_bound(raw) == raw.size()
+    let whole = match raw.compression() {
+        CompressionMethod::Deflated => true,
+        #[cfg(feature = "zstd")]
+        CompressionMethod::Zstd => true,
+        _ => false,
+    };
+    whole && length_bound(raw) == raw.size()
 }
 
 /// Whether the compressed bytes `raw` claims end before the zip directory (which was read).
@@ -158,7 +172,7 @@ fn fits_before<R: Read>(raw: &ZipFile<'_, R>, directory_start: u64) -> bool {
 /// `fits` (see [`fits_before`]) they are read into a buffer of the claimed size; otherwise
 /// collected as they come.
 fn compressed_bytes<R: Read>(raw: &mut ZipFile<'_, R>, fits: bool) -> Result<Vec<u8>> {
-    let (claimed, declared) = (raw.compressed_size(), raw.size());
+    let (claimed, declared, method) = (raw.compressed_size(), raw.size(), raw.compression());
     let mut compressed = Vec::new();
     if fits {
         compressed = zeroed_vec(claimed as usize);
@@ -168,9 +182,7 @@ fn compressed_bytes<R: Read>(raw: &mut ZipFile<'_, R>, fits: bool) -> Result<Vec
         raw.read_to_end(&mut compressed)?;
     }
     let arrived = compressed.len() as u64;
-    if arrived < claimed
-        || declared > length_bound_of(CompressionMethod::Deflated, declared, arrived)
-    {
+    if arrived < claimed || declared > length_bound_of(method, declared, arrived) {
         return Err(Error::Archive {
             reason: format!(
                 "member data is truncated: {arrived} of {claimed} compressed bytes present"
@@ -180,9 +192,19 @@ fn compressed_bytes<R: Read>(raw: &mut ZipFile<'_, R>, fits: bool) -> Result<Vec
     Ok(compressed)
 }
 
-/// Inflates `compressed` into all of `out`, then checks the CRC.
-fn inflate_checked(compressed: &[u8], out: &mut [u8], crc: u32) -> Result<()> {
-    deflate::inflate_into(compressed, out)?;
+/// Inflates `compressed` (deflated or zstd, as `method` says) into all of `out`, then checks
+/// the CRC.
+fn inflate_checked(
+    method: CompressionMethod,
+    compressed: &[u8],
+    out: &mut [u8],
+    crc: u32,
+) -> Result<()> {
+    match method {
+        #[cfg(feature = "zstd")]
+        CompressionMethod::Zstd => super::zstd::decompress_into(compressed, out)?,
+        _ => deflate::inflate_into(compressed, out)?,
+    }
     if crate::par::crc32(out) != crc {
         return Err(Error::Archive {
             reason: "member data fails its CRC-32 check".into(),

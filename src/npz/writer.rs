@@ -265,6 +265,12 @@ impl<W: Write + Seek> NpzWriter<W> {
         self.claim_name(stored_name)?;
         let level = match plan {
             Method::Level(level) => Some(level),
+            #[cfg(feature = "zstd")]
+            Method::Zstd(level) => {
+                let len = bytes.len() as u64;
+                let zip = background::zstd(&self.queue, bytes, level, &self.progress);
+                return self.enqueue(stored_name, len, zip);
+            }
             _ => None,
         };
         let len = bytes.len() as u64;
@@ -275,6 +281,12 @@ impl<W: Write + Seek> NpzWriter<W> {
             let progress = self.progress.clone();
             background::start(&self.queue, bytes.into_owned(), level, progress)
         };
+        self.enqueue(stored_name, len, zip)
+    }
+
+    /// Queues a member compressing in the background; members before it are written once
+    /// enough are in flight.
+    fn enqueue(&mut self, stored_name: &str, len: u64, zip: Receiver<Deflated>) -> Result<()> {
         self.pending.push_back(PendingMember {
             stored: stored_name.to_string(),
             len,

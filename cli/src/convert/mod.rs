@@ -28,7 +28,8 @@ pub struct Settings {
     pub write: WriteOptions,
     /// npz compression: `None` keeps each member's (npz -> npz) or stores (new archives).
     pub compression: Option<Compression>,
-    /// Compression of members that stay deflated (`--level N`, or npio's choice per member).
+    /// Compression of members that stay deflated (`--level N`, or npio's choice per member);
+    /// zstd members that stay zstd keep zstd's default level.
     pub deflate: Compression,
     /// Header size limit.
     pub read: ReadOptions,

@@ -294,10 +294,11 @@ fn archive_to_npz<R: Read + Seek>(
     dst.set_progress(settings.write_meter.counter());
     let mut stats = Stats::default();
     for m in &members {
-        let keep = if m.compressed {
-            settings.deflate
-        } else {
-            Compression::Stored
+        // Without --compress or --store each member keeps its method.
+        let keep = match m.method_name().as_ref() {
+            "stored" => Compression::Stored,
+            "zstd" => Compression::zstd(),
+            _ => settings.deflate,
         };
         dst.set_compression(settings.compression.unwrap_or(keep));
         let name = &m.stored_name;
