@@ -212,3 +212,28 @@ fn members_of_mixed_methods_sit_in_one_archive() {
         assert_eq!(npz.read::<Array1<i64>>(name).unwrap(), a, "{name}");
     }
 }
+
+/// `fixtures/npz/zipfile_zstd.npz` (fixtures/zstd.py): the `.npy` members `np.savez_compressed`
+/// wrote, compressed with zstd by Python's own `zipfile`; npio reads NumPy's arrays from it.
+#[test]
+fn python_zipfile_zstd_archive_reads_as_numpys_deflated_twin() {
+    let zstd = common::fixtures_dir().join("npz/zipfile_zstd.npz");
+    let deflated = common::fixtures_dir().join("npz/savez_compressed.npz");
+    let mut reader = NpzReader::open(&zstd).unwrap();
+    let infos = reader.members().unwrap();
+    assert!(infos.len() >= 5);
+    for info in &infos {
+        assert_eq!((info.method, info.method_name().as_ref()), (93, "zstd"));
+    }
+    let ours = reader.read_all().unwrap();
+    let numpys = NpzReader::open(&deflated).unwrap().read_all().unwrap();
+    assert_eq!(ours.len(), numpys.len());
+    for ((name, a), (numpy_name, b)) in ours.iter().zip(numpys.iter()) {
+        assert_eq!(name, numpy_name);
+        assert_eq!(
+            npio::to_bytes(a).unwrap(),
+            npio::to_bytes(b).unwrap(),
+            "{name}"
+        );
+    }
+}

@@ -9,7 +9,9 @@ use zip::{CompressionMethod, ZipArchive};
 use super::archive::{open_archive, ArchiveFile};
 use super::deferred::{Deferred, Prefetch};
 use super::names::NameIndex;
-use super::whole::{inflate_member, length_bound, read_member_into, WHOLE_INFLATE_MAX};
+use super::whole::{
+    by_index_streamed, inflate_member, length_bound, read_member_into, WHOLE_INFLATE_MAX,
+};
 use super::{listed_name, MemberInfo};
 use crate::error::{Error, Result};
 use crate::format::MAGIC;
@@ -179,7 +181,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let options = self.options;
         let result = (|| {
             self.checked(index)?;
-            let mut file = self.archive.by_index(index)?;
+            let mut file = by_index_streamed(&mut self.archive, index)?;
             f(&mut file, &options)
         })();
         result.map_err(|e| self.located(e.in_member(&self.names.stored()[index])))
@@ -375,9 +377,7 @@ impl<R: Read + Seek> NpzReader<R> {
     /// ```
     pub fn raw_reader(&mut self, name: &str) -> Result<impl Read + '_> {
         let (index, stored) = self.index_of(name)?;
-        self.archive
-            .by_index(index)
-            .map_err(|e| Error::from(e).in_member(&stored))
+        by_index_streamed(&mut self.archive, index).map_err(|e| e.in_member(&stored))
     }
 
     /// Gives back the underlying reader.
@@ -480,8 +480,6 @@ impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
 /// than streaming: the most memory one open member holds.
 const MEMBER_BUFFER_MAX: u64 = 128 << 20;
 
-/// Opens member `index` as a `.npy` stream, inflating it whole when it is deflated and at most
-/// `whole_max` bytes (see [`inflate_member`]).
 /// The zip method number of `method` (the zip crate keeps it private).
 fn method_number(method: CompressionMethod) -> u16 {
     match method {
@@ -495,6 +493,8 @@ fn method_number(method: CompressionMethod) -> u16 {
     }
 }
 
+/// Opens member `index` as a `.npy` stream, inflating it whole when it is deflated and at most
+/// `whole_max` bytes (see [`inflate_member`]).
 fn open_member<'a, R: Read + Seek>(
     archive: &'a mut ZipArchive<R>,
     index: usize,
@@ -503,7 +503,7 @@ fn open_member<'a, R: Read + Seek>(
 ) -> Result<NpyReader<MemberData<'a, R>>> {
     let data = match inflate_member(archive, index, options, whole_max)? {
         Some(data) => MemberData::Whole(std::io::Cursor::new(data)),
-        None => MemberData::Stream(archive.by_index(index)?),
+        None => MemberData::Stream(by_index_streamed(archive, index)?),
     };
     let bound = match &data {
         MemberData::Whole(cursor) => cursor.get_ref().len() as u64,

@@ -39,6 +39,22 @@ pub(super) fn length_bound_of(method: CompressionMethod, declared: u64, compress
     }
 }
 
+/// Opens member `index` to stream through the zip crate's decoder, after refusing a zstd member
+/// whose first frame asks for more window than a whole decode accepts (see
+/// `zstd::check_windows`: one verdict on every route).
+pub(super) fn by_index_streamed<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    index: usize,
+) -> Result<ZipFile<'_, R>> {
+    #[cfg(feature = "zstd")]
+    if archive.by_index_data(index)?.compression() == CompressionMethod::Zstd {
+        let mut head = [0u8; 18]; // the longest frame header
+        let got = read_up_to(&mut archive.by_index_raw(index)?, &mut head)?;
+        super::zstd::check_windows(&head[..got], false)?;
+    }
+    Ok(archive.by_index(index)?)
+}
+
 /// Compressed members up to this size are read whole: compressed bytes in, one libdeflate (or
 /// zstd) call (about 1.3x faster than streaming through zlib-rs), CRC checked. Larger members
 /// stream.
@@ -113,7 +129,7 @@ pub(super) fn read_member_into<R: Read + Seek>(
         inflate_checked(raw.compression(), &compressed, out, raw.crc32())?;
     } else {
         drop(raw);
-        let mut file = archive.by_index(index)?;
+        let mut file = by_index_streamed(archive, index)?;
         let got = read_up_to(&mut file, out)?;
         if got < out.len() {
             return Err(Error::Archive {
