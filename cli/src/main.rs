@@ -12,6 +12,7 @@
 
 mod cat;
 mod convert;
+mod diff;
 mod info;
 mod manual;
 mod members;
@@ -170,6 +171,9 @@ enum Command {
     Convert(ConvertArgs),
     /// Concatenate arrays along axis 0 (streaming): .npy files or FILE.npz:NAME members.
     Cat(CatArgs),
+    /// Compare two arrays or two archives member by member: exit 0 equal, 1 different, 2 on
+    /// errors.
+    Diff(DiffArgs),
     /// Print a shell completion script (e.g. `npio completions bash > /etc/bash_completion.d/npio`).
     Completions {
         /// The shell: bash, elvish, fish, powershell or zsh.
@@ -193,6 +197,28 @@ struct CatArgs {
     /// az://, http(s)://).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// Relative tolerance for numbers: |a - b| <= atol + rtol * |b|, as np.isclose (default 0:
+    /// exact).
+    #[arg(long, value_name = "R", default_value_t = 0.0)]
+    rtol: f64,
+    /// Absolute tolerance for numbers (default 0: exact).
+    #[arg(long, value_name = "A", default_value_t = 0.0)]
+    atol: f64,
+    /// Print one JSON object describing every member.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// A .npy file, an .npz archive, or an archive member FILE.npz:NAME (or a URL to one).
+    #[arg(value_name = "A")]
+    a: String,
+    /// What A is compared with (the reference, as np.isclose's b).
+    #[arg(value_name = "B")]
+    b: String,
 }
 
 /// The header size limit, shared by every command.
@@ -383,6 +409,16 @@ fn main() -> ExitCode {
             args.force,
             args.limits.read_options(),
             &cancel,
+        ),
+        Command::Diff(args) => diff::run(
+            &args.a,
+            &args.b,
+            diff::Tolerance {
+                rtol: args.rtol,
+                atol: args.atol,
+            },
+            args.json,
+            args.limits.read_options(),
         ),
         Command::Convert(args) => match args.settings(&cancel) {
             Err(e) => Err(e),

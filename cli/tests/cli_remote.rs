@@ -262,3 +262,38 @@ fn s3_urls_are_configured_by_the_environment() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn diff_reads_urls_as_it_reads_files() {
+    let Some(base) = test_server("NPIO_TEST_HTTP") else {
+        return;
+    };
+    let dir = scratch("remote-diff");
+    let local = |f: &str| fixture(f);
+    let url = |f: &str| format!("{base}/{f}");
+    let noise = ["diff/noise_a.npy", "diff/noise_b.npy"];
+    let out = npio(&["diff", &url(noise[0]), &local(noise[1])], &dir);
+    assert_code(&out, 1);
+    assert!(
+        text(&out.stdout).starts_with("30 of 30 values differ"),
+        "{}",
+        text(&out.stdout)
+    );
+    let stored = "npz/savez_stored.npz";
+    assert_code(
+        &npio(&["diff", &url(stored), &url("npz/zipfile_zstd.npz")], &dir),
+        0,
+    );
+    let member = format!("{}:rec", url(stored));
+    assert_code(
+        &npio(&["diff", &member, &format!("{}:rec", local(stored))], &dir),
+        0,
+    );
+    let out = npio(&["diff", &url("npz/no_such.npz"), &local(stored)], &dir);
+    assert_code(&out, 2);
+    assert!(
+        text(&out.stderr).contains("no_such.npz"),
+        "{}",
+        text(&out.stderr)
+    );
+}
