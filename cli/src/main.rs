@@ -21,6 +21,7 @@ mod progress;
 mod remote;
 mod show;
 mod sniff;
+mod stats;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -174,6 +175,9 @@ enum Command {
     /// Compare two arrays or two archives member by member: exit 0 equal, 1 different, 2 on
     /// errors.
     Diff(DiffArgs),
+    /// Count, min, max, mean, NaN and infinity counts of each array (each record field),
+    /// streaming.
+    Stats(StatsArgs),
     /// Print a shell completion script (e.g. `npio completions bash > /etc/bash_completion.d/npio`).
     Completions {
         /// The shell: bash, elvish, fish, powershell or zsh.
@@ -219,6 +223,18 @@ struct DiffArgs {
     /// What A is compared with (the reference, as np.isclose's b).
     #[arg(value_name = "B")]
     b: String,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    /// Print JSON: an array with one object per array (per record field).
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// .npy files, .npz archives (every array member), members FILE.npz:NAME, or URLs.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
 }
 
 /// The header size limit, shared by every command.
@@ -420,6 +436,7 @@ fn main() -> ExitCode {
             args.json,
             args.limits.read_options(),
         ),
+        Command::Stats(args) => stats::run(&args.paths, args.json, args.limits.read_options()),
         Command::Convert(args) => match args.settings(&cancel) {
             Err(e) => Err(e),
             Ok(settings) => match &args.out_dir {

@@ -54,6 +54,17 @@ pub fn pad(text: &str, width: usize, right_align: bool) -> String {
     }
 }
 
+/// Writes `text` to standard output; a closed pipe ends the command quietly (exit 141).
+pub fn print_stdout(text: &str) -> Result<(), crate::CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(crate::CliError::pipe_closed()),
+        Err(e) => Err(crate::CliError::io(std::path::Path::new("<stdout>"), e)),
+        Ok(()) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

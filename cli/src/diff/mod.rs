@@ -205,6 +205,6 @@ pub fn run(
     } else {
         report::text(a, b, &outcomes)
     };
-    report::print(&text)?;
+    crate::show::print_stdout(&text)?;
     Ok(equal)
 }

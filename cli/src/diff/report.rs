@@ -1,23 +1,10 @@
 //! What `npio diff` prints: a line per difference and a summary, or one JSON object.
 
-use std::io::Write;
-
 use serde_json::{json, Value};
 
 use super::values::{unravel, ArrayDiff, Tolerance, Values};
 use super::Outcome;
 use crate::show::shape_text;
-use crate::CliError;
-
-/// Writes `text` to standard output; a closed pipe ends the command quietly (exit 141).
-pub fn print(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::pipe_closed()),
-        Err(e) => Err(CliError::io(std::path::Path::new("<stdout>"), e)),
-        Ok(()) => Ok(()),
-    }
-}
 
 fn index_text(flat: usize, shape: &[usize]) -> String {
     let index = unravel(flat, shape);
