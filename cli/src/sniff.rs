@@ -21,6 +21,12 @@ pub enum FileKind {
 pub fn sniff(path: &Path) -> Result<FileKind, CliError> {
     let file = File::open(path).map_err(|e| CliError::io(path, e))?;
     let meta = file.metadata().map_err(|e| CliError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(CliError::data(format!(
+            "{}: a folder, where a .npy or .npz file is expected",
+            path.display()
+        )));
+    }
     if !meta.is_file() {
         return Err(CliError::data(format!(
             "{}: not a regular file (a pipe, a terminal or a device?): npio reads its inputs \

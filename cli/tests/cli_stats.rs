@@ -138,4 +138,7 @@ fn a_bad_input_fails_and_the_others_are_still_summarised() {
         "{stderr}"
     );
     assert_code(&npio(&["stats"], &dir), 2);
+    let out = npio(&["stats", dir.to_str().unwrap()], &dir);
+    assert_code(&out, 1);
+    assert!(text(&out.stderr).contains("a folder, where a .npy or .npz file is expected"));
 }
