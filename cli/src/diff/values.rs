@@ -124,7 +124,8 @@ fn records(a: &DynArray, b: &DynArray, tol: Tolerance, diff: &mut ArrayDiff) {
         .filter(|n| !names_a.contains(n))
         .map(|n| n.to_string())
         .collect();
-    // Field order and layout are part of the dtype; values equal field by field are equal.
+    // Field order, offsets and padding are not compared: records whose fields (by name) hold
+    // equal values are equal.
     diff.dtype_differs = !diff.only_fields.0.is_empty() || !diff.only_fields.1.is_empty();
 }
 
