@@ -10,6 +10,7 @@
 //!
 //! Exit codes: 0 success, 1 bad data or I/O error, 2 usage error, 130 interrupted.
 
+mod arrayprint;
 mod cat;
 mod convert;
 mod diff;
@@ -178,6 +179,8 @@ enum Command {
     /// Count, min, max, mean, NaN and infinity counts of each array (each record field),
     /// streaming.
     Stats(StatsArgs),
+    /// Print an array's values as NumPy prints them (str(array)).
+    Show(ShowArgs),
     /// Print a shell completion script (e.g. `npio completions bash > /etc/bash_completion.d/npio`).
     Completions {
         /// The shell: bash, elvish, fish, powershell or zsh.
@@ -235,6 +238,24 @@ struct StatsArgs {
     /// .npy files, .npz archives (every array member), members FILE.npz:NAME, or URLs.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
+}
+
+#[derive(Args)]
+struct ShowArgs {
+    /// Only rows START:STOP (Python's slice: -3: is the last three).
+    #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
+    rows: Option<String>,
+    /// Only these fields of a record array, comma-separated.
+    #[arg(long, value_name = "F,G")]
+    fields: Option<String>,
+    /// Print every element (NumPy summarises arrays of more than 1000 with ...).
+    #[arg(long)]
+    full: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// A .npy file or an archive member FILE.npz:NAME (or a URL to one).
+    #[arg(value_name = "PATH")]
+    path: String,
 }
 
 /// The header size limit, shared by every command.
@@ -434,6 +455,13 @@ fn main() -> ExitCode {
                 atol: args.atol,
             },
             args.json,
+            args.limits.read_options(),
+        ),
+        Command::Show(args) => arrayprint::run(
+            &args.path,
+            args.rows.as_deref(),
+            args.fields.as_deref(),
+            args.full,
             args.limits.read_options(),
         ),
         Command::Stats(args) => stats::run(&args.paths, args.json, args.limits.read_options()),

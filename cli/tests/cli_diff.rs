@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::cli::{assert_code, npio, text};
+use common::cli::{assert_code, fixture_cases, npio, text};
 use common::{fixtures_dir, scratch};
 use serde_json::Value;
 
@@ -28,11 +28,8 @@ fn same_number(ours: &Value, numpys: &Value) -> bool {
 
 #[test]
 fn diff_agrees_with_numpys_isclose_on_every_fixture_pair() {
-    let text = std::fs::read_to_string(fixtures_dir().join("diff/cases.json")).unwrap();
-    let cases: Value = serde_json::from_str(&text).unwrap();
-    let cases = cases["cases"].as_array().unwrap();
-    assert!(cases.len() >= 15);
-    for case in cases {
+    let cases = fixture_cases("diff", 15);
+    for case in &cases {
         let name = case["name"].as_str().unwrap();
         let (rtol, atol) = (case["rtol"].to_string(), case["atol"].to_string());
         let (a, b) = (case["a"].as_str().unwrap(), case["b"].as_str().unwrap());

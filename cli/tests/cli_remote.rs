@@ -297,3 +297,27 @@ fn diff_reads_urls_as_it_reads_files() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn show_and_stats_read_urls_as_they_read_files() {
+    let Some(base) = test_server("NPIO_TEST_HTTP") else {
+        return;
+    };
+    let dir = scratch("remote-show");
+    for (command, file) in [
+        ("show", "show/f8_random_2d.npy"),
+        ("show", "npz/savez_stored.npz:rec"),
+        ("stats", "npz/savez_compressed.npz"),
+        ("stats", "stats/records.npy"),
+    ] {
+        let local = npio(&[command, &fixture(file)], &dir);
+        let remote = npio(&[command, &format!("{base}/{file}")], &dir);
+        assert_code(&local, 0);
+        assert_code(&remote, 0);
+        let (l, r) = (text(&local.stdout), text(&remote.stdout));
+        let r = r.replace(&format!("{base}/"), &fixture(""));
+        // stats' table pads its first column to the longest name.
+        let cells = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(cells(&r), cells(&l), "{command} {file}");
+    }
+}

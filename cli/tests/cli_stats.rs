@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::cli::{assert_code, fixture, npio, text};
+use common::cli::{assert_code, fixture, fixture_cases, npio, text};
 use common::{fixtures_dir, scratch};
 use serde_json::Value;
 
@@ -32,11 +32,8 @@ fn close(ours: &Value, numpys: &Value) -> bool {
 
 #[test]
 fn stats_agree_with_numpy_on_every_fixture() {
-    let text = std::fs::read_to_string(fixtures_dir().join("stats/cases.json")).unwrap();
-    let cases: Value = serde_json::from_str(&text).unwrap();
-    let cases = cases["cases"].as_array().unwrap();
-    assert!(cases.len() >= 15);
-    for case in cases {
+    let cases = fixture_cases("stats", 15);
+    for case in &cases {
         let file = case["file"].as_str().unwrap();
         let (code, rows) = stats_json(&[file]);
         assert_eq!(code, 0, "{file}");

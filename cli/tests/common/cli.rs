@@ -63,3 +63,14 @@ pub fn npio_limited(mib: u64, args: &[&str], cwd: &Path) -> Output {
 pub fn read_dyn(path: &Path) -> npio::DynArray {
     npio::read_npy(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The `"cases"` of a fixture's `cases.json` (`fixtures/diff.py`, `stats.py`, `show.py`): at
+/// least `min` of them, so that an emptied file cannot pass.
+pub fn fixture_cases(folder: &str, min: usize) -> Vec<serde_json::Value> {
+    let path = fixtures_dir().join(folder).join("cases.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = json["cases"].as_array().unwrap().clone();
+    assert!(cases.len() >= min, "{path:?}: {} cases", cases.len());
+    cases
+}
