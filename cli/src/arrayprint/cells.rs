@@ -297,29 +297,22 @@ fn py_float(x: f64, width: Width) -> String {
     if x.is_infinite() {
         return if x < 0.0 { "-inf".into() } else { "inf".into() };
     }
-    let sci = match width {
-        Width::F64 => format!("{x:e}"),
-        Width::F32 => format!("{:e}", x as f32),
-        Width::F16 => FloatFormat::new(&[x], Width::F16, false).format(x),
-    };
-    if width == Width::F16 {
-        return sci.trim().to_string();
-    }
+    let sci = super::float::shortest_sci(x, width);
     let (mantissa, exp) = sci.split_once('e').expect("scientific");
     let exp: i32 = exp.parse().expect("an exponent");
-    if (-4..16).contains(&exp) {
-        let text = match width {
-            Width::F32 => format!("{}", x as f32),
-            _ => format!("{x}"),
-        };
-        if text.contains('.') {
-            text
-        } else {
-            format!("{text}.0")
-        }
-    } else {
+    if !(-4..16).contains(&exp) {
         let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
+        return format!("{mantissa}e{sign}{:02}", exp.unsigned_abs());
+    }
+    let text = match width {
+        Width::F16 => super::float::positional(x, width),
+        Width::F32 => format!("{}", x as f32),
+        Width::F64 => format!("{x}"),
+    };
+    match text.strip_suffix('.') {
+        Some(int) => format!("{int}.0"),
+        None if !text.contains('.') => format!("{text}.0"),
+        None => text,
     }
 }
 

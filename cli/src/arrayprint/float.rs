@@ -17,7 +17,7 @@ pub enum Width {
 const PRECISION: usize = 8;
 
 /// The shortest scientific digits of `x` that read back as `x` in `width` (`d.ddde[-]x`).
-fn shortest_sci(x: f64, width: Width) -> String {
+pub(super) fn shortest_sci(x: f64, width: Width) -> String {
     match width {
         Width::F64 => format!("{x:e}"),
         Width::F32 => format!("{:e}", x as f32),
@@ -43,7 +43,7 @@ fn digits_and_exponent(sci: &str) -> (String, i32) {
 
 /// Positional text of a finite `x`: unique digits, at most `PRECISION` after the point
 /// (rounded), trailing zeros trimmed but the point kept (`1.`, `0.25`, `-3.`).
-fn positional(x: f64, width: Width) -> String {
+pub(super) fn positional(x: f64, width: Width) -> String {
     let (digits, exp) = digits_and_exponent(&shortest_sci(x.abs(), width));
     let decimals = (digits.len() as i32 - 1 - exp).max(0) as usize;
     let mut text = if decimals > PRECISION {
