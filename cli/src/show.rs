@@ -65,6 +65,16 @@ pub fn print_stdout(text: &str) -> Result<(), crate::CliError> {
     }
 }
 
+/// JSON numbers; infinities as the strings `"inf"` and `"-inf"`, NaN as `"nan"`.
+pub fn json_float(x: f64) -> serde_json::Value {
+    match x {
+        _ if x.is_nan() => serde_json::json!("nan"),
+        f64::INFINITY => serde_json::json!("inf"),
+        f64::NEG_INFINITY => serde_json::json!("-inf"),
+        _ => serde_json::json!(x),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,15 +125,6 @@ pub fn text(a: &str, b: &str, outcomes: &[(String, Outcome)]) -> String {
     lines.join("\n") + "\n"
 }
 
-/// A number for JSON: infinities (a relative difference where B is 0) as the string `"inf"`.
-fn json_number(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        json!("inf")
-    }
-}
-
 fn array_json(d: &ArrayDiff) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     m.insert("equal".into(), json!(d.equal()));
@@ -148,12 +139,14 @@ fn array_json(d: &ArrayDiff) -> serde_json::Map<String, Value> {
         m.insert("first_difference".into(), at(v.first));
         m.insert(
             "max_abs_diff".into(),
-            v.max_abs.map_or(Value::Null, |x| json_number(x.0)),
+            v.max_abs
+                .map_or(Value::Null, |x| crate::show::json_float(x.0)),
         );
         m.insert("max_abs_diff_at".into(), at(v.max_abs.map(|x| x.1)));
         m.insert(
             "max_rel_diff".into(),
-            v.max_rel.map_or(Value::Null, |x| json_number(x.0)),
+            v.max_rel
+                .map_or(Value::Null, |x| crate::show::json_float(x.0)),
         );
         m.insert("max_rel_diff_at".into(), at(v.max_rel.map(|x| x.1)));
     }

@@ -147,16 +147,6 @@ fn mean_text(mean: Option<(f64, f64)>, complex: bool) -> String {
     }
 }
 
-/// JSON numbers; infinities as the strings `"inf"` and `"-inf"`, NaN as `"nan"`.
-fn json_float(x: f64) -> Value {
-    match x {
-        _ if x.is_nan() => json!("nan"),
-        f64::INFINITY => json!("inf"),
-        f64::NEG_INFINITY => json!("-inf"),
-        _ => json!(x),
-    }
-}
-
 fn json_number(n: Option<Number>) -> Value {
     match n {
         None => Value::Null,
@@ -164,7 +154,7 @@ fn json_number(n: Option<Number>) -> Value {
             .map(Value::from)
             .or_else(|_| u64::try_from(i).map(Value::from))
             .unwrap_or_else(|_| json!(i.to_string())),
-        Some(Number::Float(x)) => json_float(x),
+        Some(Number::Float(x)) => crate::show::json_float(x),
     }
 }
 
@@ -172,8 +162,10 @@ fn row_json(row: &Row) -> Value {
     let complex = row.dtype.contains('c');
     let mean = match row.stats.mean {
         None => Value::Null,
-        Some((re, im)) if complex => json!([json_float(re), json_float(im)]),
-        Some((re, _)) => json_float(re),
+        Some((re, im)) if complex => {
+            json!([crate::show::json_float(re), crate::show::json_float(im)])
+        }
+        Some((re, _)) => crate::show::json_float(re),
     };
     json!({
         "path": row.path,
