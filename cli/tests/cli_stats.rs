@@ -135,6 +135,14 @@ fn a_bad_input_fails_and_the_others_are_still_summarised() {
         "{stderr}"
     );
     assert_code(&npio(&["stats"], &dir), 2);
+    // An archive without arrays: nothing summarised is a failure, not an empty success.
+    let out = npio(&["stats", &fixture("npz/savez_empty.npz")], &dir);
+    assert_code(&out, 1);
+    assert!(
+        text(&out.stderr).contains("no arrays to summarise"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = npio(&["stats", dir.to_str().unwrap()], &dir);
     assert_code(&out, 1);
     assert!(text(&out.stderr).contains("a folder, where a .npy or .npz file is expected"));

@@ -246,6 +246,10 @@ pub fn run(paths: &[String], json: bool, options: ReadOptions) -> Result<bool, C
     let mut ok = true;
     for path in paths {
         match rows_of(path, &options) {
+            Ok(found) if found.is_empty() => {
+                eprintln!("npio: {path}: no arrays to summarise");
+                ok = false;
+            }
             Ok(found) => rows.extend(found),
             Err(e) if e.pipe_closed => return Err(e),
             Err(e) => {
