@@ -140,7 +140,7 @@ fn archive_of_64(remote: &Remote, url: &str) -> Vec<Array1<f64>> {
     let members: Vec<Array1<f64>> = (0..64)
         .map(|m| Array1::from_shape_fn(1 << 17, |i| (m * 1_000_000 + i) as f64))
         .collect();
-    let mut npz = NpzWriter::new(remote.create(url).unwrap());
+    let mut npz = NpzWriter::new_stream(remote.create(url).unwrap());
     for (m, a) in members.iter().enumerate() {
         npz.add(&format!("m{m:02}"), a).unwrap();
     }
@@ -243,12 +243,13 @@ fn large_npy_writes_as_a_multipart_upload_and_reads_back_by_ranges() {
     assert!(moved < 200 << 10, "ten 8 KiB rows moved {moved} bytes");
 }
 
-fn writer<W: Write + std::io::Seek>(to: W, compressed: bool) -> NpzWriter<W> {
+/// An archive written front to back, as uploads are.
+fn writer<W: Write>(to: W, compressed: bool) -> NpzWriter<W> {
+    let mut w = NpzWriter::new_stream(to);
     if compressed {
-        NpzWriter::new_compressed(to)
-    } else {
-        NpzWriter::new(to)
+        w.set_compression(npio::npz::Compression::Auto);
     }
+    w
 }
 
 #[test]
@@ -261,10 +262,10 @@ fn written_archives_are_the_bytes_written_locally() {
     for compressed in [false, true] {
         let url = url(&format!("written-{compressed}.npz"));
         let local = {
-            let mut w = writer(std::io::Cursor::new(Vec::new()), compressed);
+            let mut w = writer(Vec::new(), compressed);
             w.add("a", &a).unwrap();
             w.add("b", &b).unwrap();
-            w.finish().unwrap().into_inner()
+            w.finish().unwrap()
         };
         let mut w = writer(remote.create(&url).unwrap(), compressed);
         w.add("a", &a).unwrap();
@@ -280,6 +281,76 @@ fn written_archives_are_the_bytes_written_locally() {
         assert_eq!(npz.read::<Array2<i32>>("a").unwrap(), a);
         assert_eq!(npz.read::<Array1<f32>>("b").unwrap(), b);
     }
+}
+
+/// Bytes no two parts of an upload share: a part sent twice or out of order shows.
+fn numbered_bytes(len: usize) -> Vec<u8> {
+    (0..len / 8)
+        .flat_map(|i| (i as u64).to_le_bytes())
+        .collect()
+}
+
+/// The S3 server's list of multipart uploads in progress for keys under `prefix` (the
+/// `ListMultipartUploads` response, asked unsigned: the test server takes that).
+fn uploads_in_progress(prefix: &str) -> String {
+    let endpoint = server("NPIO_TEST_S3_ENDPOINT").expect("an S3 server");
+    let bucket = std::env::var("NPIO_TEST_S3_BUCKET").unwrap_or_else(|_| "npio-test".into());
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut tcp = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        tcp,
+        "GET /{bucket}?uploads&prefix={prefix} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+}
+
+#[test]
+fn a_large_object_is_sent_in_parts_and_appears_only_when_finished() {
+    let Some((remote, url)) = s3() else {
+        return;
+    };
+    let url = url("streamed/large.bin");
+    let bytes = numbered_bytes(40 << 20); // 16 MiB parts: two full ones and a last one
+    let mut w = remote.create(&url).unwrap();
+    for piece in bytes.chunks(3 << 20) {
+        w.write_all(piece).unwrap();
+    }
+    let err = remote.open(&url).unwrap_err();
+    assert!(
+        matches!(err.root(), Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound),
+        "visible before finish: {err}"
+    );
+    // Sent while written, not at finish: the upload is in progress already.
+    let key = "streamed/large.bin";
+    assert!(uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    assert_eq!(w.finish().unwrap(), bytes.len() as u64);
+    assert!(!uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    let mut there = Vec::new();
+    remote.open(&url).unwrap().read_to_end(&mut there).unwrap();
+    assert!(there == bytes, "the uploaded object differs");
+}
+
+#[test]
+fn a_large_upload_dropped_halfway_keeps_the_object_it_would_replace() {
+    let Some((remote, url)) = s3() else {
+        return;
+    };
+    let url = url("streamed/kept.bin");
+    upload(&remote, &url, b"the old object");
+    let mut w = remote.create(&url).unwrap();
+    w.write_all(&numbered_bytes(36 << 20)).unwrap(); // parts already sent
+    let key = "streamed/kept.bin";
+    assert!(uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    drop(w);
+    // Aborted: no parts left behind.
+    assert!(!uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    let mut there = Vec::new();
+    remote.open(&url).unwrap().read_to_end(&mut there).unwrap();
+    assert_eq!(there, b"the old object");
 }
 
 #[test]

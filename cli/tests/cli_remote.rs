@@ -247,7 +247,8 @@ fn s3_urls_are_configured_by_the_environment() {
     let remote = env.iter().fold(npio::remote::Remote::new(), |r, (k, v)| {
         r.option(k.to_ascii_lowercase(), v)
     });
-    let mut npz = npio::NpzWriter::new_compressed(remote.create(&url).unwrap());
+    let mut npz = npio::NpzWriter::new_stream(remote.create(&url).unwrap());
+    npz.set_compression(npio::npz::Compression::deflated());
     npz.add("a", &ndarray::arr1(&[1.0f32, 2.0])).unwrap();
     npz.finish().unwrap().finish().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_npio"))

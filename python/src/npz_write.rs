@@ -2,7 +2,7 @@
 //! bytes, or to a URL (feature `remote` of npio).
 
 use std::fs::File;
-use std::io::{BufWriter, Cursor, Seek, Write};
+use std::io::{BufWriter, Cursor, Write};
 use std::path::PathBuf;
 
 use npio::{npz::Compression, NpzWriter};
@@ -63,7 +63,7 @@ fn member_from_py<'py>(item: &Bound<'py, PyTuple>) -> PyResult<Member<'py>> {
 
 /// Adds one member: stored members stream from the array's memory; deflated ones are
 /// compressed in parallel blocks from one buffer.
-fn add_member<W: Write + Seek>(
+fn add_member<W: Write>(
     npz: &mut NpzWriter<W>,
     stored: &str,
     head: &[u8],
@@ -83,12 +83,11 @@ fn add_member<W: Write + Seek>(
 }
 
 /// Writes every member to `to`, then finishes the archive.
-fn write_all<W: Write + Seek>(
-    to: W,
+fn write_all<W: Write>(
+    mut npz: NpzWriter<W>,
     compression: Compression,
     members: &[(String, &[u8], &[u8])],
 ) -> npio::Result<W> {
-    let mut npz = NpzWriter::new(to);
     npz.set_compression(compression);
     for (stored, head, data) in members {
         add_member(&mut npz, stored, head, data)?;
@@ -165,7 +164,7 @@ pub(crate) fn write_members<'py>(
             py.detach(|| {
                 pool::run(threads, || -> npio::Result<()> {
                     let file = BufWriter::new(File::create(&path)?);
-                    write_all(file, compression, &parts)?.flush()?;
+                    write_all(NpzWriter::new(file), compression, &parts)?.flush()?;
                     Ok(())
                 })
             })?
@@ -176,7 +175,11 @@ pub(crate) fn write_members<'py>(
             let url = PathBuf::from(writer.url());
             py.detach(|| {
                 pool::run(threads, || -> npio::Result<()> {
-                    let written = write_all(BufWriter::new(writer), compression, &parts)?;
+                    let written = write_all(
+                        NpzWriter::new_stream(BufWriter::new(writer)),
+                        compression,
+                        &parts,
+                    )?;
                     let writer = written.into_inner().map_err(|e| e.into_error())?;
                     writer.finish().map(drop)
                 })
@@ -187,7 +190,10 @@ pub(crate) fn write_members<'py>(
         Target::Bytes => {
             let bytes = py.detach(|| {
                 pool::run(threads, || -> npio::Result<Vec<u8>> {
-                    Ok(write_all(Cursor::new(Vec::new()), compression, &parts)?.into_inner())
+                    Ok(
+                        write_all(NpzWriter::new(Cursor::new(Vec::new())), compression, &parts)?
+                            .into_inner(),
+                    )
                 })
             })?;
             Ok(Some(PyBytes::new(py, &bytes.or_py(None)?)))

@@ -1,7 +1,7 @@
 //! Writers of one member of an archive: bytes of a known length, or an array row block by
 //! row block.
 
-use std::io::{self, Seek, Write};
+use std::io::{self, Write};
 
 use ndarray::{ArrayBase, Data, Dimension};
 
@@ -22,14 +22,14 @@ use crate::npy::{WriteNpy, WriteOptions};
 /// assert!(m.write_all(&[0; 5]).is_err());
 /// ```
 #[must_use = "a member is only complete once finish() returned Ok"]
-pub struct NpzMemberWriter<'a, W: Write + Seek> {
+pub struct NpzMemberWriter<'a, W: Write> {
     pub(super) npz: &'a mut NpzWriter<W>,
     pub(super) stored: String,
     pub(super) announced: u64,
     pub(super) remaining: u64,
 }
 
-impl<W: Write + Seek> Write for NpzMemberWriter<'_, W> {
+impl<W: Write> Write for NpzMemberWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if buf.len() as u64 > self.remaining {
             return Err(std::io::Error::new(
@@ -47,7 +47,7 @@ impl<W: Write + Seek> Write for NpzMemberWriter<'_, W> {
     }
 }
 
-impl<W: Write + Seek> NpzMemberWriter<'_, W> {
+impl<W: Write> NpzMemberWriter<'_, W> {
     /// Checks that every announced byte was written and closes the member.
     ///
     /// ```
@@ -78,7 +78,7 @@ impl<W: Write + Seek> NpzMemberWriter<'_, W> {
 /// assert!(m.finish().is_err()); // one row missing
 /// ```
 #[must_use = "a member is only complete once finish() returned Ok"]
-pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
+pub struct NpzArrayWriter<'a, W: Write, T: Element> {
     pub(super) npz: &'a mut NpzWriter<W>,
     pub(super) stored: String,
     pub(super) row_shape: Vec<usize>,
@@ -87,7 +87,7 @@ pub struct NpzArrayWriter<'a, W: Write + Seek, T: Element> {
     pub(super) plan: <T as Codec>::Plan,
 }
 
-impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
+impl<W: Write, T: Element> NpzArrayWriter<'_, W, T> {
     /// Appends a block of rows: an array whose first axis counts rows and whose other axes
     /// match the member's shape, or one row (an array of the row shape), the rule of every
     /// row writer ([`crate::NpyRowWriter::write_rows`] too).
@@ -143,7 +143,7 @@ impl<W: Write + Seek, T: Element> NpzArrayWriter<'_, W, T> {
     }
 }
 
-impl<W: Write + Seek> std::fmt::Debug for NpzMemberWriter<'_, W> {
+impl<W: Write> std::fmt::Debug for NpzMemberWriter<'_, W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NpzMemberWriter")
             .field("member", &self.stored)
@@ -153,7 +153,7 @@ impl<W: Write + Seek> std::fmt::Debug for NpzMemberWriter<'_, W> {
     }
 }
 
-impl<W: Write + Seek, T: Element> std::fmt::Debug for NpzArrayWriter<'_, W, T> {
+impl<W: Write, T: Element> std::fmt::Debug for NpzArrayWriter<'_, W, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NpzArrayWriter")
             .field("member", &self.stored)
@@ -175,7 +175,7 @@ impl WriteOptions {
     /// big.add_to(&mut w, "a", &ndarray::arr1(&[1u32])).unwrap();
     /// # w.finish().unwrap();
     /// ```
-    pub fn add_to<W: Write + Seek, A: WriteNpy + ?Sized>(
+    pub fn add_to<W: Write, A: WriteNpy + ?Sized>(
         &self,
         npz: &mut NpzWriter<W>,
         name: &str,

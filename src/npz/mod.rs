@@ -29,6 +29,7 @@ mod deflate;
 mod map;
 mod members;
 mod names;
+mod outputs;
 mod progress;
 mod reader;
 mod rows;
@@ -37,6 +38,7 @@ mod sink;
 mod view;
 mod whole;
 mod writer;
+mod zip_out;
 #[cfg(feature = "zstd")]
 mod zstd;
 

@@ -40,3 +40,24 @@ impl<Z: Write> Write for Counted<'_, Z> {
         self.inner.flush()
     }
 }
+
+impl<W: Write> super::NpzWriter<W> {
+    /// Counts the archive's progress in `counter`: from now on, every byte of member data
+    /// (`.npy` header included) adds one once it is compressed, or written for stored
+    /// members. Deflated members compressed in parallel blocks count block by block, so a bar
+    /// driven by the counter follows the slow part of writing a compressed archive; the
+    /// total to expect is the sum of the members' `.npy` sizes. Read it from any thread.
+    ///
+    /// ```
+    /// use std::sync::{atomic::{AtomicU64, Ordering}, Arc};
+    /// let done = Arc::new(AtomicU64::new(0));
+    /// let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// w.set_progress(done.clone());
+    /// w.add("a", &ndarray::Array1::<f64>::zeros(1000)).unwrap();
+    /// w.finish().unwrap();
+    /// assert_eq!(done.load(Ordering::Relaxed), 128 + 8000);
+    /// ```
+    pub fn set_progress(&mut self, counter: Arc<std::sync::atomic::AtomicU64>) {
+        self.progress = Progress::new(counter);
+    }
+}

@@ -32,14 +32,14 @@ impl SpillFile {
 /// # w.finish().unwrap();
 /// ```
 #[must_use = "the rows are only added to the archive by finish()"]
-pub struct NpzRowsWriter<'a, W: Write + Seek, T: Element> {
+pub struct NpzRowsWriter<'a, W: Write, T: Element> {
     pub(super) npz: &'a mut NpzWriter<W>,
     pub(super) name: String,
     pub(super) rows: crate::npy::row_writer::NpyRowWriter<BufWriter<File>, T>,
     pub(super) spill: SpillFile,
 }
 
-impl<W: Write + Seek, T: Element> std::fmt::Debug for NpzRowsWriter<'_, W, T> {
+impl<W: Write, T: Element> std::fmt::Debug for NpzRowsWriter<'_, W, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NpzRowsWriter")
             .field("name", &self.name)
@@ -49,7 +49,7 @@ impl<W: Write + Seek, T: Element> std::fmt::Debug for NpzRowsWriter<'_, W, T> {
     }
 }
 
-impl<W: Write + Seek, T: Element> NpzRowsWriter<'_, W, T> {
+impl<W: Write, T: Element> NpzRowsWriter<'_, W, T> {
     /// Appends a block of rows (see [`crate::npy::row_writer::NpyRowWriter::write_rows`]).
     ///
     /// ```

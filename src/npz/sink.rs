@@ -1,4 +1,5 @@
-//! The output of an archive writer: remembers its first I/O error.
+//! The output of an archive writer: remembers its first I/O error, and seeks only when the
+//! output can.
 
 use std::io::{self, Seek, SeekFrom, Write};
 use std::sync::{Arc, OnceLock};
@@ -8,21 +9,41 @@ use std::sync::{Arc, OnceLock};
 /// every later call, and the zip writer's own clean-up on drop (which prints to stderr when it
 /// fails) finds nothing left to fail on. Positions are tracked so that seeks stay consistent
 /// after a failure.
+///
+/// An output that cannot seek (a pipe, an upload: [`Sink::stream`]) answers position queries
+/// and refuses every other seek; the zip writer over it is told so (`ZipWriter::new_stream`)
+/// and never asks.
 pub(super) struct Sink<W> {
     inner: W,
-    failed: Arc<OnceLock<(io::ErrorKind, String)>>,
+    failed: Failed,
     pos: u64,
     len: u64,
+    /// `W`'s own seek, when it has one.
+    seek: Option<fn(&mut W, SeekFrom) -> io::Result<u64>>,
 }
 
-impl<W> Sink<W> {
-    /// A sink writing to `inner` that records its first failure in `failed`.
-    pub(super) fn new(inner: W, failed: Arc<OnceLock<(io::ErrorKind, String)>>) -> Sink<W> {
+/// The first I/O error of an archive's output, shared by the writer and its [`Sink`].
+pub(super) type Failed = Arc<OnceLock<(io::ErrorKind, String)>>;
+
+impl<W: Write + Seek> Sink<W> {
+    /// A sink writing to the seekable `inner` that records its first failure in `failed`.
+    pub(super) fn new(inner: W, failed: Failed) -> Sink<W> {
+        Sink {
+            seek: Some(<W as Seek>::seek),
+            ..Sink::stream(inner, failed)
+        }
+    }
+}
+
+impl<W: Write> Sink<W> {
+    /// A sink writing to `inner`, which is never asked to seek.
+    pub(super) fn stream(inner: W, failed: Failed) -> Sink<W> {
         Sink {
             inner,
             failed,
             pos: 0,
             len: 0,
+            seek: None,
         }
     }
 }
@@ -41,7 +62,7 @@ impl<W: Write> Sink<W> {
     }
 }
 
-impl<W: Write + Seek> Sink<W> {
+impl<W: Write> Sink<W> {
     /// Runs `op` unless the sink failed before; records a new failure.
     fn guard<T>(&mut self, op: impl FnOnce(&mut W) -> io::Result<T>) -> Option<io::Result<T>> {
         if self.failed.get().is_some() {
@@ -55,7 +76,7 @@ impl<W: Write + Seek> Sink<W> {
     }
 }
 
-impl<W: Write + Seek> Write for Sink<W> {
+impl<W: Write> Write for Sink<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // A writer that takes nothing is full (`write_all` turns that into `WriteZero`).
         let write = |w: &mut W| match w.write(buf)? {
@@ -76,7 +97,7 @@ impl<W: Write + Seek> Write for Sink<W> {
     }
 }
 
-impl<W: Write + Seek> Seek for Sink<W> {
+impl<W: Write> Seek for Sink<W> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let (pos, len) = (self.pos, self.len);
         let virtual_pos = || {
@@ -87,7 +108,16 @@ impl<W: Write + Seek> Seek for Sink<W> {
             };
             target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek out of range"))
         };
-        let p = match self.guard(|w| w.seek(to)) {
+        let Some(seek) = self.seek else {
+            return match to {
+                SeekFrom::Current(0) => Ok(pos),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "the archive's output cannot seek",
+                )),
+            };
+        };
+        let p = match self.guard(|w| seek(w, to)) {
             Some(result) => result?,
             None => virtual_pos()?,
         };

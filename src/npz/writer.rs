@@ -2,20 +2,18 @@
 
 use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
-use std::fs::File;
-use std::io::{self, BufWriter, Seek, Write};
-use std::path::Path;
+use std::io::{self, Write};
 use std::sync::mpsc::Receiver;
-use std::sync::{Arc, OnceLock};
 
-use zip::{ZipArchive, ZipWriter};
+use zip::ZipArchive;
 
 use super::background::{self, Deflated};
 use super::deflate;
 use super::members::{NpzArrayWriter, NpzMemberWriter};
 use super::progress::{Counted, Progress};
 use super::rows::{NpzRowsWriter, SpillFile};
-use super::sink::Sink;
+use super::sink::Failed;
+use super::zip_out::ZipOut;
 use super::{Compression, Method, PARALLEL_DEFLATE_MAX};
 use crate::codec::Element;
 use crate::dtype::Endian;
@@ -67,11 +65,11 @@ use crate::par::Queue;
 /// assert_eq!(npz.names(), ["a", "b"]);
 /// ```
 #[must_use = "an archive is only known to be complete once finish() returned Ok"]
-pub struct NpzWriter<W: Write + Seek> {
+pub struct NpzWriter<W: Write> {
     /// `None` only once `finish` has taken it.
-    zip: Option<ZipWriter<Sink<W>>>,
+    zip: Option<ZipOut<W>>,
     /// The first I/O error of the output, shared with the [`Sink`].
-    failed: Arc<OnceLock<(io::ErrorKind, String)>>,
+    failed: Failed,
     compression: Compression,
     names: HashSet<String>,
     unfinished: Option<String>,
@@ -85,7 +83,7 @@ pub struct NpzWriter<W: Write + Seek> {
     pub(super) progress: Progress,
 }
 
-impl<W: Write + Seek> std::fmt::Debug for NpzWriter<W> {
+impl<W: Write> std::fmt::Debug for NpzWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NpzWriter")
             .field("compression", &self.compression)
@@ -110,64 +108,11 @@ struct PendingMember {
 /// finds a free thread while earlier members' blocks are still compressing.
 const IN_FLIGHT_PER_THREAD: usize = 4;
 
-impl NpzWriter<BufWriter<File>> {
-    /// Creates (or truncates) an archive file with stored members, like `np.savez`.
-    ///
-    /// ```
-    /// # let tmp = tempfile::tempdir().unwrap();
-    /// # let path = tmp.path().join("npz-create.npz");
-    /// npio::NpzWriter::create(&path).unwrap().finish().unwrap();
-    /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 22); // an empty zip
-    /// ```
-    pub fn create<P: AsRef<Path>>(path: P) -> Result<Self> {
-        let path = path.as_ref();
-        crate::error::with_path(path, || Ok(Self::new(BufWriter::new(File::create(path)?))))
-    }
-
-    /// Creates (or truncates) an archive file with deflated members, like
-    /// `np.savez_compressed`.
-    ///
-    /// ```
-    /// # let tmp = tempfile::tempdir().unwrap();
-    /// # let path = tmp.path().join("npz-create-c.npz");
-    /// npio::NpzWriter::create_compressed(&path).unwrap().finish().unwrap();
-    /// ```
-    pub fn create_compressed<P: AsRef<Path>>(path: P) -> Result<Self> {
-        let path = path.as_ref();
-        crate::error::with_path(path, || {
-            Ok(Self::new_compressed(BufWriter::new(File::create(path)?)))
-        })
-    }
-}
-
-impl<W: Write + Seek> NpzWriter<W> {
-    /// An archive with stored members, like `np.savez`.
-    ///
-    /// ```
-    /// let w = npio::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    /// # let _ = w;
-    /// ```
-    pub fn new(writer: W) -> Self {
-        Self::with_compression(writer, Compression::Stored)
-    }
-
-    /// An archive with deflated members, like `np.savez_compressed`, with the encoder chosen
-    /// per member (see [`Compression::Auto`]).
-    ///
-    /// ```
-    /// let w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
-    /// # let _ = w;
-    /// ```
-    pub fn new_compressed(writer: W) -> Self {
-        Self::with_compression(writer, Compression::Auto)
-    }
-
-    /// An archive whose members are compressed as given.
-    fn with_compression(writer: W, compression: Compression) -> Self {
-        let failed = Arc::new(OnceLock::new());
-        let sink = Sink::new(writer, failed.clone());
+impl<W: Write> NpzWriter<W> {
+    /// An archive over `zip`, whose output shares `failed`.
+    pub(super) fn over(zip: ZipOut<W>, failed: Failed, compression: Compression) -> Self {
         NpzWriter {
-            zip: Some(ZipWriter::new(sink)),
+            zip: Some(zip),
             failed,
             compression,
             names: HashSet::new(),
@@ -180,7 +125,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 
     /// The zip writer, unless the output failed before (then that error, again).
-    pub(super) fn zip(&mut self) -> Result<&mut ZipWriter<Sink<W>>> {
+    pub(super) fn zip(&mut self) -> Result<&mut ZipOut<W>> {
         if let Some((kind, message)) = self.failed.get() {
             return Err(Error::Io(io::Error::new(
                 *kind,
@@ -191,7 +136,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 
     /// The open member's data output: the zip writer, counting progress.
-    pub(super) fn data(&mut self) -> Result<Counted<'_, ZipWriter<Sink<W>>>> {
+    pub(super) fn data(&mut self) -> Result<Counted<'_, ZipOut<W>>> {
         self.zip()?;
         let inner = self.zip.as_mut().ok_or(Error::ArchiveFinished)?;
         Ok(Counted {
@@ -559,7 +504,7 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 }
 
-impl<W: Write + Seek> Drop for NpzWriter<W> {
+impl<W: Write> Drop for NpzWriter<W> {
     /// Completes the archive with every member that was accepted (see the type's docs); a
     /// member left open by `start_*` is removed. Errors are dropped silently: `finish`
     /// reports them.
@@ -575,26 +520,5 @@ impl<W: Write + Seek> Drop for NpzWriter<W> {
         let _ = self.flush_pending();
         // The zip writer writes its directory when it is dropped, right after this; its
         // output cannot fail loudly any more (see `Sink`).
-    }
-}
-
-impl<W: Write + io::Seek> NpzWriter<W> {
-    /// Counts the archive's progress in `counter`: from now on, every byte of member data
-    /// (`.npy` header included) adds one once it is compressed, or written for stored
-    /// members. Deflated members compressed in parallel blocks count block by block, so a bar
-    /// driven by the counter follows the slow part of writing a compressed archive; the
-    /// total to expect is the sum of the members' `.npy` sizes. Read it from any thread.
-    ///
-    /// ```
-    /// use std::sync::{atomic::{AtomicU64, Ordering}, Arc};
-    /// let done = Arc::new(AtomicU64::new(0));
-    /// let mut w = npio::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
-    /// w.set_progress(done.clone());
-    /// w.add("a", &ndarray::Array1::<f64>::zeros(1000)).unwrap();
-    /// w.finish().unwrap();
-    /// assert_eq!(done.load(Ordering::Relaxed), 128 + 8000);
-    /// ```
-    pub fn set_progress(&mut self, counter: Arc<std::sync::atomic::AtomicU64>) {
-        self.progress = Progress::new(counter);
     }
 }

@@ -204,11 +204,13 @@ impl Remote {
     }
 
     /// A writer whose bytes become the object `url` when it is finished
-    /// ([`RemoteWriter::finish`]).
+    /// ([`RemoteWriter::finish`]); sent as they are written (a multipart upload past 16 MiB),
+    /// front to back: archives go through [`crate::NpzWriter::new_stream`].
     ///
     /// ```no_run
     /// let w = npio::remote::Remote::new().create("s3://bucket/out.npz").unwrap();
-    /// let mut npz = npio::NpzWriter::new_compressed(w);
+    /// let mut npz = npio::NpzWriter::new_stream(w);
+    /// npz.set_compression(npio::npz::Compression::deflated());
     /// npz.add("a", &ndarray::arr1(&[1u8])).unwrap();
     /// npz.finish().unwrap().finish().unwrap();
     /// ```

@@ -1,47 +1,61 @@
-//! [`RemoteWriter`]: a file written to object storage, whole or not at all.
+//! [`RemoteWriter`]: a file written to object storage front to back, whole or not at all.
 //!
-//! Writers of `.npy` rows and `.npz` archives seek back to finish what they wrote (a header's
-//! row count, a zip's sizes), which an upload cannot do; so a remote file is written into a
-//! nameless local temporary file first and uploaded by [`RemoteWriter::finish`]: one request
-//! up to [`SINGLE_MAX`], else a multipart upload of [`UPLOAD_PART`]-sized parts,
-//! [`UPLOADS_IN_FLIGHT`] at a time. The object appears when the upload completes, whole; a
-//! writer dropped or failing before that leaves the store as it was.
+//! Bytes go out as they are written: the first [`SINGLE_MAX`] are held, and an object that
+//! stays that small is put with one request by [`RemoteWriter::finish`]; a larger one becomes a
+//! multipart upload of [`UPLOAD_PART`]-sized parts, sent while the writer goes on, at most
+//! [`UPLOADS_IN_FLIGHT`] at a time (so memory stays bounded, about 80 MiB, whatever the
+//! object's size). The object appears when the upload completes; a writer dropped or failing
+//! before that aborts the upload and leaves the store as it was.
+//!
+//! It cannot seek: bytes already sent cannot be rewritten. Archives go through
+//! [`crate::NpzWriter::new_stream`] (members end in data descriptors), `.npy` files through
+//! [`crate::WriteOptions::write`], which never go back.
 
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::{MultipartUpload, ObjectStoreExt, PutPayload};
 
 use super::store::{self, Located};
 use crate::error::{Error, Result};
 
-/// Files up to this size are uploaded in one request.
-const SINGLE_MAX: u64 = 16 << 20;
+/// Objects up to this size are uploaded in one request.
+const SINGLE_MAX: usize = 16 << 20;
 /// The part size of a multipart upload (S3 takes 5 MiB to 5 GiB; 10,000 parts at most, so
 /// objects up to 160 GiB).
-const UPLOAD_PART: u64 = 16 << 20;
+const UPLOAD_PART: usize = 16 << 20;
 /// Parts of one upload in flight at once.
 const UPLOADS_IN_FLIGHT: usize = 4;
 
-/// A file being written to object storage: [`Write`] and [`Seek`] over a local temporary file,
-/// uploaded whole by [`RemoteWriter::finish`]. Dropped without `finish`, it uploads nothing.
+/// An object being written to object storage: [`Write`] only, uploaded as it is written and
+/// made visible, whole, by [`RemoteWriter::finish`]. Dropped without `finish`, it leaves no
+/// object (a started multipart upload is aborted).
 ///
-/// Open one with [`crate::remote::Remote::create`]; pass it to [`crate::NpzWriter::new`],
-/// [`crate::WriteOptions::write`] or [`crate::WriteOptions::row_writer`].
+/// Open one with [`crate::remote::Remote::create`]; pass it to
+/// [`crate::NpzWriter::new_stream`] or [`crate::WriteOptions::write`].
 ///
 /// ```no_run
 /// let remote = npio::remote::Remote::new();
-/// let mut npz = npio::NpzWriter::new(remote.create("s3://bucket/out.npz").unwrap());
+/// let mut npz = npio::NpzWriter::new_stream(remote.create("s3://bucket/out.npz").unwrap());
 /// npz.add("a", &ndarray::arr1(&[1.0f32, 2.0])).unwrap();
 /// let uploaded = npz.finish().unwrap().finish().unwrap();
 /// println!("{uploaded} bytes uploaded");
 /// ```
 pub struct RemoteWriter {
-    spool: File,
     located: Located,
     url: String,
+    /// Bytes written and not sent yet: fewer than [`UPLOAD_PART`] once the upload started.
+    held: Vec<u8>,
+    /// The multipart upload, once the object outgrew [`SINGLE_MAX`].
+    upload: Option<Box<dyn MultipartUpload>>,
+    /// Parts being sent, oldest first.
+    in_flight: VecDeque<Receiver<object_store::Result<()>>>,
+    /// Bytes handed to the upload so far.
+    sent: u64,
+    /// The first failure: every later write and `finish` report it.
+    failed: Option<(io::ErrorKind, String)>,
 }
 
 impl std::fmt::Debug for RemoteWriter {
@@ -57,8 +71,12 @@ impl RemoteWriter {
     pub(crate) fn create(url: &str, options: &[(String, String)]) -> io::Result<RemoteWriter> {
         Ok(RemoteWriter {
             located: store::locate(url, options)?,
-            spool: tempfile::tempfile()?,
             url: url.to_string(),
+            held: Vec::new(),
+            upload: None,
+            in_flight: VecDeque::new(),
+            sent: 0,
+            failed: None,
         })
     }
 
@@ -72,8 +90,8 @@ impl RemoteWriter {
         &self.url
     }
 
-    /// Uploads what was written, as the whole object, and returns its size. Errors name the
-    /// URL; after an error the object is as it was (a multipart upload is aborted).
+    /// Uploads what is left and makes the object visible, whole; returns its size. Errors
+    /// name the URL; after an error the object is as it was (a multipart upload is aborted).
     ///
     /// ```no_run
     /// use std::io::Write;
@@ -82,77 +100,133 @@ impl RemoteWriter {
     /// assert_eq!(w.finish().unwrap(), 5);
     /// ```
     pub fn finish(mut self) -> Result<u64> {
-        self.upload()
+        self.complete()
             .map_err(|e| Error::from(e).at_path(std::path::Path::new(&self.url)))
     }
 
-    fn upload(&mut self) -> io::Result<u64> {
-        let len = self.spool.seek(SeekFrom::End(0))?;
-        self.spool.seek(SeekFrom::Start(0))?;
-        let (store, path) = (Arc::clone(&self.located.store), self.located.path.clone());
-        if len <= SINGLE_MAX {
-            let mut all = Vec::with_capacity(len as usize);
-            (&mut self.spool).take(len).read_to_end(&mut all)?;
+    fn complete(&mut self) -> io::Result<u64> {
+        self.check()?;
+        let Some(mut upload) = self.upload.take() else {
+            let (store, path) = (Arc::clone(&self.located.store), self.located.path.clone());
+            let all = std::mem::take(&mut self.held);
+            let len = all.len() as u64;
             store::run(async move { store.put(&path, PutPayload::from(all)).await })
                 .map_err(store::storage_error)?;
             return Ok(len);
-        }
-        let mut upload = store::run(async move { store.put_multipart(&path).await })
-            .map_err(store::storage_error)?;
-        let mut in_flight = VecDeque::new();
-        let mut sent = 0;
-        let outcome = loop {
-            if in_flight.len() == UPLOADS_IN_FLIGHT || (sent == len && !in_flight.is_empty()) {
-                let done: std::sync::mpsc::Receiver<object_store::Result<()>> =
-                    in_flight.pop_front().expect("a part in flight");
-                match done.recv() {
-                    Ok(Ok(())) => continue,
-                    Ok(Err(e)) => break Err(store::storage_error(e)),
-                    Err(_) => break Err(io::Error::other("an upload task ended without a result")),
-                }
-            }
-            if sent == len {
-                break Ok(());
-            }
-            let n = UPLOAD_PART.min(len - sent);
-            let mut part = vec![0u8; n as usize];
-            if let Err(e) = self.spool.read_exact(&mut part) {
-                break Err(e);
-            }
-            sent += n;
-            let uploading = upload.put_part(PutPayload::from(part));
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            store::spawn(async move {
-                let _ = tx.send(uploading.await);
-            });
-            in_flight.push_back(rx);
         };
+        let last = std::mem::take(&mut self.held);
+        let outcome = (|| {
+            if !last.is_empty() {
+                self.send(&mut upload, last)?;
+            }
+            self.wait_for(0)
+        })();
         match outcome {
             Ok(()) => {
                 store::run(async move { upload.complete().await }).map_err(store::storage_error)?;
-                Ok(len)
+                Ok(self.sent)
             }
             Err(e) => {
-                // Best effort: the error that stopped the upload is the one to report.
-                let _ = store::run(async move { upload.abort().await });
+                abort(upload);
                 Err(e)
             }
         }
     }
+
+    /// The first failure, again.
+    fn check(&self) -> io::Result<()> {
+        match &self.failed {
+            Some((kind, message)) => Err(io::Error::new(*kind, message.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends the full parts held, starting the multipart upload first when needed.
+    fn send_full_parts(&mut self) -> io::Result<()> {
+        let threshold = if self.upload.is_some() {
+            UPLOAD_PART
+        } else {
+            SINGLE_MAX
+        };
+        if self.held.len() <= threshold {
+            return Ok(());
+        }
+        let mut upload = match self.upload.take() {
+            Some(upload) => upload,
+            None => {
+                let (store, path) = (Arc::clone(&self.located.store), self.located.path.clone());
+                store::run(async move { store.put_multipart(&path).await })
+                    .map_err(store::storage_error)?
+            }
+        };
+        let result = (|| {
+            while self.held.len() > UPLOAD_PART {
+                let rest = self.held.split_off(UPLOAD_PART);
+                let part = std::mem::replace(&mut self.held, rest);
+                self.send(&mut upload, part)?;
+            }
+            Ok(())
+        })();
+        self.upload = Some(upload);
+        result
+    }
+
+    /// Sends one part, after waiting until fewer than [`UPLOADS_IN_FLIGHT`] are in flight.
+    fn send(&mut self, upload: &mut Box<dyn MultipartUpload>, part: Vec<u8>) -> io::Result<()> {
+        self.wait_for(UPLOADS_IN_FLIGHT - 1)?;
+        self.sent += part.len() as u64;
+        let uploading = upload.put_part(PutPayload::from(part));
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        store::spawn(async move {
+            let _ = tx.send(uploading.await);
+        });
+        self.in_flight.push_back(rx);
+        Ok(())
+    }
+
+    /// Waits until at most `left` parts are in flight.
+    fn wait_for(&mut self, left: usize) -> io::Result<()> {
+        while self.in_flight.len() > left {
+            let done = self.in_flight.pop_front().expect("a part in flight");
+            match done.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(store::storage_error(e)),
+                Err(_) => return Err(io::Error::other("an upload task ended without a result")),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Aborts `upload`, best effort: the error that stopped it is the one to report.
+fn abort(mut upload: Box<dyn MultipartUpload>) {
+    let _ = store::run(async move { upload.abort().await });
 }
 
 impl Write for RemoteWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.spool.write(buf)
+        self.check()?;
+        self.held.extend_from_slice(buf);
+        if let Err(e) = self.send_full_parts() {
+            self.failed = Some((e.kind(), e.to_string()));
+            return Err(e);
+        }
+        Ok(buf.len())
     }
 
+    /// Bytes are sent in whole parts; what is held goes out with [`RemoteWriter::finish`].
     fn flush(&mut self) -> io::Result<()> {
-        self.spool.flush()
+        self.check()
     }
 }
 
-impl Seek for RemoteWriter {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        self.spool.seek(to)
+impl Drop for RemoteWriter {
+    /// A writer not finished leaves no object: the parts in flight are waited for (S3 keeps
+    /// parts that arrive after an abort), then the upload is aborted.
+    fn drop(&mut self) {
+        if let Some(upload) = self.upload.take() {
+            let _ = self.wait_for(0);
+            abort(upload);
+        }
     }
 }

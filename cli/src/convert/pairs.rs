@@ -17,7 +17,11 @@ use crate::output::{StagedFile, StagedFolder};
 use crate::CliError;
 
 fn new_archive(file: Out, settings: &Settings) -> NpzWriter<Out> {
-    let mut npz = NpzWriter::new(file);
+    let mut npz = if file.is_stream() {
+        NpzWriter::new_stream(file)
+    } else {
+        NpzWriter::new(file)
+    };
     npz.set_compression(settings.compression.unwrap_or(Compression::Stored));
     npz.set_progress(settings.write_meter.counter());
     npz
@@ -290,8 +294,7 @@ fn archive_to_npz<R: Read + Seek>(
 ) -> Result<Stats, CliError> {
     let members = src.members().map_err(|e| CliError::npio(input, e))?;
     let (pending, file) = target::create(output, &settings.guard, &[input])?;
-    let mut dst = NpzWriter::new(file);
-    dst.set_progress(settings.write_meter.counter());
+    let mut dst = new_archive(file, settings);
     let mut stats = Stats::default();
     for m in &members {
         // Without --compress or --store each member keeps its method.

@@ -1,5 +1,5 @@
 //! Where a single output (of `convert` or `cat --out`) goes: a local file (under a temporary name, put in place whole)
-//! or an object in object storage (spooled locally, uploaded whole by
+//! or an object in object storage (uploaded as it is written, made visible whole by
 //! [`npio::remote::RemoteWriter::finish`]). Either way the output appears whole or not at all.
 
 use std::io::{self, Seek, SeekFrom, Write};
@@ -14,7 +14,8 @@ use crate::CliError;
 pub enum Out {
     /// A local file under its temporary name.
     File(OutputFile),
-    /// An object, spooled until the upload; writes fail once Ctrl-C was pressed.
+    /// An object, uploaded as written (visible once complete); writes fail once Ctrl-C was
+    /// pressed, and the upload is then aborted.
     Object(RemoteWriter, Cancel),
 }
 
@@ -101,11 +102,23 @@ impl Write for Out {
     }
 }
 
+/// Files seek; uploads go front to back (archives to them are written with
+/// [`npio::NpzWriter::new_stream`], see [`Out::is_stream`]).
 impl Seek for Out {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         match self {
             Out::File(f) => f.seek(pos),
-            Out::Object(w, _) => w.seek(pos),
+            Out::Object(..) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "an upload cannot seek",
+            )),
         }
+    }
+}
+
+impl Out {
+    /// True for outputs written front to back only (uploads).
+    pub fn is_stream(&self) -> bool {
+        matches!(self, Out::Object(..))
     }
 }
