@@ -91,6 +91,7 @@ mod par;
 pub mod record;
 #[cfg(feature = "remote")]
 pub mod remote;
+pub mod source;
 
 /// NumPy's `datetime64` and `timedelta64` as Rust element types, their unit in the type.
 ///

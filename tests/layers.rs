@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. A module may use the modules before it in this list.
 const LAYERS: &[&str] = &[
-    "error", "io", "par", "format", "dtype", "header", "codec", "record", "npy", "npz", "remote",
+    "error", "io", "par", "source", "format", "dtype", "header", "codec", "record", "npy", "npz",
+    "remote",
 ];
 
 /// The one sanctioned exception: error payloads name the value types they describe.

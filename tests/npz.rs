@@ -371,7 +371,7 @@ fn chosen_encoders_and_parallel_reads_round_trip() {
     }
     assert_eq!(npz.read_raw("notes.txt").unwrap(), b"not an array");
 
-    // The same members through a file: ArchiveFile clones read in parallel.
+    // The same members through a file: Source<File> clones read in parallel.
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("auto.npz");
     std::fs::write(&path, &bytes).unwrap();

@@ -313,7 +313,8 @@ fn a_large_object_is_sent_in_parts_and_appears_only_when_finished() {
     let Some((remote, url)) = s3() else {
         return;
     };
-    let url = url("streamed/large.bin");
+    let key = format!("streamed/large-{}.bin", std::process::id());
+    let url = url(&key);
     let bytes = numbered_bytes(40 << 20); // 16 MiB parts: two full ones and a last one
     let mut w = remote.create(&url).unwrap();
     for piece in bytes.chunks(3 << 20) {
@@ -325,10 +326,9 @@ fn a_large_object_is_sent_in_parts_and_appears_only_when_finished() {
         "visible before finish: {err}"
     );
     // Sent while written, not at finish: the upload is in progress already.
-    let key = "streamed/large.bin";
-    assert!(uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    assert!(uploads_in_progress(&key).contains(&format!("<Key>{key}</Key>")));
     assert_eq!(w.finish().unwrap(), bytes.len() as u64);
-    assert!(!uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    assert!(!uploads_in_progress(&key).contains(&format!("<Key>{key}</Key>")));
     let mut there = Vec::new();
     remote.open(&url).unwrap().read_to_end(&mut there).unwrap();
     assert!(there == bytes, "the uploaded object differs");
@@ -339,15 +339,15 @@ fn a_large_upload_dropped_halfway_keeps_the_object_it_would_replace() {
     let Some((remote, url)) = s3() else {
         return;
     };
-    let url = url("streamed/kept.bin");
+    let key = format!("streamed/kept-{}.bin", std::process::id());
+    let url = url(&key);
     upload(&remote, &url, b"the old object");
     let mut w = remote.create(&url).unwrap();
     w.write_all(&numbered_bytes(36 << 20)).unwrap(); // parts already sent
-    let key = "streamed/kept.bin";
-    assert!(uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    assert!(uploads_in_progress(&key).contains(&format!("<Key>{key}</Key>")));
     drop(w);
     // Aborted: no parts left behind.
-    assert!(!uploads_in_progress(key).contains(&format!("<Key>{key}</Key>")));
+    assert!(!uploads_in_progress(&key).contains(&format!("<Key>{key}</Key>")));
     let mut there = Vec::new();
     remote.open(&url).unwrap().read_to_end(&mut there).unwrap();
     assert_eq!(there, b"the old object");

@@ -195,14 +195,16 @@ def load(
         # Archives read from a file object are read (copied) member by member, as np.load
         # gives them: writeable arrays. Bytes passed as such give views (see loads). An
         # io.BytesIO read from its start hands over its bytes without a copy (getvalue()
-        # shares them; a later write to it copies them first).
+        # shares them; a later write to it copies them first); other file objects are read
+        # by position, only the directory and the members asked for (as np.load does), so
+        # they must stay open while the archive is read.
         if isinstance(file, io.BytesIO) and start == 0:
-            data = file.getvalue()
+            source = file.getvalue()
             file.seek(0, io.SEEK_END)
         else:
-            data = file.read()
+            source = file
         return NpzFile(
-            data, allow_pickle=allow_pickle, max_header_size=max_header_size,
+            source, allow_pickle=allow_pickle, max_header_size=max_header_size,
             threads=threads, pickle_kwargs=pickle_kwargs, copy=True,
         )
     if magic != _NPY_MAGIC:

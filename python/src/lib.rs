@@ -7,6 +7,7 @@
 
 mod buffer;
 mod errors;
+mod fileobj;
 mod npy;
 mod npz;
 mod npz_write;

@@ -72,7 +72,7 @@ pub(crate) fn fill<R: Read + Send>(
     result.map_err(|e| in_member(e, member)).or_py(path)
 }
 
-/// Reads a `.npy` file (path) or `.npy` bytes into a new NumPy array made by
+/// Reads a `.npy` file (path, file object) or `.npy` bytes into a new NumPy array made by
 /// `alloc(descr, shape, fortran_order)`.
 #[pyfunction]
 #[pyo3(signature = (source, alloc, max_header_size=10000, threads=None))]
@@ -97,6 +97,14 @@ pub(crate) fn read_npy<'py>(
             let data = bytes.as_bytes();
             // A seekable source: its length is learned, and the claim checked against it.
             let mut reader = options.npy_reader(Cursor::new(data)).or_py(None)?;
+            check_before_alloc(&mut reader, None, None)?;
+            let array = allocate(alloc, reader.header())?;
+            fill(py, reader, &array, threads, None, None)?;
+            Ok(array.into_any())
+        }
+        Source::FileObject(file) => {
+            let source = npio::source::Source::new(crate::fileobj::FileObject::new(&file)?);
+            let mut reader = py.detach(|| options.npy_reader(source)).or_py(None)?;
             check_before_alloc(&mut reader, None, None)?;
             let array = allocate(alloc, reader.header())?;
             fill(py, reader, &array, threads, None, None)?;

@@ -2,14 +2,14 @@
 //! bytes or a URL, whose `read_all` reads every member on all cores.
 
 use std::collections::HashSet;
-use std::io::{Cursor, Read, Seek};
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use npio::npy::HeaderInfo;
-use npio::npz::ArchiveFile;
 use npio::npz::MemberInfo;
 use npio::remote::RemoteFile;
+use npio::source::{Memory, Source as Cursor};
 use npio::NpzReader;
 use numpy::PyUntypedArray;
 use pyo3::exceptions::{PyKeyError, PyValueError};
@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::buffer::ArrayMemory;
 use crate::errors::{in_member, OrPy};
+use crate::fileobj::FileObject;
 use crate::npy::{allocate, check_before_alloc, fill, read_options, HeaderTuple};
 use crate::pool;
 use crate::source::Source;
@@ -72,8 +73,10 @@ impl AsRef<[u8]> for Shared {
 /// clone reads on its own.
 #[derive(Clone)]
 pub(crate) enum Npz {
-    File(NpzReader<ArchiveFile>),
-    Memory(NpzReader<Cursor<Shared>>),
+    File(NpzReader<Cursor<std::fs::File>>),
+    Memory(NpzReader<Cursor<Memory<Shared>>>),
+    /// A Python file object, read by position (`seek` + `read` under a lock).
+    FileObject(NpzReader<Cursor<FileObject>>),
     /// The reader, and the object it reads (fetched whole for `read_all`).
     Remote(NpzReader<RemoteFile>, RemoteFile),
 }
@@ -84,6 +87,7 @@ macro_rules! with_reader {
         match $npz {
             Npz::File($reader) => $body,
             Npz::Memory($reader) => $body,
+            Npz::FileObject($reader) => $body,
             Npz::Remote($reader, _) => $body,
         }
     };
@@ -104,7 +108,7 @@ pub(crate) struct Archive {
     names: Vec<String>,
 }
 
-/// Opens an archive (a path, or its bytes).
+/// Opens an archive (a path, its bytes, or a file object read member by member).
 #[pyfunction]
 #[pyo3(signature = (source, max_header_size=10000))]
 pub(crate) fn open_npz(
@@ -120,8 +124,22 @@ pub(crate) fn open_npz(
         }
         Source::Bytes(bytes) => {
             let shared = Shared::new(&bytes);
-            let reader = options.npz_reader(Cursor::new(shared)).or_py(None)?;
+            let reader = options
+                .npz_reader(Cursor::new(Memory::new(shared)))
+                .or_py(None)?;
             (Npz::Memory(reader), None)
+        }
+        Source::FileObject(file) => {
+            // Errors name the file's `name` (its path, for files `open` made).
+            let name = file
+                .getattr("name")
+                .and_then(|n| n.extract::<PathBuf>())
+                .ok();
+            let source = Cursor::new(FileObject::new(&file)?);
+            let reader = py
+                .detach(|| options.npz_reader(source))
+                .or_py(name.as_deref())?;
+            (Npz::FileObject(reader), name)
         }
     };
     Ok(Archive::new(npz, path))
@@ -458,7 +476,7 @@ impl Archive {
         };
         let file = reader
             .into_inner()
-            .file()
+            .get_ref()
             .try_clone()
             .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
         #[cfg(unix)]
@@ -522,7 +540,8 @@ impl Archive {
         match (self.reader()?, out) {
             (Npz::Memory(reader), out) => {
                 // The bytes are at hand: hashed (and copied) where they are.
-                let bytes = reader.into_inner().into_inner();
+                let source = reader.into_inner();
+                let bytes = source.get_ref().get_ref();
                 let mut memory = out.map(|o| ArrayMemory::of(o, true)).transpose()?;
                 py.detach(|| {
                     // SAFETY: `out` is a new array the caller made for this copy and has not

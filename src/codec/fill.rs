@@ -7,7 +7,8 @@
 //!   so one fault maps 2 MiB instead of 4 KiB;
 //! - [`fill_file`] reads a large file range with several positional reads in parallel, each
 //!   thread faulting and filling its own part, and applies a post-processing step (such as a
-//!   byte swap) to each small piece while it is still in cache.
+//!   byte swap) to each small piece while it is still in cache (the fill every positional
+//!   source shares: [`crate::source::ReadAt::fill_at`]).
 //!
 //! Both only change speed: the bytes that land in the buffer are the same as a plain `read`.
 //! `docs/PERFORMANCE.md` has the measurements behind the thresholds below.
@@ -19,23 +20,13 @@ use bytemuck::Pod;
 
 use crate::error::Result;
 use crate::io::read_up_to;
+use crate::source::{piece_len, ReadAt};
 
 /// Allocations at least this large get huge-page advice (two huge pages: smaller buffers
 /// rarely contain an aligned 2 MiB range).
 const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 
-/// File reads at least this large are split across threads.
-pub(crate) const PARALLEL_MIN_BYTES: usize = 32 << 20;
-
-/// Most threads one read uses; more only contend for memory bandwidth.
-const MAX_READ_THREADS: usize = 4;
-
-/// Bytes read and post-processed per step, small enough to stay in cache between the two.
-const PIECE_BYTES: usize = 1 << 20;
-
-/// A step applied to each piece of the buffer right after it is read (for instance a byte
-/// swap); pieces always hold whole items.
-pub(crate) type PostProcess<'a> = Option<&'a (dyn Fn(&mut [u8]) + Sync)>;
+pub(crate) use crate::source::PostProcess;
 
 /// A zero-filled vector of `count` items; large ones are backed by huge pages where the
 /// system allows (Linux with transparent huge pages in `madvise` or `always` mode).
@@ -149,111 +140,27 @@ pub(crate) fn fill_sequential<R: Read + ?Sized>(
 }
 
 /// Like [`fill_sequential`] for a file read from its current position: large buffers are
-/// filled by several threads with positional reads, and the file position is then moved past
-/// what was read, as a plain `read` would.
+/// filled by several threads with positional reads ([`ReadAt::fill_at`]), and the file
+/// position is then moved past what was read, as a plain `read` would.
 pub(crate) fn fill_file(
     file: &mut File,
     buf: &mut [u8],
     unit: usize,
     post: PostProcess<'_>,
 ) -> Result<usize> {
-    let threads = crate::par::threads()
-        .min(MAX_READ_THREADS)
-        .min(buf.len() / (PARALLEL_MIN_BYTES / 2));
-    if buf.len() < PARALLEL_MIN_BYTES || threads < 2 {
-        return fill_sequential(file, buf, unit, post);
-    }
     let start = file.stream_position()?;
-    // Split on item boundaries, each part a whole number of pieces where possible.
-    let per_thread = buf
-        .len()
-        .div_ceil(threads)
-        .next_multiple_of(piece_len(unit));
-    let file_ref = &*file;
-    let parts: Vec<(usize, &mut [u8])> = buf.chunks_mut(per_thread).enumerate().collect();
-    let results: Vec<std::io::Result<(usize, usize)>> =
-        crate::par::map_parts(parts, |(i, part)| {
-            let offset = start + (i * per_thread) as u64;
-            let len = part.len();
-            fill_part(file_ref, part, offset, unit, post).map(|got| (got, len))
-        });
-    // The filled prefix ends at the first part that came up short.
-    let mut filled = 0;
-    for result in results {
-        let (got, len) = result?;
-        filled += got;
-        if got < len {
-            break;
-        }
-    }
+    let filled = file.fill_at(buf, start, unit, post)?;
     file.seek(SeekFrom::Start(start + filled as u64))?;
     Ok(filled)
-}
-
-/// One thread's share of [`fill_file`]: positional reads of `part` from `offset`.
-fn fill_part(
-    file: &File,
-    part: &mut [u8],
-    mut offset: u64,
-    unit: usize,
-    post: PostProcess<'_>,
-) -> std::io::Result<usize> {
-    let mut filled = 0;
-    for piece in part.chunks_mut(piece_len(unit)) {
-        let got = read_at_up_to(file, piece, offset)?;
-        filled += got;
-        offset += got as u64;
-        if let Some(post) = post {
-            post(&mut piece[..got - got % unit]);
-        }
-        if got < piece.len() {
-            break;
-        }
-    }
-    Ok(filled)
-}
-
-/// Reads from `offset` without moving the file position (a single `pread`), retrying when
-/// interrupted. Returns the bytes read (0 at the end of the file).
-pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    #[cfg(unix)]
-    use std::os::unix::fs::FileExt;
-    #[cfg(windows)]
-    use std::os::windows::fs::FileExt;
-    loop {
-        #[cfg(unix)]
-        let result = file.read_at(buf, offset);
-        #[cfg(windows)]
-        let result = file.seek_read(buf, offset);
-        match result {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
-
-/// Positional reads until `buf` is full or the file ends.
-fn read_at_up_to(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match read_at(file, &mut buf[got..], offset + got as u64)? {
-            0 => break,
-            n => got += n,
-        }
-    }
-    Ok(got)
-}
-
-/// Bytes per piece: whole items, about [`PIECE_BYTES`].
-fn piece_len(unit: usize) -> usize {
-    let unit = unit.max(1);
-    (PIECE_BYTES / unit).max(1) * unit
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// Reads at least this large are split across threads (`source::fill`).
+    const PARALLEL_MIN: usize = 32 << 20;
 
     /// A file holding `bytes`; removed when the returned folder is dropped.
     fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, File) {
@@ -281,7 +188,7 @@ mod tests {
 
     #[test]
     fn parallel_fill_matches_a_plain_read_and_moves_the_position() {
-        let data = pattern(PARALLEL_MIN_BYTES * 2 + 12_345);
+        let data = pattern(PARALLEL_MIN * 2 + 12_345);
         let (_dir, mut file) = temp_file("parallel", &data);
         file.seek(SeekFrom::Start(100)).unwrap();
         let mut buf = vec![0u8; data.len() - 100 - 45];
@@ -295,9 +202,9 @@ mod tests {
 
     #[test]
     fn parallel_fill_reports_the_filled_prefix_of_a_short_file() {
-        let data = pattern(PARALLEL_MIN_BYTES + 1000);
+        let data = pattern(PARALLEL_MIN + 1000);
         let (_dir, mut file) = temp_file("short", &data);
-        let mut buf = vec![0u8; PARALLEL_MIN_BYTES * 3];
+        let mut buf = vec![0u8; PARALLEL_MIN * 3];
         let got = fill_file(&mut file, &mut buf, 4, None).unwrap();
         assert_eq!(got, data.len());
         assert_eq!(buf[..got], data[..]);
@@ -306,7 +213,7 @@ mod tests {
 
     #[test]
     fn post_processing_sees_every_whole_item_once() {
-        let data = pattern(PARALLEL_MIN_BYTES + 4 * 1001);
+        let data = pattern(PARALLEL_MIN + 4 * 1001);
         let (_dir, mut file) = temp_file("post", &data);
         let reverse = |b: &mut [u8]| b.chunks_exact_mut(4).for_each(|c| c.reverse());
         let mut expected = data.clone();

@@ -44,7 +44,6 @@ mod zstd;
 
 /// The positional file reader under [`NpzReader::open`] (an internal, for the npio crates).
 #[doc(hidden)]
-pub use archive::ArchiveFile;
 #[cfg(feature = "mmap")]
 pub use map::NpzMap;
 pub use members::{NpzArrayWriter, NpzMemberWriter};

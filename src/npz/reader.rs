@@ -1,12 +1,13 @@
 //! [`NpzReader`]: lists, describes and reads the members of an archive.
 
+use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
 
 use zip::read::ZipFile;
 use zip::{CompressionMethod, ZipArchive};
 
-use super::archive::{open_archive, ArchiveFile};
+use super::archive::open_archive;
 use super::deferred::{Deferred, Prefetch};
 use super::names::NameIndex;
 use super::whole::{
@@ -18,6 +19,7 @@ use crate::format::MAGIC;
 use crate::header::{read_header, ReadOptions};
 use crate::io::read_up_to;
 use crate::npy::{DynArray, NpyReader, ReadNpy};
+use crate::source::Source;
 
 /// Reads `.npz` archives.
 ///
@@ -36,7 +38,7 @@ use crate::npy::{DynArray, NpyReader, ReadNpy};
 /// Opening an archive checks its structure once (see [`NpzReader::new`]); member
 /// names are looked up in an index built then. Member names are untrusted input: to extract
 /// members into a folder, map each name with [`crate::npz::member_path`]. Cloning a reader
-/// over a cheaply cloned source ([`ArchiveFile`], `Cursor<&[u8]>`) gives an independent
+/// over a cheaply cloned source ([`Source`], `Cursor<&[u8]>`) gives an independent
 /// reader, for reading members on several threads.
 #[derive(Clone)]
 pub struct NpzReader<R> {
@@ -58,7 +60,7 @@ impl<R> std::fmt::Debug for NpzReader<R> {
     }
 }
 
-impl NpzReader<ArchiveFile> {
+impl NpzReader<Source<File>> {
     /// Opens an archive file. Errors name the path. With options: [`ReadOptions::open_npz`].
     ///
     /// ```
@@ -395,7 +397,7 @@ impl<R: Read + Seek> NpzReader<R> {
 impl<R: Read + Seek + Clone + Send + Sync> NpzReader<R> {
     /// Reads every array member (those named `*.npy`), in archive order; with the `parallel`
     /// feature on the current rayon pool (run it inside `ThreadPool::install` to bound it),
-    /// each task reading whole members through its own clone of the reader, largest first. Cheap to clone: [`ArchiveFile`] (what [`NpzReader::open`] uses) and
+    /// each task reading whole members through its own clone of the reader, largest first. Cheap to clone: [`Source`] (what [`NpzReader::open`] uses) and
     /// `Cursor<&[u8]>`; a `Cursor<Vec<u8>>` would be copied per thread. Members that are not
     /// arrays are left out (read them with [`NpzReader::read_raw`]).
     ///
@@ -541,9 +543,9 @@ impl ReadOptions {
     /// let opts = npio::ReadOptions::new().max_header_size(1 << 20);
     /// assert!(opts.open_npz("no/such/file.npz").is_err());
     /// ```
-    pub fn open_npz<P: AsRef<Path>>(&self, path: P) -> Result<NpzReader<ArchiveFile>> {
+    pub fn open_npz<P: AsRef<Path>>(&self, path: P) -> Result<NpzReader<Source<File>>> {
         let path = path.as_ref();
-        let mut reader = ArchiveFile::open(path)
+        let mut reader = Source::open(path)
             .map_err(Error::from)
             .and_then(|file| self.npz_reader(file))
             .map_err(|e| e.at_path(path))?;

@@ -1,4 +1,5 @@
-//! [`RemoteFile`]: an object in object storage read as a seekable file, by range requests.
+//! [`RemoteFile`]: an object in object storage read as a seekable file, by range requests:
+//! a [`Source`] cursor over a [`RemoteObject`], the positional source.
 //!
 //! Opening fetches the object's size and its last [`TAIL`] bytes in one request (where an
 //! archive keeps its directory). Small reads fetch a little ahead ([`AHEAD_MIN`], doubling
@@ -10,7 +11,7 @@
 //! of mixing two versions.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,7 @@ use object_store::{GetOptions, GetRange, ObjectStore};
 
 use super::store::{self, Located};
 use super::Stats;
-use crate::codec::fill::PostProcess;
+use crate::source::{PostProcess, ReadAhead, ReadAt, Source};
 
 /// The bytes fetched with the size when an object is opened: an archive's end records and,
 /// for most archives, its whole directory.
@@ -60,21 +61,26 @@ const GAP: u64 = 16 << 10;
 /// assert_eq!(&magic, b"\x93NUMPY");
 /// println!("{} bytes in {} requests", object.bytes_fetched(), object.requests());
 /// ```
-#[derive(Clone)]
-pub struct RemoteFile {
-    object: Arc<Object>,
-    pos: u64,
-    /// Where this cursor's last small fetch ended, and how much the next one reads ahead.
-    last_end: u64,
-    ahead: u64,
-}
+pub type RemoteFile = Source<RemoteObject>;
 
-impl std::fmt::Debug for RemoteFile {
+/// An object in object storage as a positional source ([`ReadAt`]): what every
+/// [`RemoteFile`] cursor over it and its clones share (the connection, the fetched headers,
+/// the counters). Get one from a [`RemoteFile`] with [`Source::get_ref`].
+///
+/// ```no_run
+/// use npio::source::ReadAt;
+/// let file = npio::remote::Remote::new().open("s3://bucket/a.npz").unwrap();
+/// let mut end = [0u8; 22];
+/// file.get_ref().read_at(&mut end, file.size() - 22).unwrap(); // one range request
+/// ```
+#[derive(Clone)]
+pub struct RemoteObject(Arc<Object>);
+
+impl std::fmt::Debug for RemoteObject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteFile")
-            .field("url", &self.object.url)
-            .field("size", &self.object.size)
-            .field("pos", &self.pos)
+        f.debug_struct("RemoteObject")
+            .field("url", &self.0.url)
+            .field("size", &self.0.size)
             .finish_non_exhaustive()
     }
 }
@@ -133,9 +139,9 @@ impl Cache {
     }
 }
 
-impl RemoteFile {
+impl Source<RemoteObject> {
     /// Opens the object `url` names in its store: one request for its size and last bytes.
-    pub(crate) fn open(
+    pub(crate) fn open_object(
         url: &str,
         options: &[(String, String)],
         session: Arc<Stats>,
@@ -178,12 +184,12 @@ impl RemoteFile {
         };
         object.count(bytes.len() as u64);
         object.lock().insert(range.start, bytes);
-        Ok(RemoteFile {
-            object: Arc::new(object),
-            pos: 0,
-            last_end: 0,
-            ahead: AHEAD_MIN,
-        })
+        Ok(Source::new(RemoteObject(Arc::new(object))))
+    }
+
+    /// What this cursor's clones share.
+    fn object(&self) -> &Arc<Object> {
+        &self.get_ref().0
     }
 
     /// The URL this object was opened by.
@@ -193,17 +199,7 @@ impl RemoteFile {
     /// assert_eq!(object.url(), "s3://bucket/a.npz");
     /// ```
     pub fn url(&self) -> &str {
-        &self.object.url
-    }
-
-    /// The object's size in bytes, learned when it was opened.
-    ///
-    /// ```no_run
-    /// let object = npio::remote::Remote::new().open("s3://bucket/a.npz").unwrap();
-    /// println!("{} bytes", object.size());
-    /// ```
-    pub fn size(&self) -> u64 {
-        self.object.size
+        &self.object().url
     }
 
     /// The bytes received so far from the store for this object, by this reader and every
@@ -216,7 +212,7 @@ impl RemoteFile {
     /// println!("{} bytes moved", object.bytes_fetched());
     /// ```
     pub fn bytes_fetched(&self) -> u64 {
-        self.object.own.fetched()
+        self.object().own.fetched()
     }
 
     /// The requests made so far for this object (by this reader and its clones).
@@ -226,7 +222,7 @@ impl RemoteFile {
     /// assert_eq!(object.requests(), 1);
     /// ```
     pub fn requests(&self) -> u64 {
-        self.object.own.requests()
+        self.object().own.requests()
     }
 
     /// Fetches the whole object into memory now, as 8 MiB ranges 8 at a time (a download at
@@ -243,17 +239,21 @@ impl RemoteFile {
     /// # let _ = all;
     /// ```
     pub fn fetch_whole(&self) -> io::Result<bool> {
-        let size = self.object.size;
+        let size = self.object().size;
         if size > WHOLE_MAX {
             return Ok(false);
         }
-        if self.object.holds_whole() {
+        if self.object().holds_whole() {
             return Ok(true);
         }
         // The size is the store's, not a claim of the data's, and bounded above.
         let mut all = vec![0u8; size as usize];
-        self.read_direct(0, &mut all)?;
-        *self.object.whole.write().unwrap_or_else(|p| p.into_inner()) = Some(Bytes::from(all));
+        self.get_ref().read_direct(0, &mut all)?;
+        *self
+            .object()
+            .whole
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Bytes::from(all));
         Ok(true)
     }
 
@@ -265,18 +265,22 @@ impl RemoteFile {
     /// file.release_whole();
     /// ```
     pub fn release_whole(&self) {
-        *self.object.whole.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .object()
+            .whole
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Fetches the parts of `ranges` not already held, all at once, into the cache that
     /// clones share (an archive's local headers, before they are checked one by one). Ranges
     /// less than [`GAP`] apart are fetched as one, up to [`CACHE_MAX`]` / 2` bytes in all.
     pub(crate) fn prefetch(&self, ranges: &[Range<u64>]) -> io::Result<()> {
-        if self.object.holds_whole() {
+        if self.object().holds_whole() {
             return Ok(()); // all of it is here already
         }
         let wanted = self.coalesce(ranges);
-        let object = Arc::clone(&self.object);
+        let object = Arc::clone(self.object());
         let got = store::run(async move {
             let fetches = wanted.into_iter().map(|r| {
                 let object = Arc::clone(&object);
@@ -287,7 +291,7 @@ impl RemoteFile {
                 .collect::<Vec<_>>()
                 .await
         });
-        let mut cache = self.object.lock();
+        let mut cache = self.object().lock();
         for piece in got {
             let (start, bytes) = piece?;
             cache.insert(start, bytes);
@@ -298,9 +302,9 @@ impl RemoteFile {
     /// The ranges to fetch for `ranges`: clipped to the object, those already held left out,
     /// neighbours merged, within the prefetch budget.
     fn coalesce(&self, ranges: &[Range<u64>]) -> Vec<Range<u64>> {
-        let size = self.object.size;
+        let size = self.object().size;
         let mut sorted: Vec<Range<u64>> = {
-            let cache = self.object.lock();
+            let cache = self.object().lock();
             ranges
                 .iter()
                 .map(|r| r.start.min(size)..r.end.min(size))
@@ -310,7 +314,9 @@ impl RemoteFile {
         sorted.sort_by_key(|r| r.start);
         merge(sorted, GAP, (CACHE_MAX / 2) as u64)
     }
+}
 
+impl RemoteObject {
     /// Reads `out.len()` bytes at `start` straight into `out`, in [`PART`]-sized ranges,
     /// [`IN_FLIGHT`] at a time, each copied as it arrives.
     fn read_direct(&self, start: u64, out: &mut [u8]) -> io::Result<()> {
@@ -319,7 +325,7 @@ impl RemoteFile {
             .map(|at| start + at..start + (at + PART).min(out.len() as u64))
             .collect();
         let (tx, mut rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
-        let object = Arc::clone(&self.object);
+        let object = Arc::clone(&self.0);
         let wanted = ranges.clone();
         store::spawn(async move {
             let fetches = wanted.into_iter().map(|r| {
@@ -341,6 +347,71 @@ impl RemoteFile {
             out[at..at + piece.len()].copy_from_slice(&piece);
         }
         Ok(())
+    }
+}
+
+impl ReadAt for RemoteObject {
+    fn size(&self) -> u64 {
+        self.0.size
+    }
+
+    /// Copies from the whole object when [`RemoteFile::fetch_whole`] holds it, else from a
+    /// piece fetched before (by any clone); else reads of [`DIRECT_MIN`] bytes or more go
+    /// straight into `buf` as parallel ranges, and smaller ones are one range request whose
+    /// bytes are kept for the clones.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let object = &self.0;
+        if buf.is_empty() || offset >= object.size {
+            return Ok(0);
+        }
+        let want = (buf.len() as u64).min(object.size - offset) as usize;
+        let buf = &mut buf[..want];
+        if let Some(whole) = &*object.whole.read().unwrap_or_else(|p| p.into_inner()) {
+            let at = offset as usize;
+            buf.copy_from_slice(&whole[at..at + want]);
+            return Ok(want);
+        }
+        if let Some(n) = object.lock().copy_at(offset, buf) {
+            return Ok(n);
+        }
+        if want as u64 >= DIRECT_MIN {
+            self.read_direct(offset, buf)?;
+            return Ok(want);
+        }
+        let fetching = Arc::clone(object);
+        let range = offset..offset + want as u64;
+        let piece = store::run(async move { fetching.get(range).await })?;
+        buf.copy_from_slice(&piece);
+        object.lock().insert(offset, piece);
+        Ok(want)
+    }
+
+    /// Small reads ahead: [`AHEAD_MIN`] (a zip local header and a `.npy` header fit), doubling
+    /// to [`AHEAD_MAX`] while sequential (a large zip directory read entry by entry).
+    fn read_ahead(&self) -> ReadAhead {
+        ReadAhead::new(AHEAD_MIN as usize, AHEAD_MAX as usize, DIRECT_MIN as usize)
+    }
+
+    /// One read: the ranges of a large buffer are all in flight at once ([`IN_FLIGHT`]), then
+    /// `post` (a byte swap) over what arrived.
+    fn fill_at(
+        &self,
+        buf: &mut [u8],
+        offset: u64,
+        unit: usize,
+        post: PostProcess<'_>,
+    ) -> io::Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.read_at(&mut buf[filled..], offset + filled as u64)? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        if let Some(post) = post {
+            post(&mut buf[..filled - filled % unit.max(1)]);
+        }
+        Ok(filled)
     }
 }
 
@@ -426,22 +497,6 @@ fn merge(sorted: Vec<Range<u64>>, gap: u64, mut budget: u64) -> Vec<Range<u64>> 
     merged
 }
 
-/// Fills `buf` from `file`'s position for a whole-array read: one read, so ranges of
-/// [`PART`] bytes are in flight at once, then `post` (a byte swap) over what arrived.
-pub(crate) fn fill(
-    file: &mut RemoteFile,
-    buf: &mut [u8],
-    unit: usize,
-    post: PostProcess<'_>,
-) -> crate::error::Result<usize> {
-    let filled = crate::io::read_up_to(file, buf)?;
-    if let Some(post) = post {
-        let whole = filled - filled % unit.max(1);
-        post(&mut buf[..whole]);
-    }
-    Ok(filled)
-}
-
 /// Whether `err` is a server refusing a range (416), or answering it with the whole object
 /// (as S3 servers do for an empty one), rather than a failure to reach it.
 fn refused_range(err: &object_store::Error) -> bool {
@@ -459,63 +514,6 @@ fn changed(url: &str) -> io::Error {
             "{url} changed while it was being read (its size or version is not the one opened)"
         ),
     )
-}
-
-impl Read for RemoteFile {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let size = self.object.size;
-        if buf.is_empty() || self.pos >= size {
-            return Ok(0);
-        }
-        let want = (buf.len() as u64).min(size - self.pos) as usize;
-        let buf = &mut buf[..want];
-        if let Some(whole) = &*self.object.whole.read().unwrap_or_else(|p| p.into_inner()) {
-            let at = self.pos as usize;
-            buf.copy_from_slice(&whole[at..at + want]);
-            self.pos += want as u64;
-            return Ok(want);
-        }
-        if let Some(n) = self.object.lock().copy_at(self.pos, buf) {
-            self.pos += n as u64;
-            return Ok(n);
-        }
-        if want as u64 >= DIRECT_MIN {
-            self.read_direct(self.pos, buf)?;
-            self.pos += want as u64;
-            return Ok(want);
-        }
-        self.ahead = if self.pos == self.last_end {
-            (self.ahead * 2).min(AHEAD_MAX)
-        } else {
-            AHEAD_MIN
-        };
-        let end = (self.pos + self.ahead.max(want as u64)).min(size);
-        let object = Arc::clone(&self.object);
-        let range = self.pos..end;
-        let piece = store::run(async move { object.get(range).await })?;
-        buf.copy_from_slice(&piece[..want]);
-        self.object.lock().insert(self.pos, piece);
-        self.pos += want as u64;
-        self.last_end = end;
-        Ok(want)
-    }
-}
-
-impl Seek for RemoteFile {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let target = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.object.size.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = target.ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the object",
-            )
-        })?;
-        Ok(self.pos)
-    }
 }
 
 #[cfg(test)]

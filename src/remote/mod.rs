@@ -130,7 +130,8 @@ impl Remote {
     /// println!("{} bytes", object.size());
     /// ```
     pub fn open(&self, url: &str) -> Result<RemoteFile> {
-        RemoteFile::open(url, &self.options, Arc::clone(&self.stats)).map_err(|e| at(url, e.into()))
+        RemoteFile::open_object(url, &self.options, Arc::clone(&self.stats))
+            .map_err(|e| at(url, e.into()))
     }
 
     /// Opens an `.npz` archive: its directory and the headers of its members are fetched and
@@ -191,7 +192,7 @@ impl Remote {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| at(&url, e.into()))?;
         let npy = self.read.npy_reader(file).map_err(|e| at(&url, e))?;
-        Ok(npy.with_bulk_fill(file::fill))
+        Ok(npy.with_bulk_fill(crate::source::fill_source))
     }
 
     /// Reads a whole `.npy` file as `A` (typed array or [`crate::DynArray`]).

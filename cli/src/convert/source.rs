@@ -64,7 +64,7 @@ pub fn open_npy(path: &Path, settings: &Settings) -> Result<NpyReader<NpySource>
 /// An `.npz` input: a local archive, or an object whose members are fetched when read.
 pub enum Archive {
     /// A local archive.
-    File(NpzReader<Counting<npio::npz::ArchiveFile>>),
+    File(NpzReader<Counting<npio::source::Source<std::fs::File>>>),
     /// An archive in object storage.
     Object(NpzReader<RemoteFile>),
 }
@@ -89,7 +89,7 @@ pub fn open_archive(path: &Path, settings: &Settings) -> Result<Archive, CliErro
             .map(Archive::Object)
             .map_err(|e| CliError::npio(path, e));
     }
-    let file = npio::npz::ArchiveFile::open(path).map_err(|e| CliError::io(path, e))?;
+    let file = npio::source::Source::open(path).map_err(|e| CliError::io(path, e))?;
     settings
         .read
         .npz_reader(Counting::new(file, &settings.read_meter))

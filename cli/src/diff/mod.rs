@@ -51,7 +51,7 @@ impl Outcome {
 
 /// An archive, local or remote.
 enum Archive {
-    Local(NpzReader<npio::npz::ArchiveFile>),
+    Local(NpzReader<npio::source::Source<std::fs::File>>),
     Remote(NpzReader<npio::remote::RemoteFile>),
 }
 
