@@ -20,7 +20,8 @@
 //! | Write rows whose count is known only at the end, append rows | [`NpyRowWriter`], [`append_npy`] |
 //! | Read an `.npz` archive | [`NpzReader`] (`npz.read::<A>(name)`, `read_all`) |
 //! | Read or write in object storage (`s3://`, `gs://`, `az://`, `https://`) | `remote::Remote` (feature `remote`: `open_npz(url)`, `read_npy(url)`, `write_npy(url, &a)`, `create(url)`) |
-//! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `start_rows`) |
+//! | Write an `.npz` archive (stored or deflated) | [`NpzWriter`] (`npz.add(name, &a)`, `start_rows`; `NpzWriter::new_stream` to a pipe or an upload) |
+//! | Read from a source of your own (by offset) | [`source::ReadAt`], wrapped in [`source::Source`] and passed to [`NpzReader::new`] or [`ReadOptions::npy_reader`] |
 //! | View a file without copying (memory map) | [`NpyMap`], [`NpyMapMut`], [`NpzMap`]; bytes: [`view_npy`], [`view_npy_mut`], [`npz::NpzView`] |
 //! | Describe or build element types | [`DType`] (and [`dtype`]), [`Element`] for the Rust types |
 //! | Rust structs as NumPy records | `#[derive(npio::Record)]` ([`record`]), then the functions above with `Array<YourStruct, D>` |

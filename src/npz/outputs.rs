@@ -73,7 +73,7 @@ impl<W: Write + Seek> NpzWriter<W> {
 
 impl<W: Write> NpzWriter<W> {
     /// An archive written front to back to an output that cannot seek: a pipe, or an upload
-    /// ([`crate::remote::Remote::create`]). Each member's sizes and CRC follow its data in a
+    /// (`remote::Remote::create`). Each member's sizes and CRC follow its data in a
     /// data descriptor (APPNOTE 4.3.9), which NumPy, Python's `zipfile`, `unzip` and npio
     /// read. Members are stored, like `np.savez`; [`NpzWriter::set_compression`] changes
     /// that.

@@ -46,7 +46,7 @@ const CACHE_MAX: usize = 16 << 20;
 const GAP: u64 = 16 << 10;
 
 /// An object in object storage (`s3://`, `gs://`, `az://`, `http(s)://`), read as a file:
-/// [`Read`] and [`Seek`] by range requests, so [`crate::NpzReader`] and [`crate::NpyReader`]
+/// [`std::io::Read`] and [`std::io::Seek`] by range requests, so [`crate::NpzReader`] and [`crate::NpyReader`]
 /// read it with the same checks as a local file, moving only the bytes they need. Clones share
 /// the connection, the fetched headers and the counters, but not the position: several threads
 /// read members of one archive at once, each with its own clone.
@@ -356,7 +356,7 @@ impl ReadAt for RemoteObject {
     }
 
     /// Copies from the whole object when [`RemoteFile::fetch_whole`] holds it, else from a
-    /// piece fetched before (by any clone); else reads of [`DIRECT_MIN`] bytes or more go
+    /// piece fetched before (by any clone); else reads of 256 KiB or more go
     /// straight into `buf` as parallel ranges, and smaller ones are one range request whose
     /// bytes are kept for the clones.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
@@ -386,13 +386,13 @@ impl ReadAt for RemoteObject {
         Ok(want)
     }
 
-    /// Small reads ahead: [`AHEAD_MIN`] (a zip local header and a `.npy` header fit), doubling
-    /// to [`AHEAD_MAX`] while sequential (a large zip directory read entry by entry).
+    /// Small reads ahead: 4 KiB (a zip local header and a `.npy` header fit), doubling
+    /// to 1 MiB while sequential (a large zip directory read entry by entry).
     fn read_ahead(&self) -> ReadAhead {
         ReadAhead::new(AHEAD_MIN as usize, AHEAD_MAX as usize, DIRECT_MIN as usize)
     }
 
-    /// One read: the ranges of a large buffer are all in flight at once ([`IN_FLIGHT`]), then
+    /// One read: the 8 MiB ranges of a large buffer are in flight 8 at a time, then
     /// `post` (a byte swap) over what arrived.
     fn fill_at(
         &self,

@@ -37,7 +37,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-pub use file::RemoteFile;
+pub use file::{RemoteFile, RemoteObject};
 pub use upload::RemoteWriter;
 
 use crate::error::{Error, Result};

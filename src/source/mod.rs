@@ -22,7 +22,7 @@ pub use fill::PostProcess;
 pub(crate) use fill::{piece_len, read_at_file};
 
 /// Bytes read by position. Implemented by [`File`] (`pread`), [`Memory`] (any buffer) and,
-/// with the `remote` feature, [`crate::remote::RemoteObject`]; implement it to read archives
+/// with the `remote` feature, `remote::RemoteObject`; implement it to read archives
 /// and `.npy` files from a source of your own with every check npio makes.
 ///
 /// ```
@@ -35,14 +35,35 @@ pub(crate) use fill::{piece_len, read_at_file};
 /// ```
 pub trait ReadAt: Send + Sync {
     /// The source's size in bytes.
+    ///
+    /// ```
+    /// use npio::source::ReadAt;
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// # let path = tmp.path().join("size.bin");
+    /// std::fs::write(&path, b"12345").unwrap();
+    /// assert_eq!(std::fs::File::open(&path).unwrap().size(), 5);
+    /// ```
     fn size(&self) -> u64;
 
     /// Reads up to `buf.len()` bytes at `offset` into `buf`; returns how many (0 at or past
     /// the end). Reads from several threads at once are independent.
+    ///
+    /// ```
+    /// use npio::source::{Memory, ReadAt};
+    /// let m = Memory::new(vec![1u8, 2, 3]);
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(m.read_at(&mut buf, 1).unwrap(), 2); // short at the end
+    /// assert_eq!(m.read_at(&mut buf, 9).unwrap(), 0); // past it
+    /// ```
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
 
     /// How a [`Source`] cursor reads ahead of small reads over this source (default:
     /// [`ReadAhead::FILE`]).
+    ///
+    /// ```
+    /// use npio::source::{Memory, ReadAhead, ReadAt};
+    /// assert_eq!(Memory::new(vec![0u8]).read_ahead(), ReadAhead::NONE);
+    /// ```
     fn read_ahead(&self) -> ReadAhead {
         ReadAhead::FILE
     }
