@@ -335,6 +335,24 @@ fn a_large_object_is_sent_in_parts_and_appears_only_when_finished() {
 }
 
 #[test]
+fn objects_at_the_part_boundaries_upload_whole() {
+    let Some((remote, url)) = s3() else {
+        return;
+    };
+    let part = 16 << 20;
+    for len in [0, 1, part - 1, part, part + 1, 2 * part] {
+        let url = url(&format!("streamed/sized-{len}-{}.bin", std::process::id()));
+        let bytes = numbered_bytes(len / 8 * 8);
+        let mut w = remote.create(&url).unwrap();
+        w.write_all(&bytes).unwrap(); // one call: taken part by part
+        assert_eq!(w.finish().unwrap(), bytes.len() as u64, "{len}");
+        let mut there = Vec::new();
+        remote.open(&url).unwrap().read_to_end(&mut there).unwrap();
+        assert!(there == bytes, "{len}: the uploaded object differs");
+    }
+}
+
+#[test]
 fn a_large_upload_dropped_halfway_keeps_the_object_it_would_replace() {
     let Some((remote, url)) = s3() else {
         return;

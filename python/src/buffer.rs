@@ -4,6 +4,7 @@ use numpy::npyffi::flags::NPY_ARRAY_WRITEABLE;
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 /// The contiguous data block of a NumPy array: its address and length in bytes.
 ///
@@ -80,4 +81,34 @@ impl ArrayMemory {
         // SAFETY: as in `as_mut_slice`; reads only.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
+}
+
+/// A new `bytes` object holding `parts` one after the other, filled by one copy of each part
+/// into memory CPython hands out uninitialised. pyo3's `PyBytes::new_with` zero-fills the
+/// object first, a second pass over memory that `npio.dumps` paid on every call (see
+/// docs/PERFORMANCE.md, "dumps").
+pub(crate) fn bytes_of<'py>(py: Python<'py>, parts: &[&[u8]]) -> PyResult<Bound<'py, PyBytes>> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let size = pyo3::ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("too many bytes"))?;
+    // SAFETY: a NULL source asks CPython for a new, uninitialised bytes object of `size`
+    // bytes; `from_owned_ptr_or_err` takes the new reference, or the MemoryError when NULL.
+    let object = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), size),
+        )?
+    };
+    // SAFETY: `object` is the bytes object just made, seen by no other code yet;
+    // `PyBytes_AsString` gives its buffer of exactly `len` bytes, which the copies below fill
+    // from start to end (the parts' lengths sum to `len`) without reading it or making a
+    // reference to it before every byte is written.
+    unsafe {
+        let mut at = pyo3::ffi::PyBytes_AsString(object.as_ptr()).cast::<u8>();
+        for part in parts {
+            std::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
+            at = at.add(part.len());
+        }
+    }
+    Ok(object.cast_into::<PyBytes>()?)
 }

@@ -212,10 +212,6 @@ pub(crate) fn npy_bytes<'py>(
     let memory = ArrayMemory::of(array, false)?;
     let header = header_for(descr, shape, fortran_order, &memory)?;
     let head = header.to_bytes().or_py(None)?;
-    PyBytes::new_with(py, head.len() + memory.len(), |out| {
-        out[..head.len()].copy_from_slice(&head);
-        // SAFETY: `array` keeps the memory alive; it is only read, with the GIL held.
-        out[head.len()..].copy_from_slice(unsafe { memory.as_slice() });
-        Ok(())
-    })
+    // SAFETY: `array` keeps the memory alive; it is only read, with the GIL held.
+    crate::buffer::bytes_of(py, &[&head, unsafe { memory.as_slice() }])
 }

@@ -43,8 +43,10 @@ def test_save_bytes_equal_numpy(path, tmp):
         np.array([b"x", b"yz"]),
         np.arange(3).astype("datetime64[ns]"),
         np.ma.masked_array([1, 2, 3]).data,
+        np.arange(3_000_001, dtype="<f8"),  # 24 MB: every byte of a large bytes object written
     ],
-    ids=["strided", "fortran", "transposed", "0d", "empty", "unicode", "bytes", "datetime", "masked-data"],
+    ids=["strided", "fortran", "transposed", "0d", "empty", "unicode", "bytes", "datetime", "masked-data",
+         "large"],
 )
 def test_save_bytes_equal_numpy_for_layouts(array):
     assert npio.dumps(array) == numpy_bytes(array)

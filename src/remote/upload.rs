@@ -1,8 +1,8 @@
 //! [`RemoteWriter`]: a file written to object storage front to back, whole or not at all.
 //!
-//! Bytes go out as they are written: the first [`SINGLE_MAX`] are held, and an object that
+//! Bytes go out as they are written: the first [`UPLOAD_PART`] are held, and an object that
 //! stays that small is put with one request by [`RemoteWriter::finish`]; a larger one becomes a
-//! multipart upload of [`UPLOAD_PART`]-sized parts, sent while the writer goes on, at most
+//! multipart upload of parts of that size, sent while the writer goes on, at most
 //! [`UPLOADS_IN_FLIGHT`] at a time (so memory stays bounded, about 80 MiB, whatever the
 //! object's size). The object appears when the upload completes; a writer dropped or failing
 //! before that aborts the upload and leaves the store as it was.
@@ -21,10 +21,8 @@ use object_store::{MultipartUpload, ObjectStoreExt, PutPayload};
 use super::store::{self, Located};
 use crate::error::{Error, Result};
 
-/// Objects up to this size are uploaded in one request.
-const SINGLE_MAX: usize = 16 << 20;
 /// The part size of a multipart upload (S3 takes 5 MiB to 5 GiB; 10,000 parts at most, so
-/// objects up to 160 GiB).
+/// objects up to 160 GiB); objects up to this size are uploaded in one request.
 const UPLOAD_PART: usize = 16 << 20;
 /// Parts of one upload in flight at once.
 const UPLOADS_IN_FLIGHT: usize = 4;
@@ -46,9 +44,9 @@ const UPLOADS_IN_FLIGHT: usize = 4;
 pub struct RemoteWriter {
     located: Located,
     url: String,
-    /// Bytes written and not sent yet: fewer than [`UPLOAD_PART`] once the upload started.
+    /// Bytes written and not sent yet: at most [`UPLOAD_PART`].
     held: Vec<u8>,
-    /// The multipart upload, once the object outgrew [`SINGLE_MAX`].
+    /// The multipart upload, once the object outgrew [`UPLOAD_PART`].
     upload: Option<Box<dyn MultipartUpload>>,
     /// Parts being sent, oldest first.
     in_flight: VecDeque<Receiver<object_store::Result<()>>>,
@@ -141,16 +139,9 @@ impl RemoteWriter {
         }
     }
 
-    /// Sends the full parts held, starting the multipart upload first when needed.
-    fn send_full_parts(&mut self) -> io::Result<()> {
-        let threshold = if self.upload.is_some() {
-            UPLOAD_PART
-        } else {
-            SINGLE_MAX
-        };
-        if self.held.len() <= threshold {
-            return Ok(());
-        }
+    /// Sends the full part held (more bytes are coming, so the object outgrew one request),
+    /// starting the multipart upload first when needed.
+    fn send_held(&mut self) -> io::Result<()> {
         let mut upload = match self.upload.take() {
             Some(upload) => upload,
             None => {
@@ -159,14 +150,8 @@ impl RemoteWriter {
                     .map_err(store::storage_error)?
             }
         };
-        let result = (|| {
-            while self.held.len() > UPLOAD_PART {
-                let rest = self.held.split_off(UPLOAD_PART);
-                let part = std::mem::replace(&mut self.held, rest);
-                self.send(&mut upload, part)?;
-            }
-            Ok(())
-        })();
+        let part = std::mem::replace(&mut self.held, Vec::with_capacity(UPLOAD_PART));
+        let result = self.send(&mut upload, part);
         self.upload = Some(upload);
         result
     }
@@ -204,14 +189,22 @@ fn abort(mut upload: Box<dyn MultipartUpload>) {
 }
 
 impl Write for RemoteWriter {
+    /// Takes what fits in the part being filled (so a large write is taken part by part, by
+    /// `write_all`, and memory stays bounded); a full part is sent once more bytes come.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.check()?;
-        self.held.extend_from_slice(buf);
-        if let Err(e) = self.send_full_parts() {
-            self.failed = Some((e.kind(), e.to_string()));
-            return Err(e);
+        if buf.is_empty() {
+            return Ok(0);
         }
-        Ok(buf.len())
+        if self.held.len() == UPLOAD_PART {
+            if let Err(e) = self.send_held() {
+                self.failed = Some((e.kind(), e.to_string()));
+                return Err(e);
+            }
+        }
+        let n = buf.len().min(UPLOAD_PART - self.held.len());
+        self.held.extend_from_slice(&buf[..n]);
+        Ok(n)
     }
 
     /// Bytes are sent in whole parts; what is held goes out with [`RemoteWriter::finish`].
