@@ -27,7 +27,14 @@ ROWS = [
     ("python: load one deflated 64 MiB member", "load-all", "one_deflated.npz"),
     ("python: load .npy {mib} MiB f64", "load-npy", "big.npy"),
     ("python: mmap_mode='r' of a stored 16 MiB npz member", "mmap-member", "mixed_stored.npz"),
+    ("python: every member by z[name] (the drop-in), deflated mixed 4 members", "load-each",
+     "mixed_deflated.npz"),
+    ("python: save .npy {mib} MiB f64", "save-npy", "big.npy"),
+    ("python: dumps of a 4 MiB f64 array, per call (NumPy: np.save to BytesIO)", "dumps",
+     "big.npy"),
 ]
+# Calls of `dumps` per timed run (one call is ~0.1 ms: the median of many is steadier).
+DUMPS_CALLS = 100
 SIDES = ["npio", "numpy"]
 
 
@@ -39,18 +46,37 @@ def child(side, op, inp, out, checksum, members_checksum):
     if side == "npio":
         import npio as lib
     time.sleep(float(os.environ.get("NPIO_COMPARE_SETTLE", "0.25")))
-    members = None
+    members = array = None
     if op in ("savez-compressed", "savez-zstd"):
         with np.load(inp) as d:
             members = {k: d[k] for k in d.files}
+    if op == "save-npy":
+        array = np.load(inp)
+    if op == "dumps":
+        array = np.load(inp, mmap_mode="r")[: 1 << 19].copy()  # 4 MiB
     if op == "load-all-zstd" and side == "npio":
         inp = zstd_twin(inp)
     start = time.perf_counter()
     if op in ("load-all", "load-all-zstd"):
         with lib.load(inp) as d:
             result = d.read_all() if side == "npio" else {k: d[k] for k in d.files}
+    elif op == "load-each":
+        with lib.load(inp) as d:
+            result = {k: d[k] for k in d.files}
     elif op == "load-npy":
         result = lib.load(inp)
+    elif op == "save-npy":
+        result = lib.save(out, array)
+    elif op == "dumps" and side == "npio":
+        for _ in range(DUMPS_CALLS):
+            result = lib.dumps(array)
+    elif op == "dumps":
+        import io
+
+        for _ in range(DUMPS_CALLS):
+            buf = io.BytesIO()
+            np.save(buf, array)
+            result = buf.getvalue()
     elif op == "mmap-member":
         result = lib.load(inp, mmap_mode="r")["walk"]  # NumPy cannot map members: it reads
     elif op == "savez-compressed":
@@ -62,10 +88,14 @@ def child(side, op, inp, out, checksum, members_checksum):
     else:
         sys.exit(3)
     seconds = time.perf_counter() - start
-    if op in ("load-all", "load-all-zstd"):
+    if op == "dumps":
+        seconds /= DUMPS_CALLS
+    if op in ("load-all", "load-all-zstd", "load-each"):
         check = ",".join(f"{k}={checksum(v)}" for k, v in result.items())
     elif op in ("load-npy", "mmap-member"):
         check = checksum(result)
+    elif op == "dumps":
+        check = checksum(np.load(__import__("io").BytesIO(result)))
     else:
         check = ""
     del result
@@ -143,7 +173,7 @@ def rows(work, runs, mib, only, members_checksum):
             sizes = {"npio": zstd_twin(inp).stat().st_size, "numpy": inp.stat().st_size}
         for run in range(runs):
             for side in SIDES[run % 2:] + SIDES[:run % 2]:
-                out = work / f"out-py-{side}.npz"
+                out = work / f"out-py-{side}{'.npy' if op == 'save-npy' else '.npz'}"
                 _run(side, op, inp, out)  # untimed: same memory state for both sides
                 if out.exists():
                     out.unlink()
@@ -155,7 +185,10 @@ def rows(work, runs, mib, only, members_checksum):
                     if check != seen[1]:
                         raise SystemExit(f"{label}: {side} read {check[:200]}, {seen[0]} read {seen[1][:200]}")
                 if out.exists():
-                    if run == 0:
+                    if run == 0 and op == "save-npy":
+                        if out.read_bytes() != inp.read_bytes():  # np.save wrote `inp`
+                            raise SystemExit(f"{label}: {side} wrote other bytes than np.save")
+                    elif run == 0:
                         got = _load_written(out, members_checksum)
                         if got != expected:
                             raise SystemExit(f"{label}: {side} wrote {got[:200]}, expected {expected[:200]}")

@@ -117,8 +117,8 @@ class NpzFile(Mapping):
         """
         threads = self._threads if threads is None else _threads(threads)
         if self._views:
-            viewed = {name: self._view_member(name) for name in self.files}
-            if all(v is not None for v in viewed.values()):
+            viewed = self._view_all(threads)
+            if viewed is not None:
                 return viewed
         try:
             members = self._archive.read_all(_alloc, _view, threads)
@@ -202,6 +202,32 @@ class NpzFile(Mapping):
         copy = _alloc(descr, tuple(shape), fortran)
         self._archive.check_stored(key, copy)
         return copy
+
+    def _view_all(self, threads):
+        """Every member as :meth:`_view_member` gives it, checked (and copied where not
+        aligned) side by side on the pool; ``None`` when some member cannot be viewed (then
+        :meth:`read_all` reads them all)."""
+        views, keys, outs = {}, [], []
+        for name in self.files:
+            info = self._archive.map_info(name, False)  # checked below, before it is given out
+            if info is None:
+                return None
+            descr, shape, fortran, offset = info
+            dtype = _dtype(descr)
+            if dtype.itemsize == 0:
+                return None
+            array = np.ndarray(
+                tuple(shape), dtype=dtype, buffer=self._source, offset=offset,
+                order="F" if fortran else "C",
+            )
+            out = None
+            if not array.flags.aligned:
+                array = out = _alloc(descr, tuple(shape), fortran)
+            keys.append(name)
+            outs.append(out)
+            views[name] = array
+        self._archive.check_stored_all(keys, outs, threads)
+        return views
 
     def _pickled(self, stored):
         # The member's bytes from the archive that was opened and checked (CRC included).

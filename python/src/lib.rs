@@ -12,6 +12,7 @@ mod npy;
 mod npz;
 mod npz_write;
 mod pool;
+mod read;
 mod remote;
 mod source;
 mod stored;

@@ -216,3 +216,20 @@ def test_an_archive_in_a_bytesio_is_shared_not_copied_and_later_writes_do_not_re
     buf.seek(4)
     with npio.load(buf) as z:
         np.testing.assert_array_equal(z["b"], arrays["b"])
+
+
+def test_read_all_of_many_stored_members_checks_and_copies_them_side_by_side():
+    # NumPy-written (misaligned: copied) and npio-written (aligned: viewed), in one call each.
+    rng = np.random.default_rng(3)
+    members = {f"m{i:02}": rng.standard_normal(1000 + 37 * i) for i in range(24)}
+    for save, copied in [(np.savez, True), (npio.savez, False)]:
+        buf = io.BytesIO()
+        save(buf, **members)
+        everything = npio.loads(buf.getvalue()).read_all(threads=2)
+        assert list(everything) == list(members)
+        for name, value in members.items():
+            got = everything[name]
+            assert np.array_equal(got, value) and got.flags.aligned, name
+        # npio's members are all views; most of NumPy's are misaligned, so copies.
+        owned = [v.flags.owndata for v in everything.values()]
+        assert any(owned) if copied else not any(owned)
