@@ -5,6 +5,7 @@
 //! headers are parsed and checked here, arrays are allocated by NumPy (so every dtype NumPy
 //! describes works, byte order and memory order included) and filled in place.
 
+mod ahead;
 mod buffer;
 mod errors;
 mod fileobj;

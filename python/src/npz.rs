@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
 
+use crate::ahead::Ahead;
 use crate::buffer::ArrayMemory;
 use crate::errors::{in_member, OrPy};
 use crate::fileobj::FileObject;
@@ -92,6 +93,7 @@ macro_rules! with_reader {
         }
     };
 }
+pub(crate) use with_reader;
 
 /// An open `.npz` archive: member names are listed once; members are read on demand.
 ///
@@ -106,6 +108,8 @@ pub(crate) struct Archive {
     stored: Vec<String>,
     stored_set: HashSet<String>,
     names: Vec<String>,
+    /// The member being read ahead, if any (see `ahead`).
+    ahead: Mutex<Option<Ahead>>,
 }
 
 /// Opens an archive (a path, its bytes, or a file object read member by member).
@@ -155,7 +159,44 @@ impl Archive {
             path,
             stored,
             names,
+            ahead: Mutex::new(None),
         }
+    }
+
+    /// Starts reading ahead the member after `stored` in archive order (unless `threads` is
+    /// 1, the archive is not a file or bytes, or the member is not a compressed array; see
+    /// `ahead`), replacing any other.
+    fn read_ahead_after(
+        &self,
+        py: Python<'_>,
+        stored: &str,
+        numpy: &Allocator<'_, '_>,
+        threads: Option<usize>,
+    ) -> PyResult<()> {
+        if threads == Some(1) || crate::pool::threads(threads) < 2 {
+            return Ok(());
+        }
+        // Files and memory only: from a file object or a store, a member nobody asked for
+        // would be bytes moved for nothing.
+        if !matches!(
+            *self.npz.lock().unwrap_or_else(|e| e.into_inner()),
+            Some(Npz::File(_) | Npz::Memory(_))
+        ) {
+            return Ok(());
+        }
+        let at = self.stored.iter().position(|s| s == stored);
+        let Some(next) = at.and_then(|i| self.stored.get(i + 1)) else {
+            return Ok(());
+        };
+        let started = Ahead::start(py, self.reader()?, next, numpy, self.path.as_deref());
+        let replaced = std::mem::replace(&mut *self.lock_ahead(), started);
+        py.detach(|| drop(replaced)); // waits for a read nobody asked for
+        Ok(())
+    }
+
+    /// The read-ahead slot (never held across a release of the GIL).
+    fn lock_ahead(&self) -> std::sync::MutexGuard<'_, Option<Ahead>> {
+        self.ahead.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A reader of its own for one call: a clone taken under the lock, which is released
@@ -212,9 +253,19 @@ impl Archive {
         let stored = self
             .resolve(key)
             .ok_or_else(|| PyKeyError::new_err(format!("{key} is not a file in the archive")))?;
+        let ahead = self.lock_ahead().take();
+        if let Some(ahead) = ahead {
+            if let Some(array) = ahead.take(py, &stored, &numpy)? {
+                self.read_ahead_after(py, &stored, &numpy, threads)?;
+                return Ok(array);
+            }
+        }
         let mut npz = self.reader()?;
         let path = self.path.as_deref();
-        with_reader!(&mut npz, r => read_member(py, r, &stored, &numpy, threads, path))
+        let array =
+            with_reader!(&mut npz, r => read_member(py, r, &stored, &numpy, threads, path))?;
+        self.read_ahead_after(py, &stored, &numpy, threads)?;
+        Ok(array)
     }
 
     /// The bytes of member `key` as stored (inflated, CRC-checked): an object array's pickle,
@@ -359,8 +410,10 @@ impl Archive {
     }
 
     /// Closes the archive; later reads raise `ValueError`.
-    fn close(&self) {
+    fn close(&self, py: Python<'_>) {
         *self.npz.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let ahead = self.lock_ahead().take();
+        py.detach(|| drop(ahead));
     }
 
     /// True once closed.

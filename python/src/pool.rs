@@ -53,3 +53,8 @@ pub(crate) fn run<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send)
         Some(n) => Ok(pool(n)?.install(f)),
     }
 }
+
+/// The threads `threads` stands for: the number asked, or one per core for `None`.
+pub(crate) fn threads(threads: Option<usize>) -> usize {
+    threads.unwrap_or_else(rayon::current_num_threads)
+}

@@ -58,7 +58,7 @@ pub(crate) struct Allocator<'a, 'py> {
 
 impl<'py> Allocator<'_, 'py> {
     /// An uninitialised byte array of `len` bytes.
-    fn bytes(&self, len: u64) -> PyResult<Bound<'py, PyUntypedArray>> {
+    pub(crate) fn bytes(&self, len: u64) -> PyResult<Bound<'py, PyUntypedArray>> {
         let py = self.alloc.py();
         let len = usize::try_from(len)
             .map_err(|_| PyValueError::new_err("the member is too large for this machine"))?;
@@ -69,7 +69,7 @@ impl<'py> Allocator<'_, 'py> {
     }
 
     /// The array of `npy` in `buffer`, a whole member.
-    fn view(
+    pub(crate) fn view(
         &self,
         buffer: &Bound<'py, PyUntypedArray>,
         npy: &HeaderInfo,
@@ -90,7 +90,7 @@ impl<'py> Allocator<'_, 'py> {
 /// members holding exactly their header and data (inflated straight into the buffer NumPy
 /// keeps: no copy, half the memory). `None` for members read into a new array (stored ones
 /// are copied from the file once anyway). Arrays of objects raise as `np.load` does.
-fn whole_member(
+pub(crate) fn whole_member(
     info: &MemberInfo,
     stored: &str,
     path: Option<&Path>,
