@@ -1,9 +1,10 @@
 //! Reading the next member ahead: the drop-in way to read an archive, `{k: z[k] for k in
 //! z.files}`, asks for one member at a time, which left the second core idle while
-//! `read_all` used both. After a member of an archive file or of bytes is read, the next
-//! compressed array member (in archive order, up to [`AHEAD_MAX`] bytes) is read whole on a
-//! thread of its own into a buffer NumPy allocated; if it is the member asked for next, the
-//! wait is what is left of that read (never for file objects or stores, where it would move
+//! `read_all` used both. When a member of an archive file or of bytes is asked for, the next
+//! compressed array member (in archive order, up to [`AHEAD_MAX`] bytes) starts being read
+//! whole on a thread of its own into a buffer NumPy allocated, before the member asked for is
+//! read or waited for; so two members are read at once, and when the next one is asked for the
+//! wait is what is left of its read (never for file objects or stores, where it would move
 //! bytes nobody may ask for). The
 //! row "python: every member by z[name]" of `benches/compare_python.py` measures it.
 

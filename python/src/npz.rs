@@ -165,7 +165,8 @@ impl Archive {
 
     /// Starts reading ahead the member after `stored` in archive order (unless `threads` is
     /// 1, the archive is not a file or bytes, or the member is not a compressed array; see
-    /// `ahead`), replacing any other.
+    /// `ahead`), into the read-ahead slot, before `stored` itself is waited for: so two
+    /// members are read at once when members are asked for one after the other.
     fn read_ahead_after(
         &self,
         py: Python<'_>,
@@ -178,17 +179,15 @@ impl Archive {
         }
         // Files and memory only: from a file object or a store, a member nobody asked for
         // would be bytes moved for nothing.
-        if !matches!(
-            *self.npz.lock().unwrap_or_else(|e| e.into_inner()),
-            Some(Npz::File(_) | Npz::Memory(_))
-        ) {
+        let npz = self.reader()?;
+        if !matches!(npz, Npz::File(_) | Npz::Memory(_)) {
             return Ok(());
         }
         let at = self.stored.iter().position(|s| s == stored);
         let Some(next) = at.and_then(|i| self.stored.get(i + 1)) else {
             return Ok(());
         };
-        let started = Ahead::start(py, self.reader()?, next, numpy, self.path.as_deref());
+        let started = Ahead::start(py, npz, next, numpy, self.path.as_deref());
         let replaced = std::mem::replace(&mut *self.lock_ahead(), started);
         py.detach(|| drop(replaced)); // waits for a read nobody asked for
         Ok(())
@@ -254,18 +253,15 @@ impl Archive {
             .resolve(key)
             .ok_or_else(|| PyKeyError::new_err(format!("{key} is not a file in the archive")))?;
         let ahead = self.lock_ahead().take();
+        self.read_ahead_after(py, &stored, &numpy, threads)?;
         if let Some(ahead) = ahead {
             if let Some(array) = ahead.take(py, &stored, &numpy)? {
-                self.read_ahead_after(py, &stored, &numpy, threads)?;
                 return Ok(array);
             }
         }
         let mut npz = self.reader()?;
         let path = self.path.as_deref();
-        let array =
-            with_reader!(&mut npz, r => read_member(py, r, &stored, &numpy, threads, path))?;
-        self.read_ahead_after(py, &stored, &numpy, threads)?;
-        Ok(array)
+        with_reader!(&mut npz, r => read_member(py, r, &stored, &numpy, threads, path))
     }
 
     /// The bytes of member `key` as stored (inflated, CRC-checked): an object array's pickle,
