@@ -386,7 +386,11 @@ impl WriteOptions {
     ) -> Result<()> {
         let path = path.as_ref();
         with_path(path, || {
-            let mut out = BufWriter::new(File::create(path)?);
+            let file = File::create(path)?;
+            if let Ok(len) = array.npy_len(self) {
+                crate::io::reserve(&file, 0, len);
+            }
+            let mut out = BufWriter::new(file);
             array.write_to(&mut out, self)?;
             out.flush()?;
             Ok(())
