@@ -184,7 +184,37 @@ class NpzFile(Mapping):
         ``bytes``), checked against its CRC-32 first; an aligned copy of them when they are not
         aligned for the dtype (NumPy's writer does not align members); ``None`` when the member
         is compressed or not an array (then it is read)."""
-        info = self._archive.map_info(key, False)  # checked below, before it is given out
+        unchecked = self._unchecked_view(key)
+        if unchecked is None:
+            return None
+        array, out = unchecked
+        # Copied (when not aligned) and checked in one pass, on every core for large members.
+        if out is None:
+            self._archive.check_stored(key)
+        else:
+            self._archive.check_stored(key, out)
+        return array
+
+    def _view_all(self, threads):
+        """Every member as :meth:`_view_member` gives it, checked (and copied where not
+        aligned) side by side on the pool; ``None`` when some member cannot be viewed (then
+        :meth:`read_all` reads them all)."""
+        views, keys, outs = {}, [], []
+        for name in self.files:
+            unchecked = self._unchecked_view(name)
+            if unchecked is None:
+                return None
+            views[name], out = unchecked
+            keys.append(name)
+            outs.append(out)
+        self._archive.check_stored_all(keys, outs, threads)
+        return views
+
+    def _unchecked_view(self, key):
+        """``(array, out)`` for a stored array member, not yet checked against its CRC-32: a
+        view of its bytes and ``None``, or, when they are not aligned for the dtype, a new
+        array for them twice (the check fills it); ``None`` when the member cannot be viewed."""
+        info = self._archive.map_info(key, False)  # the caller checks before giving it out
         if info is None:
             return None
         descr, shape, fortran, offset = info
@@ -196,38 +226,9 @@ class NpzFile(Mapping):
             order="F" if fortran else "C",
         )
         if array.flags.aligned:
-            self._archive.check_stored(key)
-            return array
-        # Copied and checked in one pass, on every core for large members.
+            return array, None
         copy = _alloc(descr, tuple(shape), fortran)
-        self._archive.check_stored(key, copy)
-        return copy
-
-    def _view_all(self, threads):
-        """Every member as :meth:`_view_member` gives it, checked (and copied where not
-        aligned) side by side on the pool; ``None`` when some member cannot be viewed (then
-        :meth:`read_all` reads them all)."""
-        views, keys, outs = {}, [], []
-        for name in self.files:
-            info = self._archive.map_info(name, False)  # checked below, before it is given out
-            if info is None:
-                return None
-            descr, shape, fortran, offset = info
-            dtype = _dtype(descr)
-            if dtype.itemsize == 0:
-                return None
-            array = np.ndarray(
-                tuple(shape), dtype=dtype, buffer=self._source, offset=offset,
-                order="F" if fortran else "C",
-            )
-            out = None
-            if not array.flags.aligned:
-                array = out = _alloc(descr, tuple(shape), fortran)
-            keys.append(name)
-            outs.append(out)
-            views[name] = array
-        self._archive.check_stored_all(keys, outs, threads)
-        return views
+        return copy, copy
 
     def _pickled(self, stored):
         # The member's bytes from the archive that was opened and checked (CRC included).

@@ -401,17 +401,7 @@ impl ReadAt for RemoteObject {
         unit: usize,
         post: PostProcess<'_>,
     ) -> io::Result<usize> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self.read_at(&mut buf[filled..], offset + filled as u64)? {
-                0 => break,
-                n => filled += n,
-            }
-        }
-        if let Some(post) = post {
-            post(&mut buf[..filled - filled % unit.max(1)]);
-        }
-        Ok(filled)
+        crate::source::fill_then_post(self, buf, offset, unit, post)
     }
 }
 

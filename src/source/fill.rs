@@ -83,6 +83,23 @@ fn fill_part<S: ReadAt + ?Sized>(
     Ok(filled)
 }
 
+/// Fills `buf` from `offset` with plain positional reads (one call each as large as the
+/// source answers), then applies `post` to its whole items: the `fill_at` of sources whose
+/// reads are a copy or already parallel (memory, remote objects).
+pub(crate) fn fill_then_post<S: ReadAt + ?Sized>(
+    source: &S,
+    buf: &mut [u8],
+    offset: u64,
+    unit: usize,
+    post: PostProcess<'_>,
+) -> io::Result<usize> {
+    let filled = read_up_to(source, buf, offset)?;
+    if let Some(post) = post {
+        post(&mut buf[..filled - filled % unit.max(1)]);
+    }
+    Ok(filled)
+}
+
 /// Positional reads until `buf` is full or the source ends.
 fn read_up_to<S: ReadAt + ?Sized>(source: &S, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     let mut got = 0;

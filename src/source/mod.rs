@@ -19,7 +19,7 @@ pub use cursor::Source;
 #[cfg(feature = "remote")]
 pub(crate) use fill::fill_source;
 pub use fill::PostProcess;
-pub(crate) use fill::{piece_len, read_at_file};
+pub(crate) use fill::{fill_then_post, piece_len, read_at_file};
 
 /// Bytes read by position. Implemented by [`File`] (`pread`), [`Memory`] (any buffer) and,
 /// with the `remote` feature, `remote::RemoteObject`; implement it to read archives
@@ -207,10 +207,6 @@ impl<B: AsRef<[u8]> + Send + Sync> ReadAt for Memory<B> {
         unit: usize,
         post: PostProcess<'_>,
     ) -> io::Result<usize> {
-        let n = self.read_at(buf, offset)?;
-        if let Some(post) = post {
-            post(&mut buf[..n - n % unit.max(1)]);
-        }
-        Ok(n)
+        fill_then_post(self, buf, offset, unit, post)
     }
 }
