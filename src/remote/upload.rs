@@ -41,6 +41,7 @@ const UPLOADS_IN_FLIGHT: usize = 4;
 /// let uploaded = npz.finish().unwrap().finish().unwrap();
 /// println!("{uploaded} bytes uploaded");
 /// ```
+#[must_use = "the object appears only once finish() returned Ok; dropped, the upload is aborted"]
 pub struct RemoteWriter {
     located: Located,
     url: String,
